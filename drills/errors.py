@@ -1,0 +1,105 @@
+"""The exception tree of drills, and the exit code each branch maps to.
+
+    DrillsError                      (base; never raised directly)
+    ├── InvalidInput                 exit 2: nothing was started
+    │   ├── ScenarioError            a scenario file breaks a rule (file, field path, rule, line)
+    │   └── UsageError               a bad command line (unknown file, unknown subcommand value)
+    └── EnvironmentFailure           exit 3: the machine cannot run a drill
+        ├── EngineUnavailable        no Docker engine answers
+        ├── ComposeUnavailable       no Compose v2 (missing, or v1 found)
+        ├── ImageError               an image could neither be pulled nor built
+        ├── SetupError               an install step failed
+        ├── TopologyError            the stack did not come up / become ready
+        ├── FaultError               a fault or its heal could not be applied
+        └── TeardownError            resources of a run could not be removed
+
+Lower-level errors (docker.errors.*, requests.*, subprocess failures) are
+translated into this tree at the adapter boundary with ``raise ... from``, so
+callers and the CLI only ever see these types. A failed *check* is not an
+exception: it is a verdict (exit 1).
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "EXIT_OK",
+    "EXIT_CHECK_FAILED",
+    "EXIT_INVALID",
+    "EXIT_ENVIRONMENT",
+    "DrillsError",
+    "InvalidInput",
+    "ScenarioError",
+    "UsageError",
+    "EnvironmentFailure",
+    "EngineUnavailable",
+    "ComposeUnavailable",
+    "ImageError",
+    "SetupError",
+    "TopologyError",
+    "FaultError",
+    "TeardownError",
+]
+
+EXIT_OK = 0
+EXIT_CHECK_FAILED = 1
+EXIT_INVALID = 2
+EXIT_ENVIRONMENT = 3
+
+
+class DrillsError(Exception):
+    """Base of every error drills raises on purpose. ``str()`` is one line for the user."""
+
+    exit_code: int = EXIT_ENVIRONMENT
+
+
+class InvalidInput(DrillsError):
+    exit_code = EXIT_INVALID
+
+
+class ScenarioError(InvalidInput):
+    """A scenario file breaks a rule. Renders as ``file:line: field.path: rule``."""
+
+    def __init__(self, file: str, field: str, rule: str, line: int | None = None) -> None:
+        self.file = file
+        self.field = field
+        self.rule = rule
+        self.line = line
+        where = f"{file}:{line}" if line is not None else file
+        prefix = f"{where}: {field}: " if field else f"{where}: "
+        super().__init__(prefix + rule)
+
+
+class UsageError(InvalidInput):
+    pass
+
+
+class EnvironmentFailure(DrillsError):
+    exit_code = EXIT_ENVIRONMENT
+
+
+class EngineUnavailable(EnvironmentFailure):
+    pass
+
+
+class ComposeUnavailable(EnvironmentFailure):
+    pass
+
+
+class ImageError(EnvironmentFailure):
+    pass
+
+
+class SetupError(EnvironmentFailure):
+    pass
+
+
+class TopologyError(EnvironmentFailure):
+    pass
+
+
+class FaultError(EnvironmentFailure):
+    pass
+
+
+class TeardownError(EnvironmentFailure):
+    pass
