@@ -1,0 +1,111 @@
+"""The drill result: scenario + timeline + verdicts + environment.
+
+It is the only input of every report (terminal table, JSON, JUnit, HTML,
+Markdown), and it round-trips through JSON so reports can be regenerated
+offline from a saved bundle.
+
+Statuses:
+    Verdict.status      pass | fail | unknown   (unknown: not enough data, or the check crashed)
+    DrillResult.status  passed | failed | aborted | error
+        passed   every verdict passed
+        failed   at least one verdict failed (or is unknown)
+        aborted  an abort condition fired; faults were healed early; verdicts still computed
+        error    the environment broke (bring-up, fault injection, teardown); see ``error``
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+
+__all__ = ["Verdict", "PhaseSpan", "DrillResult", "VerdictStatus", "RunStatus"]
+
+VerdictStatus = Literal["pass", "fail", "unknown"]
+RunStatus = Literal["passed", "failed", "aborted", "error"]
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """One check's judgement, with its numbers.
+
+    ``target`` and ``measured`` are in ``unit`` ("s", "ratio", "count");
+    ``bound`` is the measurement's resolution (e.g. the probe period for RTO).
+    """
+
+    check: str  # availability | max_outage | rto_first | rto_stable | rpo | duplicates | split_brain | dualization
+    capability: str  # capability judged, or "*" for the whole system
+    status: VerdictStatus
+    message: str  # one plain sentence with target and measured value
+    target: float | None = None
+    measured: float | None = None
+    unit: str = ""
+    bound: float | None = None
+    comparison: str = ""  # ">=", "<=", "==" : how measured is compared to target
+    details: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def name(self) -> str:
+        return f"{self.check}[{self.capability}]"
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Verdict:
+        return cls(**data)
+
+
+@dataclass(frozen=True)
+class PhaseSpan:
+    phase: str
+    start_utc: str
+    end_utc: str
+    start_t: float
+    end_t: float
+
+    @property
+    def duration(self) -> float:
+        return self.end_t - self.start_t
+
+
+@dataclass(frozen=True)
+class DrillResult:
+    run_id: str
+    scenario_name: str
+    scenario_path: str
+    scenario_digest: str  # sha256 of the scenario file's bytes
+    status: RunStatus
+    started_utc: str
+    ended_utc: str
+    verdicts: tuple[Verdict, ...] = ()
+    phases: tuple[PhaseSpan, ...] = ()
+    environment: dict[str, Any] = field(default_factory=dict)
+    targets: dict[str, Any] = field(default_factory=dict)  # the targets the checks used
+    timeline_file: str = "timeline.jsonl"  # relative to the bundle directory
+    error: str = ""  # one line, when status is error or aborted
+    description: str = ""
+
+    @property
+    def passed(self) -> bool:
+        return self.status == "passed"
+
+    def failed_verdicts(self) -> list[Verdict]:
+        return [v for v in self.verdicts if v.status != "pass"]
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["verdicts"] = [v.to_dict() for v in self.verdicts]
+        data["phases"] = [asdict(p) for p in self.phases]
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> DrillResult:
+        data = dict(data)
+        data["verdicts"] = tuple(Verdict.from_dict(v) for v in data.get("verdicts", ()))
+        data["phases"] = tuple(PhaseSpan(**p) for p in data.get("phases", ()))
+        return cls(**data)
+
+
+def overall_status(verdicts: list[Verdict] | tuple[Verdict, ...]) -> RunStatus:
+    """passed only when every verdict passed (an unknown verdict is not a pass)."""
+    return "passed" if verdicts and all(v.status == "pass" for v in verdicts) else "failed"

@@ -1,0 +1,231 @@
+"""The timeline: an append-only record of what happened during a drill.
+
+Probes and faults only *append* to it; checks are pure functions of it
+(record first, judge later). Every record carries ``t``: seconds on the
+monotonic clock since the run's origin ``t0``. The header carries the UTC
+wall-clock time of ``t0``, so displays can convert ``t`` to UTC without the
+run ever mixing the two clocks.
+
+Persisted as JSON lines, one record per line, flushed as it is written, so a
+crashed run still leaves its evidence:
+
+    {"kind": "header", "run_id": ..., "t0_utc": "2026-11-28T20:00:00.000000+00:00", ...}
+    {"kind": "phase",  "t": 0.0,   "phase": "bringup"}
+    {"kind": "sample", "t": 12.31, "probe": "chat", "capability": "chat", "ok": true, "latency": 0.012, ...}
+    {"kind": "fault",  "t": 20.00, "action": "inject", "fault": "cut-a", "type": "power_cut", "target": "a", "ok": true}
+    {"kind": "write",  "t": 20.10, "stream": "chat", "key": "room-1", "id": "c-17", "acked": true, ...}
+    {"kind": "readback", "t": 80.0, "stream": "chat", "key": "room-1", "ids": ["c-1", ...], "complete": true}
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import IO, Any, Iterable, Iterator, Literal, Protocol, Union
+
+__all__ = [
+    "Header",
+    "Phase",
+    "Sample",
+    "FaultEvent",
+    "Write",
+    "ReadBack",
+    "Record",
+    "Timeline",
+    "TimelineWriter",
+    "read_timeline",
+    "record_from_dict",
+]
+
+PHASES = ("bringup", "steady", "fault", "heal", "settle", "verify", "teardown")
+
+
+@dataclass(frozen=True)
+class Header:
+    run_id: str
+    scenario: str
+    t0_utc: str  # ISO 8601, UTC, of the monotonic origin
+    kind: Literal["header"] = "header"
+
+
+@dataclass(frozen=True)
+class Phase:
+    """A phase of the run starts at ``t`` (it ends where the next one starts)."""
+
+    t: float
+    phase: str
+    kind: Literal["phase"] = "phase"
+
+
+@dataclass(frozen=True)
+class Sample:
+    """One journey-probe sample: one end-to-end user action and its outcome."""
+
+    t: float  # when the action started
+    probe: str  # probe name from the scenario (e.g. "chat")
+    capability: str  # capability it measures (chat, login, devtools, or a user's own)
+    ok: bool
+    latency: float  # seconds the action took (up to the per-sample timeout)
+    error: str = ""  # short reason when not ok
+    site: str = ""  # site that served it, when the service says so
+    kind: Literal["sample"] = "sample"
+
+
+@dataclass(frozen=True)
+class FaultEvent:
+    """A fault was injected or healed (``ok`` False: the attempt failed, ``error`` says why)."""
+
+    t: float
+    action: Literal["inject", "heal"]
+    fault: str  # the fault's id in the schedule
+    type: str  # registry name: power_cut, partition, wan, kill, pause, restart
+    target: str  # human-readable target ("site a", "a|b", "edge_a_chat")
+    ok: bool = True
+    error: str = ""
+    kind: Literal["fault"] = "fault"
+
+
+@dataclass(frozen=True)
+class Write:
+    """A write a probe attempted; ``acked`` writes form the RPO ledger."""
+
+    t: float
+    stream: str  # e.g. "chat"
+    key: str  # room / config key
+    id: str  # client-chosen unique id
+    acked: bool
+    server_id: str = ""  # id the service returned
+    site: str = ""  # site of the app that acknowledged
+    primary: str = ""  # datastore node that committed it, when known
+    kind: Literal["write"] = "write"
+
+
+@dataclass(frozen=True)
+class ReadBack:
+    """After heal: every id found when reading ``key`` back (duplicates kept)."""
+
+    t: float
+    stream: str
+    key: str
+    ids: tuple[str, ...]
+    complete: bool = True  # False: the read-back itself failed part-way
+    error: str = ""
+    kind: Literal["readback"] = "readback"
+
+
+Record = Union[Header, Phase, Sample, FaultEvent, Write, ReadBack]
+_KINDS: dict[str, type] = {
+    "header": Header,
+    "phase": Phase,
+    "sample": Sample,
+    "fault": FaultEvent,
+    "write": Write,
+    "readback": ReadBack,
+}
+
+
+def record_from_dict(data: dict[str, Any]) -> Record:
+    kind = data.get("kind")
+    cls = _KINDS.get(str(kind))
+    if cls is None:
+        raise ValueError(f"unknown timeline record kind {kind!r} (allowed: {', '.join(_KINDS)})")
+    if kind == "readback":
+        data = {**data, "ids": tuple(data.get("ids", ()))}
+    return cls(**data)  # type: ignore[no-any-return]
+
+
+@dataclass(frozen=True)
+class Timeline:
+    """An immutable view of a run's records, in the order they were appended."""
+
+    records: tuple[Record, ...] = field(default_factory=tuple)
+
+    @property
+    def header(self) -> Header | None:
+        for r in self.records:
+            if isinstance(r, Header):
+                return r
+        return None
+
+    def samples(self, capability: str | None = None) -> list[Sample]:
+        out = [r for r in self.records if isinstance(r, Sample)]
+        if capability is not None:
+            out = [s for s in out if s.capability == capability]
+        return sorted(out, key=lambda s: s.t)
+
+    def faults(self) -> list[FaultEvent]:
+        return [r for r in self.records if isinstance(r, FaultEvent)]
+
+    def phases(self) -> list[Phase]:
+        return [r for r in self.records if isinstance(r, Phase)]
+
+    def writes(self) -> list[Write]:
+        return [r for r in self.records if isinstance(r, Write)]
+
+    def readbacks(self) -> list[ReadBack]:
+        return [r for r in self.records if isinstance(r, ReadBack)]
+
+    def capabilities(self) -> list[str]:
+        seen: dict[str, None] = {}
+        for s in self.samples():
+            seen.setdefault(s.capability, None)
+        return list(seen)
+
+
+class Sink(Protocol):
+    def append(self, record: Record) -> None: ...
+
+
+class TimelineWriter:
+    """Thread-safe append-only JSONL writer; each record is flushed as it is written."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._fh: IO[str] = path.open("a", encoding="utf-8")
+        self._lock = threading.Lock()
+        self._records: list[Record] = []
+
+    def append(self, record: Record) -> None:
+        line = json.dumps(asdict(record), separators=(",", ":"), sort_keys=True)
+        with self._lock:
+            self._records.append(record)
+            if not self._fh.closed:
+                self._fh.write(line + "\n")
+                self._fh.flush()
+
+    def snapshot(self) -> Timeline:
+        with self._lock:
+            return Timeline(tuple(self._records))
+
+    def close(self) -> None:
+        with self._lock:
+            self._fh.close()
+
+    def __enter__(self) -> TimelineWriter:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def iter_records(lines: Iterable[str]) -> Iterator[Record]:
+    for n, line in enumerate(lines, 1):
+        line = line.strip()
+        if not line:
+            continue
+        try:
+            yield record_from_dict(json.loads(line))
+        except (ValueError, TypeError) as exc:
+            raise ValueError(f"timeline line {n}: {exc}") from exc
+
+
+def read_timeline(path: Path) -> Timeline:
+    """Read a JSONL timeline. A truncated last line (crash mid-write) is ignored."""
+    text = path.read_text(encoding="utf-8")
+    lines = text.splitlines()
+    if lines and not text.endswith("\n"):
+        lines = lines[:-1]
+    return Timeline(tuple(iter_records(lines)))
