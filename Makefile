@@ -1,0 +1,38 @@
+# The two quick-start commands:  make drill   and   make test
+# Both first make this machine ready (a venv with drills, then `drill setup`:
+# Docker engine, Compose v2, images; idempotent, a few seconds when done before).
+
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+SCENARIO ?= scenarios/site-a-power-cut.yaml
+PYTEST_ARGS ?=
+
+.PHONY: drill test setup install unit bench clean
+
+$(BIN)/drill: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	@touch $@
+
+install: $(BIN)/drill
+
+setup: install
+	$(BIN)/drill setup
+
+drill: setup
+	$(BIN)/drill run $(SCENARIO)
+
+test: setup
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+unit: install
+	$(BIN)/python -m pytest tests/unit $(PYTEST_ARGS)
+
+bench: setup
+	$(BIN)/python bench/setup_bench.py
+
+clean:
+	-$(BIN)/drill sweep
+	rm -rf $(VENV) reports .pytest_cache

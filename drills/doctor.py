@@ -1,0 +1,93 @@
+"""``drill doctor``: a read-only report of what this machine has for running drills.
+
+It changes nothing. With no engine reachable it prints one line and exits 3.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+import docker
+from docker.errors import DockerException, ImageNotFound
+
+from .errors import EngineUnavailable
+from .setup.compose import compose_version
+from .setup.host import Host
+from .setup.images import BASE_IMAGE, LOCAL_LABEL, TOXIPROXY_IMAGE
+
+
+@dataclass(frozen=True)
+class DoctorRow:
+    item: str
+    value: str
+
+
+def engine_client(timeout: float = 10) -> docker.DockerClient:
+    """A docker SDK client that answered a ping, else EngineUnavailable (one line, no traceback)."""
+    where = os.environ.get("DOCKER_HOST") or "unix:///var/run/docker.sock"
+    try:
+        client = docker.from_env(timeout=int(timeout))
+        client.ping()
+    except DockerException as exc:
+        text = str(exc)
+        if "No such file" in text:
+            reason = "no socket there"
+        elif "Connection refused" in text:
+            reason = "connection refused"
+        else:
+            reason = text.splitlines()[0][:160]
+        raise EngineUnavailable(
+            f"no Docker engine answers at {where} ({reason}); run `drill setup` or start Docker"
+        ) from exc
+    return client
+
+
+def _image_row(client: docker.DockerClient, ref: str) -> DoctorRow:
+    try:
+        img = client.images.get(ref)
+    except ImageNotFound:
+        return DoctorRow(f"image {ref}", "missing (drill setup pulls or builds it)")
+    labels = img.labels or {}
+    origin = "built locally" if labels.get(LOCAL_LABEL) == "true" else "pulled"
+    size = (img.attrs.get("Size") or 0) / 1e6
+    return DoctorRow(f"image {ref}", f"{img.short_id.split(':')[-1]} {size:.0f} MB, {origin}")
+
+
+def replica_image_refs() -> list[str]:
+    try:
+        from .topology.images import image_refs
+    except ImportError:
+        return []
+    return list(image_refs())
+
+
+def diagnose(host: Host) -> list[DoctorRow]:
+    client = engine_client()
+    try:
+        ver = client.version()
+        info = client.info()
+        rows = [
+            DoctorRow("engine", f"Docker {ver.get('Version', '?')} (API {ver.get('ApiVersion', '?')}) "
+                      f"on {info.get('OperatingSystem', '?')}"),
+            DoctorRow("compose", compose_version(host) or "missing: Compose v2 plugin not found (drill setup installs it)"),
+        ]
+        for ref in [BASE_IMAGE, TOXIPROXY_IMAGE, *replica_image_refs()]:
+            rows.append(_image_row(client, ref))
+        try:
+            toxi = client.images.get(TOXIPROXY_IMAGE)
+            tv = (toxi.labels or {}).get("org.opencontainers.image.version") or TOXIPROXY_IMAGE.rsplit(":", 1)[-1]
+            rows.append(DoctorRow("toxiproxy", f"server {tv}"))
+        except ImageNotFound:
+            rows.append(DoctorRow("toxiproxy", "missing"))
+        root = info.get("DockerRootDir") or "/"
+        where = root if Path(root).exists() else os.getcwd()
+        usage = shutil.disk_usage(where)
+        rows.append(DoctorRow("free disk", f"{usage.free / 1e9:.1f} GB free of {usage.total / 1e9:.0f} GB at {where}"))
+        running = client.containers.list(filters={"label": "org.drills.run"})
+        rows.append(DoctorRow("drill containers", f"{len(running)} running (drill sweep removes leftovers)"))
+    finally:
+        client.close()
+    return rows
