@@ -16,6 +16,11 @@ from . import __version__
 from .errors import EXIT_INVALID, DrillsError
 
 Handler = Callable[[argparse.Namespace], int]
+AddArgs = Callable[[argparse.ArgumentParser], None]
+
+
+def _no_args(parser: argparse.ArgumentParser) -> None:
+    return None
 
 
 def repo_root() -> Path:
@@ -50,10 +55,26 @@ def cmd_doctor(args: argparse.Namespace) -> int:
     return 0
 
 
-COMMANDS: dict[str, tuple[str, Handler]] = {
-    "setup": ("install and start what drills need (engine, Compose v2, images); idempotent", cmd_setup),
-    "doctor": ("read-only report: engine, Compose, images, Toxiproxy, free disk", cmd_doctor),
+# name -> (one-line help, argument builder, handler). Other modules contribute
+# their own tables (see _command_tables), so the CLI stays a thin dispatcher.
+Command = tuple[str, AddArgs, Handler]
+COMMANDS: dict[str, Command] = {
+    "setup": ("install and start what drills need (engine, Compose v2, images); idempotent", _no_args, cmd_setup),
+    "doctor": ("read-only report: engine, Compose, images, Toxiproxy, free disk", _no_args, cmd_doctor),
 }
+
+
+def _command_tables() -> dict[str, Command]:
+    table = dict(COMMANDS)
+    for module in ("drills.engine_commands", "drills.report.commands"):
+        try:
+            mod = __import__(module, fromlist=["COMMANDS"])
+        except ModuleNotFoundError as exc:
+            if exc.name != module:  # a real import error inside that module: surface it
+                raise
+            continue
+        table.update(mod.COMMANDS)
+    return table
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -63,8 +84,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"drill {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for name, (help_text, handler) in COMMANDS.items():
+    for name, (help_text, add_args, handler) in _command_tables().items():
         p = sub.add_parser(name, help=help_text, description=help_text)
+        add_args(p)
         p.set_defaults(handler=handler)
     return parser
 
