@@ -1,0 +1,257 @@
+"""Build the typed model from schema-valid scenario data, enforcing semantic rules.
+
+Vocabulary: *data* is the YAML as plain Python data, already valid against
+:data:`drills.scenario.schema.SCHEMA`; *rules* are the checks the schema cannot
+express because they need the topology or the whole file:
+
+    unknown site / domain / link / service   (named against the compose file)
+    duplicate fault ids, duplicate custom probe names
+    a fault that starts or heals after the end of the fault phase
+    per_capability / abort naming a capability no probe measures
+
+Lifecycle: called once by :func:`drills.scenario.loader.load_scenario`; raises
+ScenarioError (file, field path, rule, line) on the first broken rule.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Callable
+
+from ..durations import format_duration, parse_duration
+from ..errors import ScenarioError
+from .model import (
+    EDGE,
+    AbortRule,
+    CheckSpec,
+    CustomProbe,
+    FaultParams,
+    FaultSpec,
+    Partition,
+    PowerCut,
+    ProbeSpec,
+    Scenario,
+    ServiceFault,
+    Slicer,
+    SteadyState,
+    Targets,
+    Topology,
+    Wan,
+)
+from .schema import JOURNEYS
+from .topology import TopologyProblem, available_variants, discover
+from .yamlsrc import LineMap, Path_, render_path
+
+__all__ = ["build_scenario"]
+
+Fail = Callable[[Path_, str], ScenarioError]
+
+
+def build_scenario(
+    *, file: str, path: Path, digest: str, data: dict[str, Any], lines: LineMap, repo_root: Path
+) -> Scenario:
+    def fail(p: Path_, rule: str) -> ScenarioError:
+        return ScenarioError(file, render_path(p), rule, lines.line_of(p))
+
+    def dur(p: Path_, value: Any) -> float:
+        try:
+            return parse_duration(value)
+        except ValueError as exc:
+            raise fail(p, str(exc)) from exc
+
+    topo_data = data.get("topology") or {}
+    compose = str(topo_data.get("compose", "docker-compose.yml"))
+    variant = topo_data.get("variant")
+    try:
+        topology = discover(repo_root, Path(compose), variant)
+    except TopologyProblem as exc:
+        raise _topology_error(exc, fail, repo_root, compose, variant) from exc
+
+    probes = _probes(data.get("probes") or {}, fail, dur)
+    ss = data.get("steady_state") or {}
+    steady = SteadyState(
+        duration=dur(("steady_state", "duration"), ss.get("duration", 5)),
+        min_consecutive=int(ss.get("min_consecutive", 5)),
+        timeout=dur(("steady_state", "timeout"), ss.get("timeout", 60)),
+    )
+    faults = tuple(
+        _fault(i, f, topology, compose, fail, dur) for i, f in enumerate(data.get("faults") or [])
+    )
+    seen: dict[str, int] = {}
+    for i, f in enumerate(faults):
+        if f.id in seen:
+            raise fail(("faults", i, "id"), f"duplicate fault id '{f.id}' (first used by faults[{seen[f.id]}])")
+        seen[f.id] = i
+    fault_phase = _fault_phase(data, faults, fail, dur)
+    caps = probes.capabilities
+    checks = _checks(data.get("checks") or {}, caps, fail, dur)
+    abort = []
+    for i, rule in enumerate(data.get("abort") or []):
+        cap = str(rule["capability"])
+        if cap != "*" and cap not in caps:
+            raise fail(("abort", i, "capability"), f"unknown capability '{cap}' (measured: {', '.join(caps)}, or *)")
+        abort.append(AbortRule(cap, dur(("abort", i, "down_longer_than"), rule["down_longer_than"])))
+    return Scenario(
+        name=str(data["name"]),
+        description=" ".join(str(data.get("description", "")).split()),
+        path=path,
+        digest=digest,
+        topology=topology,
+        probes=probes,
+        steady_state=steady,
+        faults=faults,
+        fault_phase=fault_phase,
+        settle=dur(("settle",), data.get("settle", 20)),
+        checks=checks,
+        abort=tuple(abort),
+    )
+
+
+def _topology_error(
+    exc: TopologyProblem, fail: Fail, root: Path, compose: str, variant: str | None
+) -> ScenarioError:
+    if exc.rule == "compose file not found":
+        return fail(("topology", "compose"), f"compose file not found: {exc.file} (repo root {root})")
+    if exc.rule == "variant file not found":
+        known = ", ".join(available_variants(root)) or "none"
+        return fail(("topology", "variant"), f"unknown variant '{variant}' (variants: {known}; looked for {exc.file})")
+    return ScenarioError(str(exc.file), exc.field, exc.rule, exc.line)
+
+
+def _probes(p: dict[str, Any], fail: Fail, dur: Callable[[Path_, Any], float]) -> ProbeSpec:
+    period = dur(("probes", "period"), p.get("period", "100ms"))
+    if period <= 0:
+        raise fail(("probes", "period"), "must be > 0s")
+    custom: list[CustomProbe] = []
+    names: set[str] = set(p.get("journeys", JOURNEYS))
+    for i, c in enumerate(p.get("custom") or []):
+        if c["name"] in names:
+            raise fail(("probes", "custom", i, "name"), f"duplicate probe name '{c['name']}'")
+        names.add(c["name"])
+        if c["type"] == "http" and not c.get("url"):
+            raise fail(("probes", "custom", i), "an http probe needs 'url'")
+        if c["type"] == "command" and not c.get("argv"):
+            raise fail(("probes", "custom", i), "a command probe needs 'argv'")
+        custom.append(
+            CustomProbe(
+                name=c["name"],
+                type=c["type"],
+                capability=c["capability"],
+                url=c.get("url", ""),
+                expect_status=int(c.get("expect_status", 200)),
+                argv=tuple(c.get("argv", ())),
+            )
+        )
+    return ProbeSpec(
+        period=period,
+        timeout=dur(("probes", "timeout"), p.get("timeout", "2s")),
+        journeys=tuple(p.get("journeys", JOURNEYS)),
+        custom=tuple(custom),
+    )
+
+
+def _site(topology: Topology, compose: str, value: str, p: Path_, fail: Fail, edge_ok: bool = False) -> str:
+    known = list(topology.sites) + ([EDGE] if edge_ok else [])
+    if value not in known:
+        kind = "domain" if edge_ok else "site"
+        raise fail(p, f"unknown {kind} '{value}' ({kind}s in {compose}: {', '.join(known) or 'none'})")
+    return value
+
+
+def _fault(
+    i: int, f: dict[str, Any], topo: Topology, compose: str, fail: Fail, dur: Callable[[Path_, Any], float]
+) -> FaultSpec:
+    base: Path_ = ("faults", i)
+    kind = str(f["type"])
+    params: FaultParams
+    if kind == "power_cut":
+        params = PowerCut(_site(topo, compose, f["site"], base + ("site",), fail))
+    elif kind == "partition":
+        x, y = (_site(topo, compose, d, base + ("between", n), fail, True) for n, d in enumerate(f["between"]))
+        if x == y:
+            raise fail(base + ("between",), f"a partition needs two different domains (got {x} twice)")
+        if not topo.links_between(x, y):
+            names = ", ".join(lk.name for lk in topo.links) or "none"
+            raise fail(base + ("between",), f"no Toxiproxy link between {x} and {y} to cut (links: {names})")
+        params = Partition((x, y))
+    elif kind == "wan":
+        if topo.link(f["link"]) is None:
+            names = ", ".join(lk.name for lk in topo.links) or "none (fixtures/toxiproxy/proxies.json missing)"
+            raise fail(base + ("link",), f"unknown link '{f['link']}' (links: {names})")
+        opt = {k: dur(base + (k,), f[k]) for k in ("latency", "jitter", "timeout") if k in f}
+        sl = f.get("slicer")
+        params = Wan(
+            link=f["link"],
+            latency=opt.get("latency"),
+            jitter=opt.get("jitter"),
+            timeout=opt.get("timeout"),
+            bandwidth_kbps=f.get("bandwidth_kbps"),
+            reset_peer=bool(f.get("reset_peer", False)),
+            down=bool(f.get("down", False)),
+            slicer=None
+            if sl is None
+            else Slicer(sl["average_size"], sl.get("size_variation", 0), dur(base + ("slicer", "delay"), sl.get("delay", 0))),
+        )
+        if not (params.latency or params.jitter or params.bandwidth_kbps is not None or params.timeout is not None
+                or params.reset_peer or params.down or params.slicer):
+            raise fail(base, "a wan fault needs at least one of latency, jitter, bandwidth_kbps, timeout, reset_peer, down, slicer")
+    else:  # kill / pause / restart
+        site = _site(topo, compose, f["site"], base + ("site",), fail)
+        want = str(f["service"])
+        local = topo.services_in(site)
+        match = [s for s in local if s.name == want] or [s for s in local if s.capability == want]
+        if len(match) != 1:
+            names = ", ".join(s.name for s in local) or "none"
+            why = "ambiguous" if match else "unknown"
+            raise fail(base + ("service",), f"{why} service '{want}' in site {site} (services there: {names})")
+        params = ServiceFault(site=site, service=want, resolved=match[0].name)
+    duration = dur(base + ("duration",), f["duration"]) if "duration" in f else None
+    return FaultSpec(id=str(f["id"]), type=kind, at=dur(base + ("at",), f["at"]), duration=duration, params=params)
+
+
+def _fault_phase(
+    data: dict[str, Any], faults: tuple[FaultSpec, ...], fail: Fail, dur: Callable[[Path_, Any], float]
+) -> float:
+    ends = [f.heal_at if f.heal_at is not None else f.at for f in faults]
+    if "fault_phase" not in data:
+        end = max(ends, default=0.0)
+        for i, f in enumerate(faults):
+            if f.duration is None and f.at >= end:
+                raise fail(("faults", i), f"fault '{f.id}' has no duration and starts when the fault phase ends "
+                           f"({format_duration(end)}): give it a duration or set fault_phase")
+        return end
+    end = dur(("fault_phase",), data["fault_phase"])
+    for i, f in enumerate(faults):
+        if f.at >= end:
+            raise fail(("faults", i, "at"), f"starts at {format_duration(f.at)}, not before the end of the fault phase (fault_phase: {format_duration(end)})")
+        if f.heal_at is not None and f.heal_at > end:
+            raise fail(("faults", i, "duration"), f"heals at {format_duration(f.heal_at)}, after the end of the fault phase (fault_phase: {format_duration(end)})")
+    return end
+
+
+def _targets(t: dict[str, Any], base: Targets, p: Path_, dur: Callable[[Path_, Any], float]) -> Targets:
+    av, mo, rto, rpo = (t.get(k) or {} for k in ("availability", "max_outage", "rto", "rpo"))
+    rto_first = dur(p + ("rto", "target"), rto["target"]) if "target" in rto else base.rto
+    return Targets(
+        availability=float(av.get("target", base.availability)),
+        window=str(av.get("window", base.window)),
+        max_outage=dur(p + ("max_outage", "target"), mo["target"]) if "target" in mo else base.max_outage,
+        rto=rto_first,
+        rto_stable=dur(p + ("rto", "stable_target"), rto["stable_target"]) if "stable_target" in rto
+        else (rto_first if "target" in rto else base.rto_stable),
+        stable_after=int(rto.get("stable_after", base.stable_after)),
+        rpo=int(rpo.get("target", base.rpo)),
+        duplicates=int(rpo.get("duplicates", base.duplicates)),
+        split_brain=bool(t.get("split_brain", base.split_brain)),
+    )
+
+
+def _checks(c: dict[str, Any], caps: tuple[str, ...], fail: Fail, dur: Callable[[Path_, Any], float]) -> CheckSpec:
+    defaults = _targets(c, Targets(), ("checks",), dur)
+    per: list[tuple[str, Targets]] = []
+    for cap, over in (c.get("per_capability") or {}).items():
+        p: Path_ = ("checks", "per_capability", cap)
+        if cap not in caps:
+            raise fail(p, f"unknown capability '{cap}' (measured by the probes: {', '.join(caps)})")
+        per.append((cap, _targets(over or {}, defaults, p, dur)))
+    return CheckSpec(defaults=defaults, per_capability=tuple(per))

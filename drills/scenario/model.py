@@ -1,0 +1,246 @@
+"""The typed, frozen model of a scenario: what the engine acts on.
+
+Vocabulary
+    Scenario     one drill: topology, probes, steady-state gate, faults, settle, checks, abort.
+    Topology     what the compose file (+ variant) declares, read statically:
+                 ``sites`` (failure domains other than edge), ``capabilities``,
+                 ``services`` (enabled ones only), ``links`` (Toxiproxy proxies).
+    FaultSpec    one scheduled fault; ``params`` is one of the per-type dataclasses.
+    Targets      check targets for one capability (defaults merged with overrides).
+
+Lifecycle: built only by :func:`drills.scenario.loader.load_scenario`, after the
+file passed every rule; never mutated. All times are float seconds; fault ``at``
+is an offset from the start of the fault phase.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal, Union
+
+__all__ = [
+    "EDGE",
+    "Service",
+    "Link",
+    "Topology",
+    "CustomProbe",
+    "ProbeSpec",
+    "SteadyState",
+    "PowerCut",
+    "Partition",
+    "Slicer",
+    "Wan",
+    "ServiceFault",
+    "FaultParams",
+    "FaultSpec",
+    "Targets",
+    "CheckSpec",
+    "AbortRule",
+    "Scenario",
+]
+
+EDGE = "edge"
+
+
+@dataclass(frozen=True)
+class Service:
+    name: str
+    domain: str  # a site name, or "edge"
+    capability: str | None = None
+    depends_on: tuple[str, ...] = ()
+    role: str = ""  # org.drills.role label, used to find counterparts in other sites
+
+
+@dataclass(frozen=True)
+class Link:
+    """A Toxiproxy proxy: ``<src>_<dst>_<what>``."""
+
+    name: str
+    src: str
+    dst: str
+    what: str
+    listen: str = ""
+    upstream: str = ""
+    enabled: bool = True
+
+
+@dataclass(frozen=True)
+class Topology:
+    compose: Path  # resolved compose file
+    variant: str | None
+    variant_file: Path | None
+    services: tuple[Service, ...]  # enabled services (profiles -> absent)
+    links: tuple[Link, ...]  # enabled proxies
+    sites: tuple[str, ...]
+    capabilities: tuple[str, ...]
+    disabled: tuple[str, ...] = ()  # services present but disabled by profiles
+
+    def service(self, name: str) -> Service | None:
+        return next((s for s in self.services if s.name == name), None)
+
+    def services_in(self, domain: str) -> tuple[Service, ...]:
+        return tuple(s for s in self.services if s.domain == domain)
+
+    def link(self, name: str) -> Link | None:
+        return next((lk for lk in self.links if lk.name == name), None)
+
+    def links_between(self, x: str, y: str) -> tuple[Link, ...]:
+        return tuple(lk for lk in self.links if {lk.src, lk.dst} == {x, y})
+
+
+@dataclass(frozen=True)
+class CustomProbe:
+    name: str
+    type: Literal["http", "command"]
+    capability: str
+    url: str = ""
+    expect_status: int = 200
+    argv: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ProbeSpec:
+    period: float = 0.1
+    timeout: float = 2.0
+    journeys: tuple[str, ...] = ("chat", "login", "devtools")
+    custom: tuple[CustomProbe, ...] = ()
+
+    @property
+    def capabilities(self) -> tuple[str, ...]:
+        seen = dict.fromkeys(self.journeys)
+        seen.update(dict.fromkeys(p.capability for p in self.custom))
+        return tuple(seen)
+
+
+@dataclass(frozen=True)
+class SteadyState:
+    duration: float = 5.0
+    min_consecutive: int = 5
+    timeout: float = 60.0
+
+
+@dataclass(frozen=True)
+class PowerCut:
+    site: str
+
+    def describe(self) -> str:
+        return f"site {self.site}"
+
+
+@dataclass(frozen=True)
+class Partition:
+    between: tuple[str, str]
+
+    def describe(self) -> str:
+        return f"{self.between[0]}|{self.between[1]}"
+
+
+@dataclass(frozen=True)
+class Slicer:
+    average_size: int
+    size_variation: int = 0
+    delay: float = 0.0
+
+
+@dataclass(frozen=True)
+class Wan:
+    link: str
+    latency: float | None = None
+    jitter: float | None = None
+    bandwidth_kbps: int | None = None
+    timeout: float | None = None
+    reset_peer: bool = False
+    down: bool = False
+    slicer: Slicer | None = None
+
+    def describe(self) -> str:
+        return self.link
+
+
+@dataclass(frozen=True)
+class ServiceFault:
+    site: str
+    service: str  # as written (service name or capability)
+    resolved: str  # the compose service it resolved to
+
+    def describe(self) -> str:
+        return f"{self.resolved} (site {self.site})"
+
+
+FaultParams = Union[PowerCut, Partition, Wan, ServiceFault]
+
+
+@dataclass(frozen=True)
+class FaultSpec:
+    id: str
+    type: str
+    at: float
+    duration: float | None
+    params: FaultParams
+
+    @property
+    def heal_at(self) -> float | None:
+        """Offset of this fault's own heal; None: healed by the final heal-all."""
+        return None if self.duration is None else self.at + self.duration
+
+    @property
+    def target(self) -> str:
+        return self.params.describe()
+
+
+@dataclass(frozen=True)
+class Targets:
+    """Check targets for one capability (units: ratio, seconds, counts)."""
+
+    availability: float = 0.9
+    window: str = "faults+settle"
+    max_outage: float = 20.0
+    rto: float = 20.0
+    rto_stable: float = 20.0
+    stable_after: int = 10
+    rpo: int = 0
+    duplicates: int = 0
+    split_brain: bool = True
+
+
+@dataclass(frozen=True)
+class CheckSpec:
+    defaults: Targets = field(default_factory=Targets)
+    per_capability: tuple[tuple[str, Targets], ...] = ()
+
+    def for_capability(self, capability: str) -> Targets:
+        for name, targets in self.per_capability:
+            if name == capability:
+                return targets
+        return self.defaults
+
+
+@dataclass(frozen=True)
+class AbortRule:
+    capability: str  # a capability, or "*" for any
+    down_longer_than: float
+
+
+@dataclass(frozen=True)
+class Scenario:
+    name: str
+    description: str
+    path: Path
+    digest: str  # sha256 hex of the file's bytes
+    topology: Topology
+    probes: ProbeSpec
+    steady_state: SteadyState
+    faults: tuple[FaultSpec, ...]
+    fault_phase: float  # offset of heal-all from the start of the fault phase
+    settle: float
+    checks: CheckSpec
+    abort: tuple[AbortRule, ...] = ()
+
+    @property
+    def capabilities(self) -> tuple[str, ...]:
+        """Capabilities the drill measures (journeys + custom probes)."""
+        return self.probes.capabilities
+
+    def fault(self, fault_id: str) -> FaultSpec | None:
+        return next((f for f in self.faults if f.id == fault_id), None)

@@ -1,0 +1,245 @@
+"""The JSON Schema (draft 2020-12) of a scenario file.
+
+This is what ``drill schema`` prints for editors, so every field carries a
+description. ``additionalProperties: false`` everywhere: a typo is an error,
+never a silently ignored field. The schema checks *shape*; rules that need the
+topology (unknown site, unknown link) or the whole file (duplicate fault ids,
+a heal after the end of the fault phase) live in :mod:`drills.scenario.loader`.
+
+Lifecycle: built once at import time as plain JSON data; the loader validates
+the parsed YAML against it before building the typed model.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+__all__ = ["SCHEMA", "FAULT_TYPES", "JOURNEYS", "WINDOWS", "schema_json"]
+
+JOURNEYS = ("chat", "login", "devtools")
+WINDOWS = ("faults+settle", "faults", "all")
+DURATION_PATTERN = r"^\s*(\d+(\.\d*)?|\.\d+)\s*(ms|s|m|h)?\s*$"
+
+_DURATION: dict[str, Any] = {
+    "description": "A duration: seconds as a number (5, 1.5) or a string with a unit: 100ms, 5s, 2m, 1h.",
+    "anyOf": [
+        {"type": "number", "minimum": 0},
+        {"type": "string", "pattern": DURATION_PATTERN},
+    ],
+}
+
+
+def _dur(description: str) -> dict[str, Any]:
+    return {**_DURATION, "description": description + " " + str(_DURATION["description"])}
+
+
+def _obj(
+    description: str, properties: dict[str, Any], required: tuple[str, ...] = ()
+) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "type": "object",
+        "description": description,
+        "additionalProperties": False,
+        "properties": properties,
+    }
+    if required:
+        out["required"] = list(required)
+    return out
+
+
+_DOMAIN = {"type": "string", "description": "A failure domain: a site name (a, b) or edge."}
+
+_FAULT_COMMON: dict[str, Any] = {
+    "id": {"type": "string", "minLength": 1, "description": "Unique id of this fault in the schedule."},
+    "type": {"type": "string", "description": "Fault type (registry name)."},
+    "at": _dur("When to inject, as an offset from the start of the fault phase."),
+    "duration": _dur(
+        "How long the fault lasts before its own heal. Omitted: it stays until the final heal-all."
+    ),
+}
+
+_SITE_PROP = {"type": "string", "description": "Site whose containers are hit (a site from the compose labels)."}
+
+FAULT_PARAMS: dict[str, dict[str, Any]] = {
+    "power_cut": {"site": _SITE_PROP},
+    "partition": {
+        "between": {
+            "type": "array",
+            "description": "The two domains whose Toxiproxy links are cut in both directions.",
+            "items": _DOMAIN,
+            "minItems": 2,
+            "maxItems": 2,
+        }
+    },
+    "wan": {
+        "link": {"type": "string", "description": "Toxiproxy proxy name, e.g. edge_b_chat (from fixtures/toxiproxy/proxies.json)."},
+        "latency": _dur("Added latency on the link."),
+        "jitter": _dur("Random variation added to latency."),
+        "bandwidth_kbps": {"type": "integer", "minimum": 0, "description": "Bandwidth cap in KB/s."},
+        "timeout": _dur("Stop passing data and close the connection after this long (0: hold until healed)."),
+        "reset_peer": {"type": "boolean", "description": "Reset connections (TCP RST) instead of passing data."},
+        "down": {"type": "boolean", "description": "Disable the link entirely (connections refused)."},
+        "slicer": _obj(
+            "Slice data into small packets with a delay between them.",
+            {
+                "average_size": {"type": "integer", "minimum": 1, "description": "Average packet size in bytes."},
+                "size_variation": {"type": "integer", "minimum": 0, "description": "Variation of the packet size in bytes."},
+                "delay": _dur("Delay between packets."),
+            },
+            ("average_size",),
+        ),
+    },
+    "kill": {"site": _SITE_PROP, "service": {"type": "string", "description": "Compose service name, or a capability whose instance in that site is hit."}},
+    "pause": {"site": _SITE_PROP, "service": {"type": "string", "description": "Compose service name, or a capability whose instance in that site is hit."}},
+    "restart": {"site": _SITE_PROP, "service": {"type": "string", "description": "Compose service name, or a capability whose instance in that site is hit."}},
+}
+FAULT_TYPES = tuple(FAULT_PARAMS)
+_FAULT_REQUIRED: dict[str, tuple[str, ...]] = {
+    "power_cut": ("site",),
+    "partition": ("between",),
+    "wan": ("link",),
+    "kill": ("site", "service"),
+    "pause": ("site", "service"),
+    "restart": ("site", "service"),
+}
+
+
+def _fault_schema() -> dict[str, Any]:
+    branches = []
+    for name, params in FAULT_PARAMS.items():
+        props = {**_FAULT_COMMON, **params}
+        branch = _obj(f"A {name} fault.", props, ("id", "type", "at", *_FAULT_REQUIRED[name]))
+        branches.append({"if": {"properties": {"type": {"const": name}}}, "then": branch})
+    return {
+        "type": "object",
+        "description": "One fault: injected at `at`, healed after `duration` (or by the final heal-all).",
+        "required": ["id", "type", "at"],
+        "properties": {
+            **{k: v for k, v in _FAULT_COMMON.items() if k != "type"},
+            "type": {"type": "string", "enum": list(FAULT_TYPES), "description": "Fault type."},
+        },
+        "allOf": branches,
+    }
+
+
+def _targets(description: str) -> dict[str, Any]:
+    return _obj(
+        description,
+        {
+            "availability": _obj(
+                "Successful samples / all samples in the window must be >= target.",
+                {
+                    "target": {"type": "number", "minimum": 0, "maximum": 1, "description": "Minimum ratio, 0..1 (default 0.9)."},
+                    "window": {"type": "string", "enum": list(WINDOWS), "description": "faults+settle (default): first fault inject to end of settle; faults: first inject to heal-all; all: every sample."},
+                },
+            ),
+            "max_outage": _obj(
+                "Longest run of consecutive failed samples must be <= target.",
+                {"target": _dur("Longest tolerated outage (default 20s).")},
+            ),
+            "rto": _obj(
+                "Recovery time after each fault inject.",
+                {
+                    "target": _dur("Inject -> first success after the first failure (default 20s)."),
+                    "stable_target": _dur("Inject -> start of a stable run of successes (default: same as target)."),
+                    "stable_after": {"type": "integer", "minimum": 1, "description": "Consecutive successes that make a recovery stable (default 10)."},
+                },
+            ),
+            "rpo": _obj(
+                "Acknowledged writes lost, counted by reading everything back after heal.",
+                {
+                    "target": {"type": "integer", "minimum": 0, "description": "Acknowledged writes that may be lost (default 0)."},
+                    "duplicates": {"type": "integer", "minimum": 0, "description": "Writes that may be read back more than once (default 0)."},
+                },
+            ),
+            "split_brain": {"type": "boolean", "description": "Judge split brain: two primaries acknowledging writes for one key, interleaved (default true)."},
+        },
+    )
+
+
+_CHECKS = _targets("Targets for every capability; per_capability overrides them field by field.")
+_CHECKS["properties"]["per_capability"] = {
+    "type": "object",
+    "description": "Overrides per capability name, same fields as above.",
+    "additionalProperties": _targets("Overrides for one capability."),
+}
+
+SCHEMA: dict[str, Any] = {
+    "$schema": "https://json-schema.org/draft/2020-12/schema",
+    "$id": "https://drills.dev/schema/scenario.json",
+    "title": "drills scenario",
+    **_obj(
+        "A disaster-recovery drill: topology, probes, steady-state gate, fault schedule, settle, checks, abort rules.",
+        {
+            "name": {"type": "string", "pattern": r"^[a-z0-9][a-z0-9._-]*$", "description": "Short id of the drill (lowercase, digits, . _ -)."},
+            "description": {"type": "string", "description": "What the drill does and what it should prove, in plain words."},
+            "topology": _obj(
+                "The replica to bring up.",
+                {
+                    "compose": {"type": "string", "minLength": 1, "description": "Compose file, relative to the repo root (default docker-compose.yml)."},
+                    "variant": {"type": ["string", "null"], "description": "Broken variant: fixtures/variants/<variant>.yml is layered on top (default none)."},
+                },
+            ),
+            "probes": _obj(
+                "Journey probes sampled continuously during the drill.",
+                {
+                    "period": _dur("Time between samples of one journey (default 100ms)."),
+                    "timeout": _dur("Per-sample timeout (default 2s)."),
+                    "journeys": {
+                        "type": "array",
+                        "uniqueItems": True,
+                        "items": {"type": "string", "enum": list(JOURNEYS)},
+                        "description": "Built-in journeys to run (default all: chat, login, devtools).",
+                    },
+                    "custom": {
+                        "type": "array",
+                        "description": "User-declared probes.",
+                        "items": _obj(
+                            "One custom probe: an HTTP GET or a command; success is status match / exit 0.",
+                            {
+                                "name": {"type": "string", "minLength": 1, "description": "Unique probe name."},
+                                "type": {"type": "string", "enum": ["http", "command"], "description": "http or command."},
+                                "capability": {"type": "string", "minLength": 1, "description": "Capability it measures (a built-in one or your own)."},
+                                "url": {"type": "string", "description": "http: URL; {chat}, {login}, {devtools} expand to that capability's entry URL."},
+                                "expect_status": {"type": "integer", "minimum": 100, "maximum": 599, "description": "http: expected status (default 200)."},
+                                "argv": {"type": "array", "minItems": 1, "items": {"type": "string"}, "description": "command: argv, run without a shell."},
+                            },
+                            ("name", "type", "capability"),
+                        ),
+                    },
+                },
+            ),
+            "steady_state": _obj(
+                "Readiness gate before any fault: every journey must succeed steadily.",
+                {
+                    "duration": _dur("Observation window (default 5s)."),
+                    "min_consecutive": {"type": "integer", "minimum": 1, "description": "Consecutive successes required per journey (default 5)."},
+                    "timeout": _dur("Give up (environment failure) after this long (default 60s)."),
+                },
+            ),
+            "faults": {"type": "array", "description": "The fault schedule.", "items": _fault_schema()},
+            "fault_phase": _dur("Length of the fault phase; heal-all runs at its end (default: when the last fault ends)."),
+            "settle": _dur("Observe this long after heal-all before checks (default 20s)."),
+            "checks": _CHECKS,
+            "abort": {
+                "type": "array",
+                "description": "Stop early (heal, then judge) when a rule fires.",
+                "items": _obj(
+                    "Abort when a capability is down longer than a limit.",
+                    {
+                        "capability": {"type": "string", "description": "Capability name, or * for any."},
+                        "down_longer_than": _dur("Consecutive failures longer than this fire the rule."),
+                    },
+                    ("capability", "down_longer_than"),
+                ),
+            },
+        },
+        ("name",),
+    ),
+}
+
+
+def schema_json() -> str:
+    """The schema as pretty JSON (for ``drill schema``)."""
+    return json.dumps(SCHEMA, indent=2)
