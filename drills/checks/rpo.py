@@ -1,0 +1,96 @@
+"""RPO and duplicates: acknowledged writes lost, and writes read back more than once.
+
+    ledger     every ``Write`` with ``acked`` True, per (stream, key)
+    read-back  the last ``ReadBack`` of each (stream, key): every id found (duplicates kept)
+
+    lost        ledger ids never read back             -> ``rpo``        (<= targets.rpo, default 0)
+    duplicates  ids read back more than once           -> ``duplicates`` (<= targets.duplicates)
+
+A key with acknowledged writes but no read-back, or an incomplete read-back, makes
+``rpo`` unknown ("read-back missing"): nothing proves those writes survived. Duplicates
+found in a partial read-back still fail; none found in a partial one is unknown.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from ..result import Verdict
+from ..timeline import ReadBack
+from .common import CheckInput
+
+__all__ = ["check"]
+
+_SHOW = 10
+
+
+def _ids(ids: list[str]) -> str:
+    more = f", +{len(ids) - _SHOW} more" if len(ids) > _SHOW else ""
+    return ", ".join(ids[:_SHOW]) + more
+
+
+def _last_readbacks(inp: CheckInput) -> dict[str, ReadBack]:
+    out: dict[str, ReadBack] = {}
+    for rb in sorted(inp.timeline.readbacks(), key=lambda r: r.t):
+        if rb.stream == inp.subject:
+            out[rb.key] = rb
+    return out
+
+
+def _rpo(inp: CheckInput, readbacks: dict[str, ReadBack]) -> Verdict:
+    stream, target = inp.subject, inp.targets.rpo
+    acked = [w for w in inp.timeline.writes() if w.stream == stream and w.acked]
+    if not acked:
+        return Verdict(check="rpo", capability=stream, status="unknown", target=float(target), unit="count",
+                       comparison="<=", message=f"{stream} RPO unknown: no acknowledged {stream} writes were recorded")
+    keys = list(dict.fromkeys(w.key for w in acked))
+    missing = [k for k in keys if k not in readbacks]
+    partial = [k for k in keys if k in readbacks and not readbacks[k].complete]
+    lost = [w.id for w in acked if w.key in readbacks and w.id not in set(readbacks[w.key].ids)]
+    details = {"acked": len(acked), "keys": len(keys), "lost": lost, "missing_readback": missing,
+               "incomplete_readback": partial}
+    if missing or partial:
+        why = []
+        if missing:
+            why.append(f"read-back missing for {_ids(missing)}")
+        if partial:
+            errs = "; ".join(readbacks[k].error for k in partial if readbacks[k].error)
+            why.append(f"read-back incomplete for {_ids(partial)}" + (f" ({errs})" if errs else ""))
+        return Verdict(check="rpo", capability=stream, status="unknown", target=float(target), unit="count",
+                       comparison="<=", details=details,
+                       message=f"{stream} RPO unknown: {'; '.join(why)} ({len(lost)} lost among the keys read back)")
+    passed = len(lost) <= target
+    shown = f": {_ids(lost)}" if lost else ""
+    message = (
+        f"{stream} RPO {len(lost)} acknowledged writes lost {'<=' if passed else '>'} target {target} "
+        f"({len(acked)} acked across {len(keys)} key(s){shown})"
+    )
+    return Verdict(check="rpo", capability=stream, status="pass" if passed else "fail", message=message,
+                   target=float(target), measured=float(len(lost)), unit="count", comparison="<=", details=details)
+
+
+def _duplicates(inp: CheckInput, readbacks: dict[str, ReadBack]) -> Verdict:
+    stream, target = inp.subject, inp.targets.duplicates
+    if not readbacks:
+        return Verdict(check="duplicates", capability=stream, status="unknown", target=float(target), unit="count",
+                       comparison="<=", message=f"{stream} duplicates unknown: no {stream} read-back was recorded")
+    dups = sorted(i for rb in readbacks.values() for i, n in Counter(rb.ids).items() if n > 1)
+    partial = sorted(k for k, rb in readbacks.items() if not rb.complete)
+    details = {"duplicates": dups, "incomplete_readback": partial}
+    passed = len(dups) <= target
+    shown = f": {_ids(dups)}" if dups else ""
+    if passed and partial:
+        return Verdict(check="duplicates", capability=stream, status="unknown", target=float(target),
+                       measured=float(len(dups)), unit="count", comparison="<=", details=details,
+                       message=f"{stream} duplicates unknown: read-back incomplete for {_ids(partial)} ({len(dups)} found so far)")
+    message = (
+        f"{stream} duplicates {len(dups)} ids read back more than once {'<=' if passed else '>'} target {target} "
+        f"({len(readbacks)} key(s) read back{shown})"
+    )
+    return Verdict(check="duplicates", capability=stream, status="pass" if passed else "fail", message=message,
+                   target=float(target), measured=float(len(dups)), unit="count", comparison="<=", details=details)
+
+
+def check(inp: CheckInput) -> tuple[Verdict, ...]:
+    readbacks = _last_readbacks(inp)
+    return (_rpo(inp, readbacks), _duplicates(inp, readbacks))
