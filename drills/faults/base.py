@@ -1,0 +1,117 @@
+"""Faults: one small class per fault type, each with its exact heal.
+
+    Fault.inject(ctx)   apply the failure      (records nothing itself: the runner
+    Fault.heal(ctx)     undo exactly that       appends FaultEvents to the timeline)
+
+``FaultContext`` is everything a fault may touch: the Docker engine (only
+containers of this run's Compose project, found by labels), the Toxiproxy
+server (the WAN), and the scenario's static topology. A fault keeps whatever
+it needs to undo itself (e.g. the network aliases it removed) on the instance,
+so heal never guesses. Heal is idempotent: healing twice is harmless.
+"""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any, Callable, ClassVar, Protocol
+
+import docker
+from docker.errors import APIError, NotFound
+from docker.models.containers import Container
+from tenacity import RetryError, Retrying, retry_if_result, stop_after_delay, wait_fixed
+
+from ..errors import FaultError
+from ..scenario.model import FaultSpec, Topology
+from ..wan import WanClient
+
+PROJECT_LABEL = "com.docker.compose.project"
+SERVICE_LABEL = "com.docker.compose.service"
+DOMAIN_LABEL = "org.drills.domain"
+REJOIN_TIMEOUT_S = 120.0
+
+
+@dataclass
+class FaultContext:
+    client: docker.DockerClient
+    project: str
+    wan: WanClient
+    topology: Topology
+    rejoin_timeout: float = REJOIN_TIMEOUT_S
+
+    def containers(self, domain: str | None = None, service: str | None = None) -> list[Container]:
+        labels = [f"{PROJECT_LABEL}={self.project}"]
+        if domain:
+            labels.append(f"{DOMAIN_LABEL}={domain}")
+        if service:
+            labels.append(f"{SERVICE_LABEL}={service}")
+        try:
+            return list(self.client.containers.list(all=True, filters={"label": labels}))
+        except APIError as exc:
+            raise FaultError(f"listing containers of {self.project}: {exc.explanation or exc}") from exc
+
+    def link_names(self, predicate: Callable[[str, str], bool]) -> list[str]:
+        """Live Toxiproxy links ``<src>_<dst>_<what>`` whose (src, dst) match."""
+        out = []
+        for name in self.wan.proxies():
+            parts = name.split("_", 2)
+            if len(parts) == 3 and predicate(parts[0], parts[1]):
+                out.append(name)
+        return sorted(out)
+
+
+class Fault(Protocol):
+    type_name: ClassVar[str]
+    spec: FaultSpec
+
+    def inject(self, ctx: FaultContext) -> None: ...
+
+    def heal(self, ctx: FaultContext) -> None: ...
+
+
+def docker_call(what: str, fn: Callable[..., Any], *args: Any, **kw: Any) -> Any:
+    """Run one Docker call, translating its errors into FaultError."""
+    try:
+        return fn(*args, **kw)
+    except NotFound as exc:
+        raise FaultError(f"{what}: not found ({exc.explanation or exc})") from exc
+    except APIError as exc:
+        raise FaultError(f"{what}: {exc.explanation or exc}") from exc
+
+
+def all_at_once(fns: list[Callable[[], None]]) -> list[BaseException]:
+    """Run callables in parallel threads (a power cut hits every machine at the same instant)."""
+    if not fns:
+        return []
+    errors: list[BaseException] = []
+    with ThreadPoolExecutor(max_workers=len(fns)) as pool:
+        for fut in [pool.submit(fn) for fn in fns]:
+            exc = fut.exception()
+            if exc is not None:
+                errors.append(exc)
+    return errors
+
+
+def wait_healthy(ctx: FaultContext, containers: list[Container], what: str) -> None:
+    """Wait (bounded) until every container runs and, where it has a healthcheck, is healthy."""
+
+    def pending() -> list[str]:
+        names = []
+        for c in containers:
+            try:
+                c.reload()
+            except NotFound:
+                names.append(f"{c.name} (gone)")
+                continue
+            state = c.attrs.get("State", {})
+            health = (state.get("Health") or {}).get("Status")
+            if state.get("Status") != "running" or health not in (None, "healthy"):
+                names.append(f"{c.name} ({health or state.get('Status')})")
+        return names
+
+    try:
+        Retrying(stop=stop_after_delay(ctx.rejoin_timeout), wait=wait_fixed(0.5),
+                 retry=retry_if_result(bool))(pending)  # fmt: skip
+    except RetryError as exc:
+        left = exc.last_attempt.result()
+        raise FaultError(f"{what}: not healthy after {ctx.rejoin_timeout:.0f}s: {', '.join(left)}") from None

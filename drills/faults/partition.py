@@ -1,0 +1,33 @@
+"""partition: cut only the WAN links between two domains; heal enables them again.
+
+    a ──x── b     links a_b_* and b_a_* disabled; a<->edge and b<->edge untouched
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import ClassVar
+
+from ..errors import FaultError
+from ..scenario.model import FaultSpec, Partition
+from .base import FaultContext
+
+
+@dataclass
+class PartitionFault:
+    type_name: ClassVar[str] = "partition"
+    spec: FaultSpec
+    links: list[str] = field(default_factory=list)
+
+    def inject(self, ctx: FaultContext) -> None:
+        assert isinstance(self.spec.params, Partition)
+        x, y = self.spec.params.between
+        self.links = ctx.link_names(lambda src, dst: {src, dst} == {x, y})
+        if not self.links:
+            raise FaultError(f"partition {x}|{y}: no WAN link runs between these domains")
+        for name in self.links:
+            ctx.wan.set_enabled(name, False)
+
+    def heal(self, ctx: FaultContext) -> None:
+        for name in self.links:
+            ctx.wan.set_enabled(name, True)

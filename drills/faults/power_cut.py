@@ -1,0 +1,91 @@
+"""power_cut: a site loses power; power_restore (its heal) brings it back.
+
+    inject                                   heal (power_restore)
+    0. hold Docker restart policies off       0. (restored after start)
+    1. SIGKILL every container of the site    1. reconnect the networks, same aliases
+       in parallel threads (same instant)     2. enable the links again
+    2. disable every WAN link to/from it      3. start every container of the site
+    3. disconnect its containers from         4. wait until all are running and healthy
+       networks other domains share              (the datastore node rejoined as replica)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import ClassVar
+
+from docker.models.containers import Container
+
+from ..errors import FaultError
+from ..scenario.model import FaultSpec, PowerCut
+from .base import DOMAIN_LABEL, FaultContext, all_at_once, docker_call, wait_healthy
+
+
+@dataclass
+class PowerCutFault:
+    type_name: ClassVar[str] = "power_cut"
+    spec: FaultSpec
+    killed: list[str] = field(default_factory=list)  # container ids
+    links: list[str] = field(default_factory=list)
+    detached: list[tuple[str, str, list[str]]] = field(default_factory=list)  # (network id, container id, aliases)
+    policies: dict[str, dict[str, object]] = field(default_factory=dict)  # container id -> restart policy
+
+    @property
+    def site(self) -> str:
+        assert isinstance(self.spec.params, PowerCut)
+        return self.spec.params.site
+
+    def _shared_networks(self, ctx: FaultContext, site_ctrs: list[Container]) -> list[tuple[str, str, list[str]]]:
+        out = []
+        for c in site_ctrs:
+            for net_name, net in (c.attrs.get("NetworkSettings", {}).get("Networks") or {}).items():
+                net_obj = docker_call(f"inspect network {net_name}", ctx.client.networks.get, net["NetworkID"])
+                others = [
+                    m for m in (net_obj.attrs.get("Containers") or {})
+                    if m not in {x.id for x in site_ctrs}
+                ]  # fmt: skip
+                if others:
+                    aliases = [a for a in (net.get("Aliases") or []) if a and not c.id.startswith(a)]
+                    out.append((net["NetworkID"], c.id, aliases))
+        return out
+
+    def inject(self, ctx: FaultContext) -> None:
+        ctrs = [c for c in ctx.containers(domain=self.site) if c.status == "running"]
+        if not ctrs:
+            raise FaultError(f"power_cut: no running container labelled {DOMAIN_LABEL}={self.site}")
+        shared = self._shared_networks(ctx, ctrs)
+        self.killed = [c.id for c in ctrs]
+        # A dead machine does not come back by itself: hold Docker's restart policy off until heal.
+        for c in ctrs:
+            policy = c.attrs.get("HostConfig", {}).get("RestartPolicy") or {}
+            if policy.get("Name") not in (None, "", "no"):
+                self.policies[c.id] = policy
+                docker_call(f"hold restart policy of {c.name}", c.update, restart_policy={"Name": "no"})
+        errors = all_at_once([lambda c=c: c.kill(signal="SIGKILL") for c in ctrs])
+        self.links = ctx.link_names(lambda src, dst: self.site in (src, dst))
+        for name in self.links:
+            ctx.wan.set_enabled(name, False)
+        for net_id, cid, aliases in shared:
+            net = ctx.client.networks.get(net_id)
+            docker_call(f"disconnect {cid[:12]}", net.disconnect, cid, force=True)
+            self.detached.append((net_id, cid, aliases))
+        if errors:
+            raise FaultError(f"power_cut site {self.site}: {len(errors)} container(s) not killed: {errors[0]}")
+
+    def heal(self, ctx: FaultContext) -> None:
+        for net_id, cid, aliases in self.detached:
+            net = ctx.client.networks.get(net_id)
+            net.reload()
+            if cid not in (net.attrs.get("Containers") or {}):
+                docker_call(f"reconnect {cid[:12]}", net.connect, cid, aliases=aliases or None)
+        self.detached = []
+        for name in self.links:
+            ctx.wan.set_enabled(name, True)
+        ctrs = [c for c in ctx.containers(domain=self.site) if c.id in self.killed or c.status != "running"]
+        errors = all_at_once([lambda c=c: c.start() for c in ctrs if c.status != "running"])
+        if errors:
+            raise FaultError(f"power_restore site {self.site}: start failed: {errors[0]}")
+        for c in ctrs:
+            if c.id in self.policies:
+                docker_call(f"restore restart policy of {c.name}", c.update, restart_policy=self.policies.pop(c.id))
+        wait_healthy(ctx, ctrs, f"power_restore site {self.site}")

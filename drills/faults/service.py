@@ -1,0 +1,80 @@
+"""kill / pause / restart of one service in one site, each with its heal.
+
+    kill     SIGKILL the container          heal: start it, wait healthy
+    pause    freeze its processes           heal: unpause, wait healthy
+    restart  docker restart (graceful)      heal: wait healthy
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import ClassVar
+
+from docker.models.containers import Container
+
+from ..errors import FaultError
+from ..scenario.model import FaultSpec, ServiceFault
+from .base import FaultContext, docker_call, wait_healthy
+
+
+@dataclass
+class ServiceFaultBase:
+    type_name: ClassVar[str] = ""
+    spec: FaultSpec
+    ids: list[str] = field(default_factory=list)
+
+    @property
+    def params(self) -> ServiceFault:
+        assert isinstance(self.spec.params, ServiceFault)
+        return self.spec.params
+
+    def targets(self, ctx: FaultContext) -> list[Container]:
+        ctrs = ctx.containers(domain=self.params.site, service=self.params.resolved)
+        if not ctrs:
+            raise FaultError(f"{self.type_name}: no container of service {self.params.resolved} in site {self.params.site}")
+        self.ids = [c.id for c in ctrs]
+        return ctrs
+
+    def mine(self, ctx: FaultContext) -> list[Container]:
+        return [c for c in ctx.containers(domain=self.params.site) if c.id in self.ids]
+
+
+class KillFault(ServiceFaultBase):
+    type_name = "kill"
+
+    def inject(self, ctx: FaultContext) -> None:
+        for c in self.targets(ctx):
+            docker_call(f"kill {c.name}", c.kill, signal="SIGKILL")
+
+    def heal(self, ctx: FaultContext) -> None:
+        ctrs = self.mine(ctx)
+        for c in ctrs:
+            if c.status != "running":
+                docker_call(f"start {c.name}", c.start)
+        wait_healthy(ctx, ctrs, f"heal kill {self.params.resolved}")
+
+
+class PauseFault(ServiceFaultBase):
+    type_name = "pause"
+
+    def inject(self, ctx: FaultContext) -> None:
+        for c in self.targets(ctx):
+            docker_call(f"pause {c.name}", c.pause)
+
+    def heal(self, ctx: FaultContext) -> None:
+        ctrs = self.mine(ctx)
+        for c in ctrs:
+            if c.status == "paused":
+                docker_call(f"unpause {c.name}", c.unpause)
+        wait_healthy(ctx, ctrs, f"heal pause {self.params.resolved}")
+
+
+class RestartFault(ServiceFaultBase):
+    type_name = "restart"
+
+    def inject(self, ctx: FaultContext) -> None:
+        for c in self.targets(ctx):
+            docker_call(f"restart {c.name}", c.restart, timeout=5)
+
+    def heal(self, ctx: FaultContext) -> None:
+        wait_healthy(ctx, self.mine(ctx), f"heal restart {self.params.resolved}")
