@@ -1,0 +1,130 @@
+"""The plan: a scenario's fault schedule as ordered, timed steps (no side effects).
+
+Vocabulary
+    step      at offset ``t`` (seconds from the start of the fault phase): inject or heal
+              one fault, or ``heal_all`` (fault id ``*``) -- every fault still active.
+    plan      the steps in play order; it ALWAYS ends with heal-all at the end of the
+              fault phase (``scenario.fault_phase``), even with no faults.
+
+Lifecycle: ``drill plan FILE`` prints :meth:`Plan.render`; the runner plays the plan:
+
+    done = 0
+    while done < len(plan.steps):
+        for step in due_steps(plan, clock.monotonic() - fault_start, done):
+            apply(step); done += 1
+        clock.sleep(...)                 # until next_step_at(plan, done)
+
+At equal offsets heals come before injects (a fault healed at 30s makes room for one
+injected at 30s), and heal-all comes last.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from .durations import format_duration
+from .scenario.model import Scenario
+
+__all__ = ["Step", "Plan", "plan", "due_steps", "next_step_at", "HEAL_ALL"]
+
+HEAL_ALL = "*"
+_ORDER = {"heal": 0, "inject": 1, "heal_all": 2}
+
+
+@dataclass(frozen=True)
+class Step:
+    t: float
+    action: Literal["inject", "heal", "heal_all"]
+    fault: str  # fault id, or "*" for heal-all
+    type: str  # fault type, or "heal_all"
+    target: str  # human description of what is hit
+
+
+@dataclass(frozen=True)
+class Plan:
+    scenario: Scenario
+    steps: tuple[Step, ...]
+
+    @property
+    def fault_phase(self) -> float:
+        return self.scenario.fault_phase
+
+    @property
+    def min_duration(self) -> float:
+        """Steady-state gate (at best) + fault phase + settle; bring-up not included."""
+        s = self.scenario
+        return s.steady_state.duration + s.fault_phase + s.settle
+
+    @property
+    def max_duration(self) -> float:
+        s = self.scenario
+        return s.steady_state.timeout + s.fault_phase + s.settle
+
+    def render(self) -> str:
+        s = self.scenario
+        fd = format_duration
+        topo = s.topology
+        compose = topo.compose.name + (f" + variant {topo.variant}" if topo.variant else "")
+        rows: list[tuple[str, str, str]] = [
+            ("bring-up", "", f"compose up {compose}; wait until every service is ready"),
+            ("steady-state", "", f"{s.steady_state.min_consecutive} consecutive ok samples per journey over "
+                                 f"{fd(s.steady_state.duration)} (give up after {fd(s.steady_state.timeout)})"),
+        ]
+        for st in self.steps:
+            if st.action == "heal_all":
+                rows.append(("heal-all", f"+{fd(st.t)}", "heal every fault still active"))
+            else:
+                rows.append(("faults", f"+{fd(st.t)}", f"{st.action:<6} {st.fault} ({st.type} {st.target})"))
+        end = s.fault_phase
+        rows += [
+            ("settle", f"+{fd(end)}", f"observe {fd(s.settle)} until +{fd(end + s.settle)}"),
+            ("checks", f"+{fd(end + s.settle)}", "read back writes; judge availability, max outage, RTO, RPO, split brain"),
+            ("teardown", "", "remove every container, network and volume of the run"),
+        ]
+        w0 = max(len(r[0]) for r in rows)
+        w1 = max(len(r[1]) for r in rows + [("", "offset", "")])
+        head = [
+            f"Drill plan: {s.name}  ({s.path}, sha256 {s.digest[:12]})",
+            *( [s.description] if s.description else [] ),
+            f"Probes: {', '.join(s.capabilities)} every {fd(s.probes.period)} (timeout {fd(s.probes.timeout)})",
+            "",
+            f"{'phase':<{w0}}  {'offset':<{w1}}  what",
+        ]
+        body = [f"{p:<{w0}}  {o:<{w1}}  {w}" for p, o, w in rows]
+        tail = [
+            "",
+            f"Expected duration: fault phase {fd(s.fault_phase)} + settle {fd(s.settle)} = "
+            f"{fd(s.fault_phase + s.settle)}, plus bring-up and the steady-state gate "
+            f"({fd(s.steady_state.duration)}..{fd(s.steady_state.timeout)}): "
+            f"{fd(self.min_duration)}..{fd(self.max_duration)} + bring-up",
+        ]
+        return "\n".join(head + body + tail)
+
+
+def plan(scenario: Scenario) -> Plan:
+    """The ordered steps of ``scenario``'s fault phase, ending with heal-all."""
+    steps: list[Step] = []
+    for f in scenario.faults:
+        steps.append(Step(f.at, "inject", f.id, f.type, f.target))
+        if f.heal_at is not None:
+            steps.append(Step(f.heal_at, "heal", f.id, f.type, f.target))
+    steps.sort(key=lambda st: (st.t, _ORDER[st.action]))
+    end = max([scenario.fault_phase, *(st.t for st in steps)])
+    steps.append(Step(end, "heal_all", HEAL_ALL, "heal_all", "every active fault"))
+    return Plan(scenario=scenario, steps=tuple(steps))
+
+
+def due_steps(p: Plan, elapsed: float, done: int = 0) -> tuple[Step, ...]:
+    """Steps not yet played (index >= ``done``) whose offset is <= ``elapsed``, in order."""
+    out: list[Step] = []
+    for st in p.steps[done:]:
+        if st.t > elapsed:
+            break
+        out.append(st)
+    return tuple(out)
+
+
+def next_step_at(p: Plan, done: int) -> float | None:
+    """Offset of the next step to play, or None when the plan is finished."""
+    return p.steps[done].t if done < len(p.steps) else None
