@@ -61,7 +61,7 @@ def load_scenario(path: str | Path, repo_root: str | Path | None = None) -> Scen
     try:
         data, lines = parse_yaml(text)
     except YamlProblem as exc:
-        raise ScenarioError(file, "", exc.message, exc.line) from exc
+        raise ScenarioError(file, exc.field, exc.message, exc.line) from exc
     if not isinstance(data, dict):
         raise ScenarioError(file, "", "a scenario must be a YAML mapping with at least 'name'", 1)
     _validate(file, data, lines)

@@ -110,7 +110,7 @@ def _fault_schema() -> dict[str, Any]:
     for name, params in FAULT_PARAMS.items():
         props = {**_FAULT_COMMON, **params}
         branch = _obj(f"A {name} fault.", props, ("id", "type", "at", *_FAULT_REQUIRED[name]))
-        branches.append({"if": {"properties": {"type": {"const": name}}}, "then": branch})
+        branches.append({"if": {"properties": {"type": {"const": name, "description": f"Selects the {name} fields."}}}, "then": branch})
     return {
         "type": "object",
         "description": "One fault: injected at `at`, healed after `duration` (or by the final heal-all).",

@@ -34,10 +34,11 @@ RESET: Any = _Reset()
 
 
 class YamlProblem(ValueError):
-    def __init__(self, message: str, line: int | None) -> None:
-        super().__init__(message)
+    def __init__(self, message: str, line: int | None, field: str = "") -> None:
+        super().__init__(f"{field}: {message}" if field else message)
         self.message = message
         self.line = line
+        self.field = field
 
 
 @dataclass(frozen=True)
@@ -89,6 +90,9 @@ def parse_yaml(text: str) -> tuple[Any, LineMap]:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else None
         problem = exc.problem or exc.context or "invalid YAML"
+        ctx = exc.context_mark if exc.context and exc.problem else None
+        if ctx is not None and ctx.line + 1 != line:
+            problem = f"{exc.context} (line {ctx.line + 1}): {problem}"
         raise YamlProblem(f"invalid YAML: {problem}", line) from exc
     except yaml.YAMLError as exc:
         raise YamlProblem(f"invalid YAML: {exc}", None) from exc
@@ -109,9 +113,8 @@ def _walk(node: yaml.Node, path: Path_, lines: dict[Path_, int]) -> None:
                 continue
             line = key_node.start_mark.line + 1
             if key in seen:
-                where = render_path(path + (key,))
                 raise YamlProblem(
-                    f"{where}: duplicate key '{key}' (first on line {seen[key]})", line
+                    f"duplicate key '{key}' (first on line {seen[key]})", line, render_path(path + (key,))
                 )
             seen[key] = line
             lines[path + (key,)] = line

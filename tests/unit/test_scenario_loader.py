@@ -1,0 +1,176 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import jsonschema
+import pytest
+
+from drills.errors import EXIT_INVALID, ScenarioError
+from drills.scenario import SCHEMA, Partition, PowerCut, ServiceFault, Wan, list_scenarios, load_scenario, schema_json
+from drills.scenario.loader import default_repo_root
+
+DATA = Path(__file__).parent / "data"
+REPO = DATA / "repo"
+BAD = DATA / "bad"
+SCENARIOS = Path(__file__).parents[2] / "scenarios"
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    p = tmp_path / "s.yaml"
+    p.write_text(text)
+    return p
+
+
+def load_bad(name: str) -> ScenarioError:
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(BAD / name, repo_root=REPO)
+    return info.value
+
+
+@pytest.mark.parametrize(
+    ("name", "field", "line", "rule"),
+    [
+        ("unknown-site.yaml", "faults[1].site", 4, "unknown site 'c' (sites in docker-compose.yml: a, b)"),
+        ("negative-time.yaml", "faults[0].at", 6, "must be >= 0s"),
+        ("typo.yaml", "faults[0].duraton", 4, "unknown field 'duraton' (did you mean 'duration'?; allowed: at, duration, id, site, type)"),
+        ("unknown-type.yaml", "faults[1].type", 4, "unknown fault type 'fire' (allowed: power_cut, partition, wan, kill, pause, restart)"),
+        ("unknown-link.yaml", "faults[0].link", 3, "unknown link 'edge_c_chat' (links: edge_a_chat, edge_b_chat, a_b_pg, b_a_pg)"),
+        ("duplicate-id.yaml", "faults[1].id", 4, "duplicate fault id 'cut'"),
+        ("heal-after-end.yaml", "faults[0].duration", 4, "heals at 35s, after the end of the fault phase"),
+        ("probes-typo.yaml", "probes.perod", 4, "did you mean 'period'?"),
+        ("unknown-service.yaml", "faults[0].service", 3, "unknown service 'cache' in site b"),
+        ("unknown-capability.yaml", "checks.per_capability.payments", 4, "unknown capability 'payments'"),
+        ("not-a-duration.yaml", "settle", 2, "not a duration: 'soon'"),
+        ("duplicate-key.yaml", "settle", 3, "duplicate key 'settle' (first on line 2)"),
+        ("unknown-variant.yaml", "topology.variant", 2, "unknown variant 'kakao-2099' (variants: cross-site, kakao-2022"),
+        ("open-ended-last.yaml", "faults[0]", 3, "has no duration"),
+    ],
+)
+def test_bad_scenario_names_file_field_rule_and_line(name: str, field: str, line: int, rule: str) -> None:
+    err = load_bad(name)
+    assert err.file == str(BAD / name)
+    assert err.field == field
+    assert err.line == line
+    assert rule in err.rule
+    assert str(err).startswith(f"{BAD / name}:{line}: {field}: ")
+    assert err.exit_code == EXIT_INVALID
+
+
+def test_bad_yaml_names_file_and_line() -> None:
+    err = load_bad("bad-yaml.yaml")
+    assert err.line == 4
+    assert "invalid YAML" in err.rule and "line 3" in err.rule
+    assert str(err).startswith(f"{BAD / 'bad-yaml.yaml'}:4: ")
+
+
+def test_missing_file_and_non_mapping(tmp_path: Path) -> None:
+    with pytest.raises(ScenarioError, match="cannot read"):
+        load_scenario(tmp_path / "nope.yaml", repo_root=REPO)
+    with pytest.raises(ScenarioError, match="must be a YAML mapping"):
+        load_scenario(write(tmp_path, "- a\n- b\n"), repo_root=REPO)
+
+
+def test_missing_compose_is_reported_on_topology_compose(tmp_path: Path) -> None:
+    p = write(tmp_path, "name: x\ntopology:\n  compose: nowhere.yml\n")
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(p, repo_root=REPO)
+    assert (info.value.field, info.value.line) == ("topology.compose", 3)
+    assert "compose file not found" in info.value.rule
+
+
+def test_defaults_and_model(tmp_path: Path) -> None:
+    p = write(tmp_path, "name: minimal\nfaults:\n  - {id: cut-b, type: power_cut, site: b, at: 1s, duration: 2s}\n")
+    s = load_scenario(p, repo_root=REPO)
+    assert s.path == p and len(s.digest) == 64
+    assert (s.probes.period, s.probes.timeout, s.probes.journeys) == (0.1, 2.0, ("chat", "login", "devtools"))
+    assert (s.steady_state.duration, s.steady_state.min_consecutive, s.steady_state.timeout) == (5.0, 5, 60.0)
+    assert s.settle == 20.0 and s.fault_phase == 3.0
+    assert s.checks.defaults.availability == 0.9 and s.checks.defaults.rpo == 0
+    assert s.faults[0].params == PowerCut("b") and s.faults[0].heal_at == 3.0
+    assert s.topology.sites == ("a", "b")
+    assert s.topology.capabilities == ("chat", "login", "devtools")
+    assert {lk.name for lk in s.topology.links} == {"edge_a_chat", "edge_b_chat", "a_b_pg", "b_a_pg"}
+
+
+def test_every_fault_type_and_per_capability_overrides(tmp_path: Path) -> None:
+    p = write(tmp_path, """
+name: all-types
+fault_phase: 60s
+probes:
+  custom:
+    - {name: chat-health, type: http, capability: chat, url: "{chat}/health", expect_status: 204}
+    - {name: dns, type: command, capability: dns, argv: ["true"]}
+faults:
+  - {id: p, type: partition, between: [a, b], at: 1s, duration: 5s}
+  - {id: w, type: wan, link: edge_b_chat, latency: 50ms, jitter: 10ms, bandwidth_kbps: 100, slicer: {average_size: 64, delay: 1ms}, at: 2s}
+  - {id: k, type: kill, site: a, service: chat, at: 3s, duration: 1s}
+  - {id: r, type: restart, site: b, service: login-b, at: 4s}
+checks:
+  rto: {target: 20s}
+  per_capability:
+    devtools: {rto: {target: 30s}}
+    dns: {availability: {target: 0.5, window: faults}}
+abort: [{capability: dns, down_longer_than: 1m}]
+""")
+    s = load_scenario(p, repo_root=REPO)
+    params = [f.params for f in s.faults]
+    assert params[0] == Partition(("a", "b"))
+    assert isinstance(params[1], Wan) and params[1].latency == 0.05 and params[1].slicer is not None
+    assert params[1].slicer.delay == pytest.approx(0.001)
+    assert params[2] == ServiceFault("a", "chat", "chat-a")
+    assert params[3] == ServiceFault("b", "login-b", "login-b")
+    assert s.faults[1].duration is None and s.fault_phase == 60.0
+    assert s.checks.for_capability("devtools").rto == 30.0
+    assert s.checks.for_capability("devtools").rto_stable == 30.0
+    assert s.checks.for_capability("chat").rto == 20.0
+    assert s.checks.for_capability("dns").availability == 0.5
+    assert s.checks.for_capability("dns").rto == 20.0  # inherits the defaults
+    assert s.capabilities == ("chat", "login", "devtools", "dns")
+    assert s.abort[0].down_longer_than == 60.0
+
+
+def test_partition_without_links_is_rejected(tmp_path: Path) -> None:
+    p = write(tmp_path, "name: x\nfaults:\n  - {id: p, type: partition, between: [a, a], at: 1s, duration: 1s}\n")
+    with pytest.raises(ScenarioError, match="two different domains"):
+        load_scenario(p, repo_root=REPO)
+    p = write(tmp_path, "name: x\nfaults:\n  - {id: p, type: partition, between: [a, edge], at: 1s, duration: 1s}\n")
+    s = load_scenario(p, repo_root=REPO)
+    assert s.faults[0].params == Partition(("a", "edge"))
+
+
+def test_example_scenarios_load_against_the_test_topology() -> None:
+    loaded = {p.stem: load_scenario(p, repo_root=REPO) for p in sorted(SCENARIOS.glob("*.yaml"))}
+    assert {"site-a-power-cut", "site-b-power-cut", "kakao-2022"} <= set(loaded)
+    default = loaded["site-a-power-cut"]
+    assert default.fault_phase + default.settle < 60
+    assert loaded["kakao-2022"].topology.variant == "kakao-2022"
+    assert "devtools-b" in loaded["kakao-2022"].topology.disabled
+    assert "fail" in loaded["kakao-2022"].description.lower()
+
+
+def test_repo_root_defaults_to_parent_of_scenarios_dir(tmp_path: Path) -> None:
+    (tmp_path / "scenarios").mkdir()
+    assert default_repo_root(tmp_path / "scenarios" / "x.yaml") == tmp_path.resolve()
+
+
+def test_list_scenarios_reads_name_and_description() -> None:
+    rows = {name: (path, desc) for path, name, desc in list_scenarios(SCENARIOS)}
+    assert "kakao-2022" in rows and "devtools" in rows["kakao-2022"][1]
+    assert rows["site-a-power-cut"][0].name == "site-a-power-cut.yaml"
+
+
+def test_schema_is_valid_and_documents_every_field() -> None:
+    jsonschema.Draft202012Validator.check_schema(SCHEMA)
+    assert '"additionalProperties": false' in schema_json()
+
+    def walk(node: object, path: str) -> None:
+        if isinstance(node, dict):
+            for name, sub in node.get("properties", {}).items():
+                assert "description" in sub, f"{path}.{name} has no description"
+            for key, sub in node.items():
+                walk(sub, f"{path}.{key}")
+        elif isinstance(node, list):
+            for i, sub in enumerate(node):
+                walk(sub, f"{path}[{i}]")
+
+    walk(SCHEMA, "$")
