@@ -108,6 +108,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("drill: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # `drill schema | head`: the reader left; not an error of ours
+        sys.stderr.close()
+        return 0
 
 
 if __name__ == "__main__":

@@ -1,0 +1,171 @@
+"""``run_drill``: one scenario from bring-up to bundle, with heal and teardown on every path.
+
+    try:     bringup -> steady -> fault (plan) -> settle -> verify
+    finally: stop probes -> heal-all -> teardown (signals held off) -> forget the run
+    then:    checks on the saved timeline -> result -> evidence bundle
+
+Exit codes come from the result: passed 0, failed/aborted 1, error 3;
+an interrupted run (Ctrl-C, SIGTERM) still heals, tears down and writes its
+bundle (status error), then re-raises KeyboardInterrupt.
+"""
+
+from __future__ import annotations
+
+import signal
+from contextlib import contextmanager
+from dataclasses import asdict
+from datetime import timedelta, timezone
+from pathlib import Path
+from types import FrameType
+from typing import Iterator
+
+from . import runs
+from .checks import evaluate
+from .doctor import engine_client
+from .environment import describe
+from .errors import DrillsError
+from .faults import FaultContext
+from .progress import Progress
+from .result import DrillResult, PhaseSpan, Verdict, overall_status
+from .runner import Drill
+from .scenario import dualization_lint
+from .scenario.model import Scenario
+from .timeline import Header
+from .topology import ComposeProject, sweep
+from .wan import WanClient
+
+
+@contextmanager
+def sigterm_as_interrupt() -> Iterator[None]:
+    """SIGTERM (CI cancelling a job) unwinds like Ctrl-C, so the same finally blocks heal and tear down."""
+
+    def handler(signum: int, frame: FrameType | None) -> None:
+        raise KeyboardInterrupt(f"signal {signum}")
+
+    previous = signal.signal(signal.SIGTERM, handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+@contextmanager
+def signals_held() -> Iterator[None]:
+    """While healing and tearing down, a second Ctrl-C must not leave the stack half-removed."""
+    old = {s: signal.signal(s, signal.SIG_IGN) for s in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for s, h in old.items():
+            signal.signal(s, h)
+
+
+def compose_files(scenario: Scenario) -> list[Path]:
+    files = [scenario.topology.compose]
+    if scenario.topology.variant_file is not None:
+        files.append(scenario.topology.variant_file)
+    return files
+
+
+def sweep_stale(client: object, progress: Progress) -> None:
+    for rec in runs.records().values():
+        if runs.is_stale(rec):
+            removed = sweep(client, rec.run_id)
+            runs.unregister(rec.run_id)
+            progress.message(f"swept stale run {rec.run_id} (pid {rec.pid} gone): {removed}")
+
+
+def run_drill(scenario: Scenario, bundle_dir: Path, progress: Progress) -> DrillResult:
+    d = Drill(scenario, bundle_dir, progress)
+    d.timeline.append(Header(run_id=d.run_id, scenario=scenario.name, t0_utc=d.t0_utc.isoformat()))
+    error = ""
+    interrupted: KeyboardInterrupt | None = None
+    client = None
+    project: ComposeProject | None = None
+    ctx: FaultContext | None = None
+    files = compose_files(scenario)
+    try:
+        with sigterm_as_interrupt():
+            try:
+                d.phase("bringup")
+                client = engine_client()
+                sweep_stale(client, progress)
+                repo_root = scenario.topology.compose.parent
+                project = ComposeProject(d.project, files, {"DRILLS_RUN_ID": d.run_id}, repo_root)
+                runs.register(d.run_id, d.project, "run", [str(f) for f in files])
+                project.up(wait=True)
+                endpoints = {cap: project.endpoint_url(cap) for cap in scenario.topology.capabilities}
+                host, port = project.toxiproxy_api()
+                wan = WanClient(host, port)
+                ctx = FaultContext(client, d.project, wan, scenario.topology)
+                d.environment = describe(client, d.project, wan.version().strip('"'))
+                d.phase("steady")
+                d.start_probes(endpoints)
+                d.steady_gate()
+                d.phase("fault")
+                d.play(ctx)
+                if d.aborted:
+                    d.heal_all(ctx)
+                d.phase("settle")
+                d.wait(scenario.settle)
+                d.phase("verify")
+                d.stop_all_probes()
+                d.read_back()
+            except DrillsError as exc:
+                error = str(exc)
+                progress.message(f"drill: error: {error}")
+            except KeyboardInterrupt as exc:
+                interrupted = exc
+                error = "interrupted (Ctrl-C or SIGTERM); healed and tore down"
+                progress.message(f"drill: {error.split(';')[0]}: healing and tearing down")
+    finally:
+        with signals_held():
+            d.stop_all_probes()
+            if ctx is not None and d.active:
+                for exc in d.heal_all(ctx):
+                    error = error or f"heal failed: {exc}"
+            d.phase("teardown")
+            if project is not None:
+                try:
+                    project.down()
+                except DrillsError as exc:
+                    error = error or f"teardown failed: {exc}"
+            runs.unregister(d.run_id)
+            d.phase("done")
+            d.timeline.close()
+            progress.close()
+    result = finish(d, error, client)
+    if client is not None:
+        client.close()
+    if interrupted is not None:
+        raise interrupted
+    return result
+
+
+def finish(d: Drill, error: str, client: object) -> DrillResult:
+    s = d.scenario
+    timeline = d.timeline.snapshot()
+    verdicts: tuple[Verdict, ...] = dualization_lint(s.topology, s.capabilities)
+    if not error:
+        verdicts += evaluate(timeline, s.checks, s.probes.period, capabilities=s.capabilities)
+    status = "error" if error else ("aborted" if d.aborted else overall_status(verdicts))
+    marks = d.phase_marks
+    spans = tuple(
+        PhaseSpan(name, _utc(d, t), _utc(d, marks[i + 1][1]), t, marks[i + 1][1])
+        for i, (name, t) in enumerate(marks[:-1])
+    )
+    end_t = marks[-1][1] if marks else 0.0
+    return DrillResult(
+        run_id=d.run_id, scenario_name=s.name, scenario_path=str(s.path), scenario_digest=s.digest,
+        status=status, started_utc=d.t0_utc.isoformat(), ended_utc=_utc(d, end_t), verdicts=verdicts,
+        phases=spans, environment=d.environment, targets=_targets(s), error=error or d.aborted,
+        description=s.description,
+    )  # fmt: skip
+
+
+def _utc(d: Drill, t: float) -> str:
+    return (d.t0_utc + timedelta(seconds=t)).astimezone(timezone.utc).isoformat()
+
+
+def _targets(s: Scenario) -> dict[str, object]:
+    return {cap: asdict(s.checks.for_capability(cap)) for cap in s.capabilities}

@@ -1,0 +1,204 @@
+"""The drill's moving parts: its clock, phases, probes, fault schedule and heal-all.
+
+    bringup   sweep stale runs, compose up (one project per run, labelled with the run id)
+    steady    probes start; gate: every capability N consecutive successes, then `duration`
+    fault     play the plan (inject/heal at offsets); abort rules watched; ends with heal-all
+    settle    keep probing after heal-all
+    verify    stop probes, read every ledger back (RPO)
+    teardown  heal anything still active, compose down, forget the run
+
+Record first, judge later: probes and faults only append to the timeline file;
+checks run after teardown on the saved timeline (see orchestrate.py, which
+sequences these phases and owns heal/teardown on every path).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+from tenacity import RetryError, Retrying, retry_if_result, stop_after_delay, wait_fixed
+
+from . import runs
+from .checks import should_abort
+from .errors import DrillsError, FaultError, TopologyError
+from .faults import Fault, FaultContext, make_fault
+from .probes import PROBES, LedgerProbe, Probe, ProbeLoop
+from .progress import LiveState, Progress
+from .scenario.model import Scenario
+from .schedule import HEAL_ALL, Step, due_steps, next_step_at, plan
+from .timeline import FaultEvent, Phase, TimelineWriter
+
+TICK_S = 0.2
+
+
+@dataclass
+class Drill:
+    """State of one run; ``run()`` plays it and returns the result."""
+
+    scenario: Scenario
+    bundle_dir: Path
+    progress: Progress
+    run_id: str = ""
+    t0: float = 0.0
+    t0_utc: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
+    active: dict[str, Fault] = field(default_factory=dict)
+    loops: list[ProbeLoop] = field(default_factory=list)
+    stop_probes: threading.Event = field(default_factory=threading.Event)
+    phase_marks: list[tuple[str, float]] = field(default_factory=list)
+    aborted: str = ""
+    environment: dict[str, object] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.run_id = self.run_id or runs.new_run_id(self.scenario.name, self.t0_utc)
+        self.project = f"drills-{self.run_id}"
+        self.timeline = TimelineWriter(self.bundle_dir / "timeline.jsonl")
+        self.t0 = time.monotonic()
+
+    # -- clock and records ---------------------------------------------------------------
+    def now(self) -> float:
+        return time.monotonic() - self.t0
+
+    def phase(self, name: str) -> None:
+        t = round(self.now(), 4)
+        self.phase_marks.append((name, t))
+        self.timeline.append(Phase(t=t, phase=name))
+        self._show(note="")
+
+    def _show(self, note: str = "") -> None:
+        caps = {lp.probe.capability: lp.last_ok for lp in self.loops}
+        for cap in self.scenario.capabilities:
+            caps.setdefault(cap, None)
+        self.progress.update(LiveState(self.phase_marks[-1][0] if self.phase_marks else "start", self.now(),
+                                       list(self.active), caps, note))  # fmt: skip
+
+    def wait(self, seconds: float, watch_abort: bool = False) -> None:
+        end = self.now() + seconds
+        while (left := end - self.now()) > 0:
+            time.sleep(min(TICK_S, left))
+            self._show()
+            if watch_abort and self._check_abort():
+                return
+
+    def _check_abort(self) -> bool:
+        if self.aborted or not self.scenario.abort:
+            return bool(self.aborted)
+        reason = should_abort(self.timeline.snapshot(), self.scenario.abort, self.now())
+        if reason:
+            self.aborted = reason
+            self.progress.message(f"ABORT: {reason}; healing early")
+        return bool(reason)
+
+    # -- faults ----------------------------------------------------------------------------
+    def _fault_event(self, action: str, fid: str, fault: Fault, exc: Exception | None) -> None:
+        self.timeline.append(FaultEvent(t=round(self.now(), 4), action=action, fault=fid,  # type: ignore[arg-type]
+                                        type=fault.spec.type, target=fault.spec.target,
+                                        ok=exc is None, error=str(exc) if exc else ""))  # fmt: skip
+
+    def inject(self, ctx: FaultContext, fid: str) -> None:
+        spec = self.scenario.fault(fid)
+        assert spec is not None
+        fault = make_fault(spec)
+        self.active[fid] = fault
+        try:
+            fault.inject(ctx)
+        except DrillsError as exc:
+            self._fault_event("inject", fid, fault, exc)
+            raise
+        self._fault_event("inject", fid, fault, None)
+
+    def heal(self, ctx: FaultContext, fid: str) -> Exception | None:
+        fault = self.active.pop(fid, None)
+        if fault is None:
+            return None
+        try:
+            fault.heal(ctx)
+        except DrillsError as exc:
+            self._fault_event("heal", fid, fault, exc)
+            return exc
+        self._fault_event("heal", fid, fault, None)
+        return None
+
+    def heal_all(self, ctx: FaultContext) -> list[Exception]:
+        errors = [e for fid in reversed(list(self.active)) if (e := self.heal(ctx, fid)) is not None]
+        try:
+            ctx.wan.reset()  # belt and braces: every link enabled, every toxic gone
+        except FaultError as exc:
+            errors.append(exc)
+        return errors
+
+    def play(self, ctx: FaultContext) -> None:
+        p = plan(self.scenario)
+        start = self.now()
+        done = 0
+        while done < len(p.steps):
+            for step in due_steps(p, self.now() - start, done):
+                self._apply(ctx, step)
+                done += 1
+            if self.aborted:
+                return
+            nxt = next_step_at(p, done)
+            if nxt is None:
+                break
+            self.wait(min(TICK_S, max(0.0, nxt - (self.now() - start))), watch_abort=True)
+
+    def _apply(self, ctx: FaultContext, step: Step) -> None:
+        if step.action == "inject":
+            self.inject(ctx, step.fault)
+        elif step.action == "heal":
+            if (exc := self.heal(ctx, step.fault)) is not None:
+                raise exc
+        elif step.fault == HEAL_ALL:
+            errors = self.heal_all(ctx)
+            if errors:
+                raise errors[0]
+        self._show()
+
+    # -- probes ----------------------------------------------------------------------------
+    def start_probes(self, endpoints: dict[str, str]) -> None:
+        spec = self.scenario.probes
+        probes: list[Probe] = [PROBES[j](endpoints, self.now, spec.timeout, run_id=self.run_id)
+                               for j in spec.journeys]  # fmt: skip
+        for cp in spec.custom:
+            if cp.type == "http":
+                probes.append(PROBES["http"](cp.name, cp.capability, cp.url, endpoints, spec.timeout, cp.expect_status))
+            else:
+                probes.append(PROBES["command"](cp.name, cp.capability, cp.argv, spec.timeout))
+        self.loops = [ProbeLoop(p, self.timeline, self.now, spec.period, self.stop_probes) for p in probes]
+        for lp in self.loops:
+            lp.start()
+
+    def stop_all_probes(self) -> None:
+        self.stop_probes.set()
+        for lp in self.loops:
+            lp.join(self.scenario.probes.timeout * 3 + 5)
+
+    def steady_gate(self) -> None:
+        ss = self.scenario.steady_state
+
+        def not_ready() -> list[str]:
+            self._show("waiting for steady state")
+            tl = self.timeline.snapshot()
+            bad = []
+            for cap in self.scenario.capabilities:
+                tail = tl.samples(cap)[-ss.min_consecutive:]
+                if len(tail) < ss.min_consecutive or not all(s.ok for s in tail):
+                    last = tail[-1].error if tail else "no sample yet"
+                    bad.append(f"{cap} ({last or 'recovering'})")
+            return bad
+
+        try:
+            Retrying(stop=stop_after_delay(ss.timeout), wait=wait_fixed(TICK_S), retry=retry_if_result(bool))(not_ready)
+        except RetryError as exc:
+            raise TopologyError(f"steady state not reached within {ss.timeout:.0f}s: "
+                                f"{', '.join(exc.last_attempt.result())}") from None  # fmt: skip
+        self.wait(ss.duration)
+
+    def read_back(self) -> None:
+        for lp in self.loops:
+            if isinstance(lp.probe, LedgerProbe):
+                for rb in lp.probe.read_back():
+                    self.timeline.append(rb)

@@ -1,0 +1,90 @@
+"""Run records: which drill runs are alive, so leftovers of killed ones can be swept.
+
+Every run writes ``<state dir>/runs/<run id>.json`` (pid, host, kind, compose
+files) when it starts and removes it after teardown. A run is *stale* when its
+record names a process on this host that no longer exists. ``drill run``
+sweeps stale runs before it starts; ``drill sweep`` does it on demand
+(``--all`` also removes runs with no record, e.g. a stack from ``drill up``).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import socket
+import uuid
+from dataclasses import asdict, dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+__all__ = ["RunRecord", "new_run_id", "state_dir", "register", "unregister", "records", "is_stale"]
+
+
+def state_dir() -> Path:
+    base = os.environ.get("DRILLS_STATE_DIR") or os.path.join(
+        os.environ.get("XDG_STATE_HOME") or os.path.expanduser("~/.local/state"), "drills"
+    )
+    return Path(base)
+
+
+def new_run_id(scenario_name: str, now: datetime | None = None) -> str:
+    """``<scenario slug>-<utc time>-<4 hex>``: unique, sortable, and valid as a Compose project name."""
+    slug = re.sub(r"[^a-z0-9]+", "-", scenario_name.lower()).strip("-")[:40] or "drill"
+    stamp = (now or datetime.now(timezone.utc)).strftime("%Y%m%dt%H%M%S")
+    return f"{slug}-{stamp}-{uuid.uuid4().hex[:4]}"
+
+
+@dataclass(frozen=True)
+class RunRecord:
+    run_id: str
+    project: str
+    pid: int
+    host: str
+    kind: str  # run | up
+    files: tuple[str, ...]
+    started_utc: str
+
+
+def _path(run_id: str) -> Path:
+    return state_dir() / "runs" / f"{run_id}.json"
+
+
+def register(run_id: str, project: str, kind: str, files: list[str]) -> RunRecord:
+    rec = RunRecord(run_id, project, os.getpid(), socket.gethostname(), kind, tuple(files),
+                    datetime.now(timezone.utc).isoformat())  # fmt: skip
+    path = _path(run_id)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(asdict(rec), indent=1))
+    return rec
+
+
+def unregister(run_id: str) -> None:
+    _path(run_id).unlink(missing_ok=True)
+
+
+def records() -> dict[str, RunRecord]:
+    out = {}
+    for path in sorted((state_dir() / "runs").glob("*.json")):
+        try:
+            data = json.loads(path.read_text())
+            data["files"] = tuple(data.get("files", ()))
+            out[data["run_id"]] = RunRecord(**data)
+        except (ValueError, KeyError, TypeError):
+            continue  # a half-written record of a crashed run: its resources are swept by --all
+    return out
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def is_stale(rec: RunRecord) -> bool:
+    """A ``run`` whose process on this host is gone. ``up`` stacks are the user's: never stale."""
+    return rec.kind == "run" and rec.host == socket.gethostname() and not _alive(rec.pid)

@@ -1,0 +1,120 @@
+"""CLI commands for the stack itself: ``drill sweep``, ``drill up``, ``drill down``.
+
+``up`` brings the reference replica up for exploring by hand (it stays up,
+recorded as an ``up`` run); ``down`` removes it; ``sweep`` removes what killed
+runs left behind (``--all``: every drills resource on this engine).
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from . import runs
+from .errors import EXIT_OK, UsageError
+
+
+def _repo_root() -> Path:
+    from .cli import repo_root
+
+    return repo_root()
+
+
+def cmd_sweep(args: argparse.Namespace) -> int:
+    from .doctor import engine_client
+    from .topology import sweep
+
+    client = engine_client()
+    try:
+        recs = runs.records()
+        if args.all:
+            removed = sweep(client, None)
+            for run_id in recs:
+                runs.unregister(run_id)
+            print(f"swept every drills resource: {removed}")
+            return EXIT_OK
+        stale = [r for r in recs.values() if runs.is_stale(r)]
+        for rec in stale:
+            print(f"swept stale run {rec.run_id} (pid {rec.pid} gone): {sweep(client, rec.run_id)}")
+            runs.unregister(rec.run_id)
+        if not stale:
+            print("nothing stale to sweep (use --all to remove every drills resource, including `drill up` stacks)")
+    finally:
+        client.close()
+    return EXIT_OK
+
+
+def _variant_files(root: Path, variant: str | None) -> list[Path]:
+    files = [root / "docker-compose.yml"]
+    if variant:
+        vf = root / "fixtures" / "variants" / f"{variant}.yml"
+        if not vf.is_file():
+            known = ", ".join(sorted(p.stem for p in (root / "fixtures" / "variants").glob("*.yml")))
+            raise UsageError(f"--variant {variant}: no such variant (variants: {known or 'none'})")
+        files.append(vf)
+    return files
+
+
+def cmd_up(args: argparse.Namespace) -> int:
+    from .doctor import engine_client
+    from .topology import ComposeProject
+
+    root = _repo_root()
+    files = _variant_files(root, args.variant)
+    engine_client().close()
+    run_id = runs.new_run_id(f"up-{args.variant or 'replica'}")
+    project = ComposeProject(f"drills-{run_id}", files, {"DRILLS_RUN_ID": run_id}, root)
+    runs.register(run_id, project.name, "up", [str(f) for f in files])
+    print(f"bringing up {project.name} ...", flush=True)
+    try:
+        project.up(wait=True)
+    except BaseException:
+        project.down()
+        runs.unregister(run_id)
+        raise
+    print(f"up: {project.name}  (remove with: drill down {run_id})")
+    for cap in ("chat", "login", "devtools"):
+        print(f"  {cap:<9} {project.endpoint_url(cap)}")
+    host, port = project.toxiproxy_api()
+    print(f"  toxiproxy http://{host}:{port}")
+    return EXIT_OK
+
+
+def cmd_down(args: argparse.Namespace) -> int:
+    from .doctor import engine_client
+    from .topology import sweep
+
+    recs = {k: r for k, r in runs.records().items() if r.kind == "up"}
+    targets = list(recs) if args.run_id is None else [args.run_id]
+    if not targets:
+        print("no `drill up` stack is recorded (drill sweep --all removes anything left)")
+        return EXIT_OK
+    client = engine_client()
+    try:
+        for run_id in targets:
+            if run_id not in recs:
+                raise UsageError(f"{run_id}: no such `drill up` stack (known: {', '.join(recs) or 'none'})")
+            print(f"down: {run_id}: {sweep(client, run_id)}")
+            runs.unregister(run_id)
+    finally:
+        client.close()
+    return EXIT_OK
+
+
+def _sweep_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--all", action="store_true", help="remove every drills resource, not only stale runs")
+
+
+def _up_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--variant", help="a broken variant from fixtures/variants (e.g. kakao-2022)")
+
+
+def _down_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("run_id", nargs="?", help="the stack to remove (default: every `drill up` stack)")
+
+
+COMMANDS = {
+    "sweep": ("remove what killed runs left behind", _sweep_args, cmd_sweep),
+    "up": ("bring the reference replica up to explore by hand", _up_args, cmd_up),
+    "down": ("remove stacks started with `drill up`", _down_args, cmd_down),
+}
