@@ -97,14 +97,15 @@ def _leaf(error: ValidationError) -> ValidationError:
 def _render(error: ValidationError) -> tuple[Path_, str]:
     path: Path_ = tuple(error.absolute_path)
     instance = error.instance
+    schema = error.schema if isinstance(error.schema, dict) else {}
     if error.validator == "additionalProperties" and isinstance(instance, dict):
-        allowed = sorted(error.schema.get("properties", {}))
+        allowed = sorted(schema.get("properties", {}))
         extra = sorted(k for k in instance if k not in allowed)
         key = str(extra[0]) if extra else "?"
         close = difflib.get_close_matches(key, allowed, n=1, cutoff=0.6)
         hint = f"did you mean '{close[0]}'?; " if close else ""
         return path + (key,), f"unknown field '{key}' ({hint}allowed: {', '.join(allowed)})"
-    if error.validator == "anyOf" and "pattern" in str(error.schema):
+    if error.validator == "anyOf" and "pattern" in str(schema):
         try:
             parse_duration(instance)
         except ValueError as exc:
@@ -116,10 +117,10 @@ def _render(error: ValidationError) -> tuple[Path_, str]:
         missing = str(error.message).split("'")[1] if "'" in error.message else "?"
         return path, f"missing required field '{missing}'"
     if error.validator == "enum":
-        allowed = ", ".join(str(v) for v in error.validator_value)
+        values = ", ".join(str(v) for v in schema.get("enum", ()))
         if path and path[-1] == "type" and len(path) >= 2 and path[0] == "faults":
-            return path, f"unknown fault type {instance!r} (allowed: {allowed})"
-        return path, f"{instance!r} is not allowed (allowed: {allowed})"
+            return path, f"unknown fault type {instance!r} (allowed: {values})"
+        return path, f"{instance!r} is not allowed (allowed: {values})"
     if error.validator == "type":
         got = _JSON_TYPES.get(type(instance), "null" if instance is None else type(instance).__name__)
         want = error.validator_value

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Iterable
+from typing import Any
 
 import pytest
 
 from drills.checks import REGISTRY, Check, CheckInput, evaluate, judged_window
 from drills.checks import availability, max_outage, rto
-from drills.result import overall_status
+from drills.result import Verdict, overall_status
 from drills.scenario.model import CheckSpec, Targets
 from drills.timeline import FaultEvent, Phase, Record, Sample, Timeline
 
@@ -20,10 +20,13 @@ def samples(cap: str, pattern: str, start: float = 0.0, latency: float = 0.1) ->
     return [Sample(start + i * P, cap, cap, ch == "+", latency) for i, ch in enumerate(pattern)]
 
 
-def tl(*parts: Iterable[Record] | Record) -> Timeline:
+def tl(*parts: list[Sample] | Record) -> Timeline:
     out: list[Record] = []
     for part in parts:
-        out.extend(part if isinstance(part, list) else [part])  # type: ignore[arg-type]
+        if isinstance(part, list):
+            out.extend(part)
+        else:
+            out.append(part)
     return Timeline(tuple(out))
 
 
@@ -35,9 +38,9 @@ def heal(t: float, fault: str = "cut-a") -> FaultEvent:
     return FaultEvent(t, "heal", fault, "power_cut", "site a")
 
 
-def run(check: Check | str, timeline: Timeline, subject: str = "chat", **targets: object) -> tuple:
+def run(check: Check | str, timeline: Timeline, subject: str = "chat", **targets: Any) -> tuple[Verdict, ...]:
     fn = REGISTRY[check].fn if isinstance(check, str) else check.fn
-    return fn(CheckInput(timeline, subject, Targets(**targets), P))  # type: ignore[arg-type]
+    return fn(CheckInput(timeline, subject, Targets(**targets), P))
 
 
 # ---------------------------------------------------------------- window
@@ -225,7 +228,7 @@ def test_evaluate_uses_per_capability_targets() -> None:
 
 
 def test_crashing_check_becomes_unknown_and_the_others_still_run() -> None:
-    def boom(inp: CheckInput) -> tuple:
+    def boom(inp: CheckInput) -> tuple[Verdict, ...]:
         raise ZeroDivisionError("division by zero in test")
 
     registry = {"boom": Check("boom", "capability", boom), "availability": REGISTRY["availability"]}

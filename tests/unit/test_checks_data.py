@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from drills.checks import CheckInput, should_abort
+from typing import Any, Sequence
+
+from drills.checks import CheckFn, CheckInput, should_abort
 from drills.checks import rpo, split_brain
 from drills.scenario.model import AbortRule, Targets
-from drills.timeline import ReadBack, Sample, Timeline, Write
+from drills.result import Verdict
+from drills.timeline import ReadBack, Record, Sample, Timeline, Write
 
 
 def w(t: float, id: str, acked: bool = True, key: str = "room-1", primary: str = "", stream: str = "chat") -> Write:
@@ -16,8 +19,8 @@ def rb(ids: tuple[str, ...], key: str = "room-1", complete: bool = True, t: floa
     return ReadBack(t, "chat", key, ids, complete=complete, error="" if complete else "timeout after 40 rows")
 
 
-def judge(records: list, check=rpo.check, **targets: object) -> tuple:  # type: ignore[no-untyped-def]
-    return check(CheckInput(Timeline(tuple(records)), "chat", Targets(**targets), 0.1))  # type: ignore[arg-type]
+def judge(records: Sequence[Record], check: CheckFn = rpo.check, **targets: Any) -> tuple[Verdict, ...]:
+    return check(CheckInput(Timeline(tuple(records)), "chat", Targets(**targets), 0.1))
 
 
 # ---------------------------------------------------------------- RPO / duplicates

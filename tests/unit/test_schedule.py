@@ -4,7 +4,7 @@ from pathlib import Path
 
 from drills.clock import FakeClock
 from drills.scenario import load_scenario
-from drills.schedule import HEAL_ALL, due_steps, next_step_at, plan
+from drills.schedule import HEAL_ALL, Step, due_steps, next_step_at, plan
 
 REPO = Path(__file__).parent / "data" / "repo"
 
@@ -59,7 +59,7 @@ def test_render_shows_phases_faults_and_duration(tmp_path: Path) -> None:
 
 def test_due_steps_plays_the_schedule_against_a_fake_clock(tmp_path: Path) -> None:
     p = plan(scenario(tmp_path, FAULTS))
-    clock, played = FakeClock(), []
+    clock, played = FakeClock(), list[Step]()
     while (at := next_step_at(p, len(played))) is not None:
         clock.sleep(at - clock.monotonic())
         played.extend(due_steps(p, clock.monotonic(), len(played)))
