@@ -79,7 +79,7 @@ def verdict_table(result: DrillResult) -> Table:
     return t
 
 
-def _write_bundle(result: DrillResult, scenario: Scenario, bundle: Path) -> None:
+def write_result_bundle(result: DrillResult, scenario: Scenario, bundle: Path) -> None:
     try:
         from .report.bundle import write_bundle
     except ImportError:  # reports not installed: keep the machine-readable result at least
@@ -108,7 +108,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         console.print(f"drill {sc.name}: {sc.description}".rstrip(": "))
         progress = make_progress(sc.name, interactive=None if not args.no_live else False)
         result = run_drill(sc, bundle, progress)
-        _write_bundle(result, sc, bundle)
+        write_result_bundle(result, sc, bundle)
         console.print(verdict_table(result))
         for v in result.verdicts:
             if v.status != "pass":

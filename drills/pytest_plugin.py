@@ -1,5 +1,173 @@
 """pytest plugin for drills (registered through the ``pytest11`` entry point).
 
-Filled in by the drill engine: scenario files collected as test items and the
-``drill_stack`` / ``chaos`` fixtures.
+Scenario files as tests: ``pytest scenarios/`` collects every ``*.yaml`` in a
+directory named ``scenarios`` as one test item that runs the drill. A failing
+drill shows its verdict table, not a Python traceback; a broken scenario file
+shows its one-line error.
+
+Fixtures for drills written in Python:
+
+    def test_devtools_survives_site_a(drill_stack, chaos):
+        with chaos.power_cut("a"):
+            assert drill_stack.get("devtools", "/runbook").status_code == 200
+
+``drill_stack`` brings the reference replica up once per test module (torn
+down after it); ``chaos`` injects a fault and heals it when the block exits.
 """
+
+from __future__ import annotations
+
+import io
+import uuid
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Iterator
+
+import pytest
+
+from .errors import DrillsError
+
+
+class DrillFailed(Exception):
+    def __init__(self, text: str) -> None:
+        super().__init__(text)
+        self.text = text
+
+
+def pytest_collect_file(parent: pytest.Collector, file_path: Path) -> pytest.Collector | None:
+    if file_path.suffix in (".yaml", ".yml") and file_path.parent.name == "scenarios":
+        return ScenarioFile.from_parent(parent, path=file_path)
+    return None
+
+
+class ScenarioFile(pytest.File):
+    def collect(self) -> Iterator[pytest.Item]:
+        yield ScenarioItem.from_parent(self, name=self.path.stem)
+
+
+class ScenarioItem(pytest.Item):
+    def runtest(self) -> None:
+        from .engine_commands import verdict_table
+        from .engine_commands import write_result_bundle as write_bundle
+        from .orchestrate import run_drill
+        from .progress import LineProgress
+        from .scenario import load_scenario
+
+        scenario = load_scenario(self.path)  # ScenarioError -> shown as one line below
+        reports = Path(self.config.rootpath) / "reports"
+        bundle = reports / f"{datetime.now(timezone.utc):%Y%m%dT%H%M%SZ}-{scenario.name}"
+        bundle.mkdir(parents=True, exist_ok=True)
+        log = io.StringIO()
+        result = run_drill(scenario, bundle, LineProgress(stream=log))
+        write_bundle(result, scenario, bundle)
+        if result.status != "passed":
+            from rich.console import Console
+
+            out = io.StringIO()
+            console = Console(file=out, width=110, color_system=None)
+            console.print(verdict_table(result))
+            for v in result.failed_verdicts():
+                console.print(f"  x {v.message}", highlight=False)
+            if result.error:
+                console.print(f"  {result.status}: {result.error}", highlight=False)
+            console.print(f"evidence: {bundle}/", highlight=False)
+            raise DrillFailed(out.getvalue())
+
+    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str:
+        if isinstance(excinfo.value, DrillFailed):
+            return excinfo.value.text
+        if isinstance(excinfo.value, DrillsError):
+            return f"drill: error: {excinfo.value}"
+        return str(super().repr_failure(excinfo))
+
+    def reportinfo(self) -> tuple[Path, int, str]:
+        return self.path, 0, f"drill {self.name}"
+
+
+# ---- fixtures ------------------------------------------------------------------------------
+
+@dataclass
+class Stack:
+    """The reference replica, up for one test module."""
+
+    project: Any  # drills.topology.ComposeProject
+    endpoints: dict[str, str]
+    wan: Any  # drills.wan.WanClient
+    client: Any  # docker.DockerClient
+    run_id: str
+
+    def get(self, capability: str, path: str, **kw: Any) -> Any:
+        import requests
+
+        return requests.get(self.endpoints[capability] + path, timeout=kw.pop("timeout", 5), **kw)
+
+    def post(self, capability: str, path: str, **kw: Any) -> Any:
+        import requests
+
+        return requests.post(self.endpoints[capability] + path, timeout=kw.pop("timeout", 5), **kw)
+
+
+@pytest.fixture(scope="module")
+def drill_stack() -> Iterator[Stack]:
+    from .cli import repo_root
+    from .doctor import engine_client
+    from .topology import ComposeProject
+    from .wan import WanClient
+
+    root = repo_root()
+    run_id = f"pytest-{uuid.uuid4().hex[:8]}"
+    client = engine_client()
+    project = ComposeProject(f"drills-{run_id}", [root / "docker-compose.yml"], {"DRILLS_RUN_ID": run_id}, root)
+    try:
+        project.up(wait=True)
+        endpoints = {c: project.endpoint_url(c) for c in ("chat", "login", "devtools")}
+        yield Stack(project, endpoints, WanClient(*project.toxiproxy_api()), client, run_id)
+    finally:
+        project.down()
+        client.close()
+
+
+class Chaos:
+    """Inject one fault for the duration of a ``with`` block; heal it on exit, whatever happened."""
+
+    def __init__(self, stack: Stack) -> None:
+        self.stack = stack
+        self._n = 0
+
+    @contextmanager
+    def fault(self, spec: Any) -> Iterator[None]:
+        from .faults import FaultContext, make_fault
+        from .scenario.topology import discover
+
+        root = self.stack.project.repo_root
+        topo = discover(root, root / "docker-compose.yml", None)
+        ctx = FaultContext(self.stack.client, self.stack.project.name, self.stack.wan, topo)
+        fault = make_fault(spec)
+        try:
+            fault.inject(ctx)
+            yield
+        finally:
+            fault.heal(ctx)
+
+    def _spec(self, type_: str, params: Any) -> Any:
+        from .scenario.model import FaultSpec
+
+        self._n += 1
+        return FaultSpec(id=f"chaos-{self._n}", type=type_, at=0.0, duration=None, params=params)
+
+    def power_cut(self, site: str) -> Any:
+        from .scenario.model import PowerCut
+
+        return self.fault(self._spec("power_cut", PowerCut(site)))
+
+    def partition(self, x: str, y: str) -> Any:
+        from .scenario.model import Partition
+
+        return self.fault(self._spec("partition", Partition((x, y))))
+
+
+@pytest.fixture
+def chaos(drill_stack: Stack) -> Chaos:
+    return Chaos(drill_stack)
