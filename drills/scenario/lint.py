@@ -6,6 +6,9 @@ Vocabulary
                  share ``org.drills.capability``, else ``org.drills.role``, else the same
                  name once the site token is removed (``pg-a`` ~ ``pg-b``, ``a_pg`` ~ ``b_pg``).
     edge         never cut by a site power cut, so depending on it is fine here.
+    startup-only a ``depends_on`` entry listed in the service's ``org.drills.startup-only``
+                 label: it only orders start-up (e.g. a standby waits for the first primary
+                 to bootstrap) and is skipped; the pass/fail message's details list them.
 
 Rules, per capability:
     1. it has an instance in EVERY site;
@@ -42,7 +45,7 @@ def _closure(svc: Service, topo: Topology) -> tuple[list[Service], list[str]]:
     """Transitive dependencies of ``svc`` (found services, names missing or disabled)."""
     found: dict[str, Service] = {}
     missing: list[str] = []
-    todo = list(svc.depends_on)
+    todo = [d for d in svc.depends_on if d not in svc.startup_only]
     while todo:
         name = todo.pop(0)
         if name in found or name in missing:
@@ -52,7 +55,7 @@ def _closure(svc: Service, topo: Topology) -> tuple[list[Service], list[str]]:
             missing.append(name)
             continue
         found[name] = dep
-        todo.extend(dep.depends_on)
+        todo.extend(d for d in dep.depends_on if d not in dep.startup_only)
     return list(found.values()), missing
 
 
@@ -113,9 +116,11 @@ def dualization_lint(topology: Topology, capabilities: tuple[str, ...] = ()) -> 
                 comparison=">=",
             ),
         )
+    skipped = {s.name: list(s.startup_only) for s in topology.services if s.startup_only}
     for cap in caps:
         findings = _findings(cap, topology)
         sites = ", ".join(topology.sites)
+        note = {"startup_only_skipped": skipped} if skipped else {}
         if findings:
             more = f" (+{len(findings) - 1} more)" if len(findings) > 1 else ""
             verdicts.append(
@@ -128,7 +133,7 @@ def dualization_lint(topology: Topology, capabilities: tuple[str, ...] = ()) -> 
                     target=0.0,
                     unit="count",
                     comparison="==",
-                    details={"findings": findings},
+                    details={"findings": findings, **note},
                 )
             )
         else:
@@ -142,6 +147,7 @@ def dualization_lint(topology: Topology, capabilities: tuple[str, ...] = ()) -> 
                     target=0.0,
                     unit="count",
                     comparison="==",
+                    details=dict(note),
                 )
             )
     return tuple(verdicts)

@@ -50,6 +50,7 @@ class Service:
     capability: str | None = None
     depends_on: tuple[str, ...] = ()
     role: str = ""  # org.drills.role label, used to find counterparts in other sites
+    startup_only: tuple[str, ...] = ()  # depends_on entries that only order start-up (org.drills.startup-only)
 
 
 @dataclass(frozen=True)

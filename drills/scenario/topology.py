@@ -9,6 +9,9 @@ replaces) is read with PyYAML:
     services.<name>.labels["org.drills.role"]        optional: pairs counterparts across sites
     services.<name>.profiles: [...]                  disabled in this variant -> treated as absent
     services.<name>.depends_on                       list or mapping
+    services.<name>.labels["org.drills.startup-only"] optional: comma-separated depends_on entries
+                                                     that only order start-up (bootstrap), not
+                                                     needed at run time; the lint skips them
 
 Links come from ``fixtures/toxiproxy/proxies.json``: ``[{"name": "edge_a_chat",
 "listen": ..., "upstream": ..., "enabled": true}, ...]``, names ``<from>_<to>_<what>``.
@@ -31,6 +34,7 @@ __all__ = ["TopologyProblem", "discover", "PROXIES_FILE", "VARIANTS_DIR"]
 DOMAIN_LABEL = "org.drills.domain"
 CAPABILITY_LABEL = "org.drills.capability"
 ROLE_LABEL = "org.drills.role"
+STARTUP_ONLY_LABEL = "org.drills.startup-only"
 PROXIES_FILE = Path("fixtures/toxiproxy/proxies.json")
 VARIANTS_DIR = Path("fixtures/variants")
 
@@ -121,6 +125,7 @@ def _services(
                 capability=labels.get(CAPABILITY_LABEL) or None,
                 depends_on=tuple(deps),
                 role=labels.get(ROLE_LABEL, ""),
+                startup_only=tuple(x.strip() for x in labels.get(STARTUP_ONLY_LABEL, "").split(",") if x.strip()),
             )
         )
     return enabled, disabled

@@ -68,3 +68,20 @@ def test_counterparts_by_capability_role_or_name() -> None:
     assert counterpart_key(Service("a_pg", "a")) == counterpart_key(Service("b_pg", "b"))
     assert counterpart_key(Service("x", "a", role="db")) == counterpart_key(Service("y", "b", role="db"))
     assert counterpart_key(Service("pg-a", "a")) != counterpart_key(Service("redis-b", "b"))
+
+
+def test_startup_only_dependencies_are_skipped_but_reported(tmp_path: Path) -> None:
+    compose = (
+        "services:\n"
+        "  db-a: {labels: {org.drills.domain: a}}\n"
+        "  db-b: {labels: {org.drills.domain: b}, depends_on: [db-a]}\n"
+        "  chat-a: {labels: {org.drills.domain: a, org.drills.capability: chat}, depends_on: [db-a]}\n"
+        "  chat-b: {labels: {org.drills.domain: b, org.drills.capability: chat}, depends_on: [db-b]}\n"
+    )
+    (tmp_path / "docker-compose.yml").write_text(compose)
+    (v,) = dualization_lint(discover(tmp_path, Path("docker-compose.yml"), None))
+    assert v.status == "fail" and "chat-b (site b) depends on db-a in site a" in v.message
+    marked = compose.replace("{org.drills.domain: b}, depends_on: [db-a]", "{org.drills.domain: b, org.drills.startup-only: db-a}, depends_on: [db-a]")
+    (tmp_path / "docker-compose.yml").write_text(marked)
+    (v,) = dualization_lint(discover(tmp_path, Path("docker-compose.yml"), None))
+    assert v.status == "pass" and v.details["startup_only_skipped"] == {"db-b": ["db-a"]}
