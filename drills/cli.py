@@ -101,7 +101,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return EXIT_INVALID
     try:
-        return args.handler(args)
+        code: int = args.handler(args)
+        return code
     except DrillsError as exc:
         print(f"drill: error: {exc}", file=sys.stderr)
         return exc.exit_code

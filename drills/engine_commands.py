@@ -28,15 +28,16 @@ DEFAULT_SCENARIOS = Path("scenarios")
 
 def _load_all(files: list[str]) -> list[Scenario]:
     """Load every file first; report every invalid one; raise if any is invalid (nothing started)."""
-    loaded, errors = [], []
+    loaded: list[Scenario] = []
+    errors: list[ScenarioError] = []
     for f in files:
         try:
             loaded.append(load_scenario(f))
         except ScenarioError as exc:
             errors.append(exc)
     if errors:
-        for exc in errors[:-1]:
-            print(f"drill: error: {exc}", file=sys.stderr)
+        for err in errors[:-1]:
+            print(f"drill: error: {err}", file=sys.stderr)
         raise errors[-1]
     return loaded
 

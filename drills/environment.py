@@ -34,7 +34,9 @@ def describe(client: docker.DockerClient | None, project: str | None, toxiproxy_
             images: dict[str, Any] = {}
             for c in client.containers.list(all=True, filters={"label": f"{PROJECT_LABEL}={project}"}):
                 img = c.image
-                svc = c.labels.get("com.docker.compose.service", c.name)
+                svc = str(c.labels.get("com.docker.compose.service", c.name))
+                if img is None:
+                    continue
                 images[svc] = {"image": (img.tags or [c.attrs.get("Config", {}).get("Image", "")])[0],
                                "id": img.id, "digests": img.attrs.get("RepoDigests") or []}  # fmt: skip
             env["images"] = images

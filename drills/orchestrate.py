@@ -122,8 +122,8 @@ def run_drill(scenario: Scenario, bundle_dir: Path, progress: Progress) -> Drill
         with signals_held():
             d.stop_all_probes()
             if ctx is not None and d.active:
-                for exc in d.heal_all(ctx):
-                    error = error or f"heal failed: {exc}"
+                for heal_exc in d.heal_all(ctx):
+                    error = error or f"heal failed: {heal_exc}"
             d.phase("teardown")
             if project is not None:
                 try:

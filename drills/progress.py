@@ -9,7 +9,7 @@ from __future__ import annotations
 import sys
 import time
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Protocol, TextIO
 
 from rich.console import Console
 from rich.live import Live
@@ -41,8 +41,8 @@ def _caps(state: LiveState) -> str:
 class LineProgress:
     """For logs: a line on every change of phase/faults/capability state, else every ``every`` s."""
 
-    def __init__(self, stream: object = None, every: float = 5.0) -> None:
-        self.stream = stream or sys.stdout
+    def __init__(self, stream: TextIO | None = None, every: float = 5.0) -> None:
+        self.stream: TextIO = stream or sys.stdout
         self.every = every
         self._last_key: tuple[object, ...] = ()
         self._last_at = 0.0
@@ -56,10 +56,10 @@ class LineProgress:
         faults = ", ".join(state.active_faults) or "none"
         note = f"  ({state.note})" if state.note else ""
         print(f"[{state.elapsed:6.1f}s] {state.phase:<8} faults: {faults:<20} {_caps(state)}{note}",
-              file=self.stream, flush=True)  # type: ignore[call-overload]  # fmt: skip
+              file=self.stream, flush=True)  # fmt: skip
 
     def message(self, text: str) -> None:
-        print(text, file=self.stream, flush=True)  # type: ignore[call-overload]
+        print(text, file=self.stream, flush=True)
 
     def close(self) -> None:
         return None

@@ -63,7 +63,7 @@ class WanClient:
 
     def __init__(self, host: str, port: int, timeout: float = 5.0) -> None:
         self.host, self.port = host, port
-        toxiproxy.api.requests = _TimedRequests(timeout)  # type: ignore[attr-defined]
+        toxiproxy.api.requests = _TimedRequests(timeout)
         self._server = _Server()
         self._server.update_api_consumer(host, port)
 

@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import partial
 from typing import ClassVar
 
 from docker.models.containers import Container
@@ -45,8 +46,9 @@ class PowerCutFault:
                     if m not in {x.id for x in site_ctrs}
                 ]  # fmt: skip
                 if others:
-                    aliases = [a for a in (net.get("Aliases") or []) if a and not c.id.startswith(a)]
-                    out.append((net["NetworkID"], c.id, aliases))
+                    cid = str(c.id)
+                    aliases = [a for a in (net.get("Aliases") or []) if a and not cid.startswith(a)]
+                    out.append((str(net["NetworkID"]), cid, aliases))
         return out
 
     def inject(self, ctx: FaultContext) -> None:
@@ -54,14 +56,14 @@ class PowerCutFault:
         if not ctrs:
             raise FaultError(f"power_cut: no running container labelled {DOMAIN_LABEL}={self.site}")
         shared = self._shared_networks(ctx, ctrs)
-        self.killed = [c.id for c in ctrs]
+        self.killed = [str(c.id) for c in ctrs]
         # A dead machine does not come back by itself: hold Docker's restart policy off until heal.
         for c in ctrs:
             policy = c.attrs.get("HostConfig", {}).get("RestartPolicy") or {}
             if policy.get("Name") not in (None, "", "no"):
-                self.policies[c.id] = policy
+                self.policies[str(c.id)] = policy
                 docker_call(f"hold restart policy of {c.name}", c.update, restart_policy={"Name": "no"})
-        errors = all_at_once([lambda c=c: c.kill(signal="SIGKILL") for c in ctrs])
+        errors = all_at_once([partial(c.kill, signal="SIGKILL") for c in ctrs])
         self.links = ctx.link_names(lambda src, dst: self.site in (src, dst))
         for name in self.links:
             ctx.wan.set_enabled(name, False)
@@ -82,7 +84,7 @@ class PowerCutFault:
         for name in self.links:
             ctx.wan.set_enabled(name, True)
         ctrs = [c for c in ctx.containers(domain=self.site) if c.id in self.killed or c.status != "running"]
-        errors = all_at_once([lambda c=c: c.start() for c in ctrs if c.status != "running"])
+        errors = all_at_once([c.start for c in ctrs if c.status != "running"])
         if errors:
             raise FaultError(f"power_restore site {self.site}: start failed: {errors[0]}")
         for c in ctrs:

@@ -32,7 +32,7 @@ class ServiceFaultBase:
         ctrs = ctx.containers(domain=self.params.site, service=self.params.resolved)
         if not ctrs:
             raise FaultError(f"{self.type_name}: no container of service {self.params.resolved} in site {self.params.site}")
-        self.ids = [c.id for c in ctrs]
+        self.ids = [str(c.id) for c in ctrs]
         return ctrs
 
     def mine(self, ctx: FaultContext) -> list[Container]:

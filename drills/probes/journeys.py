@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import itertools
 import uuid
-from typing import Callable
+from typing import Any, Callable
 
 import requests
 
@@ -46,10 +46,10 @@ class _Authenticated:
         if not self.api.token:
             self.api.token = str(self.auth.login(*self.creds)["token"])
 
-    def call_json(self, method: str, path: str, expect: tuple[int, ...] = (200,), **kw: object) -> dict[str, object]:
+    def call_json(self, method: str, path: str, expect: tuple[int, ...] = (200,), **kw: Any) -> dict[str, Any]:
         self.ensure_token()
         try:
-            return self.api.json(method, path, expect, **kw)  # type: ignore[arg-type]
+            return self.api.json(method, path, expect, **kw)
         except ApiError as exc:
             if "HTTP 401" in str(exc):
                 self.api.token = ""  # renewed on the next sample
@@ -99,7 +99,7 @@ class ChatJourney:
         try:
             after = int(str(ack["id"])) - 1
             page = self.client.call_json("GET", f"/rooms/{self.room}/messages", params={"after": after, "limit": 5})
-            found = any(m.get("client_id") == cid for m in page.get("messages", []))  # type: ignore[union-attr]
+            found = any(m.get("client_id") == cid for m in page.get("messages", []))
         except (requests.RequestException, ApiError, KeyError, ValueError) as exc:
             return Outcome(False, f"read: {_failed(exc).error}", site, (w,))
         return Outcome(found, "" if found else "sent message not readable", site, (w,))
@@ -114,8 +114,8 @@ class ChatJourney:
                 msgs = page.get("messages", [])
                 if not msgs:
                     break
-                ids.extend(str(m["client_id"]) for m in msgs)  # type: ignore[union-attr, index]
-                after = int(msgs[-1]["id"])  # type: ignore[index]
+                ids.extend(str(m["client_id"]) for m in msgs)
+                after = int(msgs[-1]["id"])
         except (requests.RequestException, ApiError, KeyError, ValueError) as exc:
             return [ReadBack(t=round(self.clock(), 4), stream="chat", key=self.room, ids=tuple(ids),
                              complete=False, error=_failed(exc).error)]  # fmt: skip
