@@ -1,0 +1,104 @@
+"""``drill report``, ``drill verify``, ``drill history``: the CLI table of the report package.
+
+Merged into the ``drill`` command by drills.cli._command_tables. Exit codes:
+
+    report BUNDLE [--force]     0 regenerated; 2 not a bundle / evidence fails verification
+    verify BUNDLE               0 intact; 1 a file is missing, unlisted or tampered (one line
+                                each on stdout); 2 the path is not a bundle (UsageError)
+    history DIR [--html OUT]    0 no regression in the latest run of any capability; 1 there
+                                is one (so a nightly job can fail on it); 2 no bundles in DIR
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from ..errors import EXIT_CHECK_FAILED, EXIT_OK, UsageError
+from .bundle import regenerate, verify_bundle
+from .history import Rule, flag, latest_regressions, load_history, series
+from .history_html import render_history_html
+from .view import STATUS_WORD, fmt_utc
+
+__all__ = ["COMMANDS"]
+
+
+def _bundle_arg(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("bundle", type=Path, metavar="BUNDLE", help="a bundle directory (reports/<utc>-<scenario>/)")
+
+
+def _report_args(parser: argparse.ArgumentParser) -> None:
+    _bundle_arg(parser)
+    parser.add_argument("--force", action="store_true",
+                        help="regenerate even when the evidence fails verification (the new SHA256SUMS then covers it)")
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    out = regenerate(args.bundle, force=args.force)
+    r = out.result
+    print(f"{STATUS_WORD.get(r.status, r.status)}: {r.scenario_name} ({fmt_utc(r.started_utc)}, run {r.run_id})")
+    print(f"  rewrote report.html, summary.md, junit.xml and SHA256SUMS in {out.directory}")
+    if out.recomputed:
+        print(f"  {out.recomputed}")
+    for note in out.notes:
+        print(f"  note: {note}")
+    return EXIT_OK
+
+
+def cmd_verify(args: argparse.Namespace) -> int:
+    problems = verify_bundle(args.bundle)
+    for p in problems:
+        print(p)
+    if problems:
+        print(f"{args.bundle}: NOT intact ({len(problems)} problem(s))")
+        return EXIT_CHECK_FAILED
+    print(f"{args.bundle}: intact (every file matches SHA256SUMS)")
+    return EXIT_OK
+
+
+def _history_args(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("directory", type=Path, metavar="DIR", help="a directory of bundles (e.g. reports/)")
+    parser.add_argument("--html", type=Path, metavar="OUT", help="also write a self-contained HTML page")
+    parser.add_argument("--window", type=int, default=Rule.window, help="previous runs compared (default %(default)s)")
+    parser.add_argument("--avail-drop", type=float, default=Rule.avail_drop,
+                        help="availability drop below the median that is a regression, as a ratio (default %(default)s)")
+    parser.add_argument("--rto-rise", type=float, default=Rule.rto_rise,
+                        help="RTO rise above the median that is a regression, as a ratio (default %(default)s = 50%%)")
+
+
+def _rule_text(rule: Rule) -> str:
+    return (f"against the median of the previous {rule.window} runs (at least {rule.min_runs}): availability lower by "
+            f"more than {rule.avail_drop * 100:g} points, or RTO higher by more than {rule.rto_rise * 100:g}% and "
+            f"{rule.rto_floor:g}s, or never recovered when the previous runs did")
+
+
+def cmd_history(args: argparse.Namespace) -> int:
+    if args.window < 1 or args.avail_drop < 0 or args.rto_rise < 0:
+        raise UsageError("--window must be >= 1, --avail-drop and --rto-rise >= 0")
+    rule = Rule(window=args.window, avail_drop=args.avail_drop, rto_rise=args.rto_rise)
+    flagged = {k: flag(pts, rule) for k, pts in series(load_history(args.directory)).items()}
+    for (scenario, cap), pts in sorted(flagged.items()):
+        print(f"{scenario} / {cap}")
+        print(f"  {'run start (UTC)':<24} {'status':<8} {'availability':>12} {'RTO':>16}")
+        for p in pts:
+            avail = "—" if p.availability is None else f"{p.availability * 100:.2f}%"
+            rto = ("never recovered" if p.rto_judged else "—") if p.rto is None else f"{p.rto:.1f}s"
+            mark = "  REGRESSION: " + "; ".join(p.regressions) if p.regressions else ""
+            print(f"  {fmt_utc(p.started_utc):<24} {p.status:<8} {avail:>12} {rto:>16}{mark}")
+    print(f"rule: {_rule_text(rule)}")
+    if args.html:
+        args.html.parent.mkdir(parents=True, exist_ok=True)
+        args.html.write_text(render_history_html(flagged, _rule_text(rule)), encoding="utf-8")
+        print(f"wrote {args.html}")
+    latest = latest_regressions(flagged)
+    if latest:
+        print(f"regression in the latest run: {len(latest)}")
+        return EXIT_CHECK_FAILED
+    return EXIT_OK
+
+
+COMMANDS = {
+    "report": ("regenerate report.html, summary.md and junit.xml of a bundle from its evidence", _report_args, cmd_report),
+    "verify": ("check a bundle against its SHA256SUMS: missing, unlisted or tampered files", _bundle_arg, cmd_verify),
+    "history": ("compare many bundles per capability over time and flag regressions", _history_args, cmd_history),
+}

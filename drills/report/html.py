@@ -1,0 +1,131 @@
+"""The HTML report: one self-contained file (inline CSS and SVG, no scripts, no network).
+
+    render_html(result, timeline, recomputed="") -> str
+
+Sections, in reading order for someone who was not there: verdict, what/when/how long,
+checks (target vs measured), findings, a timeline chart per capability, phases (UTC),
+fault events, remediation and sign-off (blank, for a person to fill in), objectives
+and targets, environment, and the evidence files of the bundle (relative links).
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any
+
+from jinja2 import Environment, PackageLoader, StrictUndefined
+from markupsafe import Markup
+
+from .. import __version__
+from ..result import DrillResult
+from ..timeline import Timeline
+from .chart import capability_chart, timeline_extent
+from .view import (
+    STATUS_WORD,
+    Clock,
+    findings,
+    flatten,
+    fmt_bound,
+    fmt_target,
+    fmt_utc,
+    fmt_value,
+    run_duration,
+)
+
+__all__ = ["render_html", "template_env", "EVIDENCE_LINKS"]
+
+EVIDENCE_LINKS = (
+    ("timeline.jsonl", "raw timeline: every probe sample, fault event, write and read-back (JSON lines)"),
+    ("result.json", "the drill result as recorded by the runner (verdicts, phases, targets)"),
+    ("scenario.yaml", "the scenario file exactly as run (its sha256 is the scenario digest)"),
+    ("environment.json", "versions, image digests, host facts, git commit"),
+    ("junit.xml", "the verdicts as JUnit test cases, for CI"),
+    ("summary.md", "short Markdown summary, for CI job pages"),
+    ("SHA256SUMS", "checksums of every file above: sha256sum -c SHA256SUMS"),
+)
+
+
+@lru_cache(maxsize=1)
+def template_env() -> Environment:
+    return Environment(
+        loader=PackageLoader("drills.report", "templates"),
+        autoescape=True,
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+
+
+def _checks(result: DrillResult) -> list[dict[str, str]]:
+    return [
+        {
+            "check": v.check,
+            "capability": v.capability,
+            "target": fmt_target(v),
+            "measured": fmt_value(v.measured, v.unit),
+            "bound": fmt_bound(v),
+            "status": v.status,
+            "message": v.message,
+        }
+        for v in result.verdicts
+    ]
+
+
+def _charts(result: DrillResult, timeline: Timeline, clock: Clock) -> list[dict[str, Any]]:
+    extent = timeline_extent(timeline)
+    faults = timeline.faults()
+    t0_label = fmt_utc(clock.t0) if clock.t0 else "unknown"
+    charts = []
+    order = [v.capability for v in result.verdicts]
+    caps = sorted(timeline.capabilities(), key=lambda c: (order.index(c) if c in order else len(order), c))
+    for cap in caps:
+        samples = timeline.samples(cap)
+        bad = sum(1 for s in samples if not s.ok)
+        charts.append(
+            {
+                "capability": cap,
+                "svg": Markup(capability_chart(cap, samples, faults, extent, t0_label)),
+                "samples": len(samples),
+                "failed": bad,
+                "probes": ", ".join(sorted({s.probe for s in samples})),
+            }
+        )
+    return charts
+
+
+def render_html(
+    result: DrillResult, timeline: Timeline, recomputed: str = "", notes: tuple[str, ...] = ()
+) -> str:
+    """Render the report. ``recomputed``: a sentence when verdicts were recomputed offline."""
+    header = timeline.header
+    clock = Clock.of(header.t0_utc if header else None, result.started_utc)
+    found = findings(result)
+    context = {
+        "r": result,
+        "status_word": STATUS_WORD.get(result.status, result.status.upper()),
+        "started": fmt_utc(result.started_utc),
+        "ended": fmt_utc(result.ended_utc),
+        "duration": run_duration(result),
+        "t0": fmt_utc(clock.t0) if clock.t0 else "—",
+        "checks": _checks(result),
+        "findings": found,
+        "charts": _charts(result, timeline, clock),
+        "phases": [
+            {"phase": p.phase, "start": fmt_utc(p.start_utc), "end": fmt_utc(p.end_utc),
+             "start_t": f"{p.start_t:.1f}s", "duration": fmt_value(p.duration, "s")}
+            for p in result.phases
+        ],
+        "faults": [
+            {"t": f"{e.t:.1f}s", "utc": clock.at(e.t), "action": e.action, "fault": e.fault,
+             "type": e.type, "target": e.target, "ok": e.ok, "error": e.error}
+            for e in timeline.faults()
+        ],
+        "targets": flatten(result.targets),
+        "environment": flatten(result.environment),
+        "evidence": EVIDENCE_LINKS,
+        "recomputed": recomputed,
+        "notes": notes,
+        "remediation_rows": [f.text for f in found] + ["", ""],
+        "version": __version__,
+    }
+    return template_env().get_template("report.html.j2").render(**context)

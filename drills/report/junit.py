@@ -1,0 +1,91 @@
+"""JUnit XML: one ``<testsuite>`` per drill, one ``<testcase>`` per verdict.
+
+    render_junit(result) -> str
+
+    classname   the scenario name          name   verdict.name, e.g. ``availability[chat]``
+    pass        an empty testcase
+    fail        <failure type="fail">      message states the target and the measured value
+    unknown     <failure type="unknown">   a failure, not an error: the drill counts an unknown
+                                           verdict as "not proven" (exit 1, like a failed check),
+                                           while JUnit <error> means the test harness broke
+    run broke   status error -> one extra testcase ``run[*]`` with <error>, so a CI dashboard
+                shows a broken run as broken even when no verdict exists; status aborted ->
+                ``run[*]`` with <failure type="aborted">.
+
+Every testcase's ``system-out`` carries the verdict message; ``timestamp`` is the run start (UTC).
+Built with xml.etree, so the output is always well-formed.
+"""
+
+from __future__ import annotations
+
+import socket
+import xml.etree.ElementTree as ET
+
+from ..result import DrillResult, Verdict
+from .view import fmt_target, fmt_value, parse_utc
+
+__all__ = ["render_junit"]
+
+
+def _failure_text(v: Verdict) -> str:
+    target = fmt_target(v, ascii_only=True)
+    measured = fmt_value(v.measured, v.unit)
+    head = "unknown (not enough data, or the check crashed)" if v.status == "unknown" else "failed"
+    return f"{v.name} {head}: target {target}, measured {measured}: {v.message}"
+
+
+def _seconds(result: DrillResult) -> float:
+    start, end = parse_utc(result.started_utc), parse_utc(result.ended_utc)
+    return max(0.0, (end - start).total_seconds()) if start and end else 0.0
+
+
+def render_junit(result: DrillResult) -> str:
+    suite = ET.Element("testsuite")
+    cases: list[ET.Element] = []
+    failures = errors = 0
+    for v in result.verdicts:
+        case = ET.Element("testcase", classname=result.scenario_name, name=v.name, time="0")
+        if v.status != "pass":
+            failures += 1
+            fail = ET.SubElement(case, "failure", message=_failure_text(v), type=v.status)
+            fail.text = "\n".join(f"{k}: {val}" for k, val in sorted(v.details.items())) or v.message
+        ET.SubElement(case, "system-out").text = v.message
+        cases.append(case)
+    if result.status in ("error", "aborted"):
+        case = ET.Element("testcase", classname=result.scenario_name, name="run[*]", time=f"{_seconds(result):.3f}")
+        text = result.error or f"the run ended with status {result.status}"
+        if result.status == "error":
+            errors += 1
+            ET.SubElement(case, "error", message=text, type="environment").text = text
+        else:
+            failures += 1
+            ET.SubElement(case, "failure", message=text, type="aborted").text = text
+        ET.SubElement(case, "system-out").text = text
+        cases.insert(0, case)
+    host = result.environment.get("host", {})
+    suite.attrib.update(
+        name=f"drill.{result.scenario_name}",
+        tests=str(len(cases)),
+        failures=str(failures),
+        errors=str(errors),
+        skipped="0",
+        time=f"{_seconds(result):.3f}",
+        timestamp=result.started_utc,
+        hostname=str(host.get("hostname") if isinstance(host, dict) and host.get("hostname") else socket.gethostname()),
+    )
+    props = ET.SubElement(suite, "properties")
+    for name, value in (
+        ("run_id", result.run_id),
+        ("status", result.status),
+        ("scenario_path", result.scenario_path),
+        ("scenario_digest", result.scenario_digest),
+        ("started_utc", result.started_utc),
+        ("ended_utc", result.ended_utc),
+    ):
+        ET.SubElement(props, "property", name=name, value=str(value))
+    suite.extend(cases)
+    suites = ET.Element("testsuites", name="drills", tests=suite.get("tests", "0"),
+                        failures=str(failures), errors=str(errors), time=suite.get("time", "0"))
+    suites.append(suite)
+    ET.indent(suites)
+    return '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(suites, encoding="unicode") + "\n"

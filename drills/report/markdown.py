@@ -1,0 +1,66 @@
+"""The Markdown summary: short enough for a CI job page (GitHub ``$GITHUB_STEP_SUMMARY``).
+
+    render_markdown(result, recomputed="") -> str
+
+Verdict line, run facts, the checks table (target vs measured), findings, and where
+the full evidence is. GitHub-flavoured Markdown; table cells are escaped.
+"""
+
+from __future__ import annotations
+
+from ..result import DrillResult
+from .view import STATUS_WORD, findings, fmt_bound, fmt_target, fmt_utc, fmt_value, run_duration
+
+__all__ = ["render_markdown"]
+
+_ICON = {"passed": "✅", "failed": "❌", "aborted": "⚠️", "error": "💥"}
+_MARK = {"pass": "✅ pass", "fail": "❌ fail", "unknown": "❔ unknown"}
+
+
+def _cell(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
+
+
+def render_markdown(result: DrillResult, recomputed: str = "") -> str:
+    word = STATUS_WORD.get(result.status, result.status.upper())
+    lines = [
+        f"## {_ICON.get(result.status, '')} {word}: drill `{result.scenario_name}`".replace("  ", " "),
+        "",
+    ]
+    if result.description:
+        lines += [result.description, ""]
+    digest = result.scenario_digest[:12] if result.scenario_digest else "—"
+    lines += [
+        f"Run `{result.run_id}` · {fmt_utc(result.started_utc)} → {fmt_utc(result.ended_utc)} "
+        f"({run_duration(result)}) · scenario sha256 `{digest}`",
+        "",
+    ]
+    if result.error:
+        lines += [f"> **{'Aborted' if result.status == 'aborted' else 'Error'}:** {_cell(result.error)}", ""]
+    if recomputed:
+        lines += [f"> **Verdicts recomputed offline.** {recomputed}", ""]
+    if result.verdicts:
+        lines += ["| Check | Capability | Target | Measured | Result |", "|---|---|---|---|---|"]
+        for v in result.verdicts:
+            measured = fmt_value(v.measured, v.unit)
+            bound = fmt_bound(v)
+            if bound and v.measured is not None:
+                measured += f" {bound}"
+            lines.append(
+                f"| {_cell(v.check)} | {_cell(v.capability)} | {_cell(fmt_target(v))} | "
+                f"{_cell(measured)} | {_MARK.get(v.status, v.status)} |"
+            )
+        lines.append("")
+    else:
+        lines += ["No verdicts were computed.", ""]
+    found = findings(result)
+    if found:
+        lines += ["### Findings", ""]
+        lines += [f"- **{_cell(f.capability).replace('*', 'all')}**: {f.text}" for f in found]
+        lines.append("")
+    lines += [
+        "Full report: `report.html` in the drill's bundle (with `timeline.jsonl`, `result.json`, "
+        "`junit.xml` and `SHA256SUMS`).",
+        "",
+    ]
+    return "\n".join(lines)

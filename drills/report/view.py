@@ -1,0 +1,193 @@
+"""What every report format shares: numbers with units, UTC times, findings in plain words.
+
+    fmt_value(v, unit)        0.995,"ratio" -> "99.5%";  4.2,"s" -> "4.2s";  3,"count" -> "3"
+    fmt_target(verdict)       ">= 99.9%"  (comparison + target)
+    fmt_bound(verdict)        "±1s" (resolution of the measurement), or ""
+    Clock(t0_utc).at(t)       timeline seconds -> "2026-11-28 20:00:12.3 UTC"
+    findings(result)          one Finding per verdict that did not pass, in words
+
+Reports are readers: the numbers come from the verdicts, the words only rephrase them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+from ..durations import format_duration
+from ..result import DrillResult, Verdict
+
+__all__ = [
+    "STATUS_WORD",
+    "CHECK_LABEL",
+    "Clock",
+    "Finding",
+    "fmt_value",
+    "fmt_target",
+    "fmt_bound",
+    "fmt_utc",
+    "parse_utc",
+    "run_duration",
+    "findings",
+    "flatten",
+]
+
+STATUS_WORD = {"passed": "PASSED", "failed": "FAILED", "aborted": "ABORTED", "error": "ERROR"}
+_CMP = {">=": "≥", "<=": "≤", "==": "=", ">": ">", "<": "<"}
+CHECK_LABEL = {
+    "availability": "availability", "max_outage": "longest outage", "rto_first": "RTO (first success)",
+    "rto_stable": "RTO (stable)", "rpo": "RPO (lost writes)", "duplicates": "duplicate writes",
+    "split_brain": "split brain", "dualization": "dualization lint",
+}
+_WINDOW_WORDS = {"faults": "outage window", "faults+settle": "fault-and-recovery window", "all": "run"}
+
+
+def fmt_value(value: float | None, unit: str) -> str:
+    if value is None:
+        return "—"
+    if unit == "ratio":
+        pct = f"{value * 100:.2f}".rstrip("0").rstrip(".")
+        return f"{pct}%"
+    if unit == "s":
+        return format_duration(value)
+    if unit == "count":
+        return f"{value:g}"
+    return f"{value:g} {unit}".strip()
+
+
+def fmt_target(v: Verdict, ascii_only: bool = False) -> str:
+    if v.target is None:
+        return "—"
+    cmp = v.comparison if ascii_only else _CMP.get(v.comparison, v.comparison)
+    return f"{cmp} {fmt_value(v.target, v.unit)}".strip()
+
+
+def fmt_bound(v: Verdict) -> str:
+    if v.bound is None:
+        return ""
+    return f"±{fmt_value(v.bound, v.unit if v.unit != 'ratio' else '')}"
+
+
+def parse_utc(text: str) -> datetime | None:
+    if not text:
+        return None
+    try:
+        dt = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return dt if dt.tzinfo else dt.replace(tzinfo=timezone.utc)
+
+
+def fmt_utc(value: str | datetime | None, precise: bool = False) -> str:
+    dt = parse_utc(value) if isinstance(value, str) else value
+    if dt is None:
+        return str(value or "—")
+    dt = dt.astimezone(timezone.utc)
+    text = dt.strftime("%Y-%m-%d %H:%M:%S")
+    if precise:
+        text += f".{dt.microsecond // 100000}"
+    return text + " UTC"
+
+
+def run_duration(result: DrillResult) -> str:
+    start, end = parse_utc(result.started_utc), parse_utc(result.ended_utc)
+    if start is None or end is None:
+        return "—"
+    return format_duration(max(0.0, (end - start).total_seconds()))
+
+
+@dataclass(frozen=True)
+class Clock:
+    """Converts timeline seconds (monotonic, since t0) to UTC for display only."""
+
+    t0: datetime | None
+
+    @classmethod
+    def of(cls, t0_utc: str | None, fallback: str = "") -> Clock:
+        return cls(parse_utc(t0_utc or "") or parse_utc(fallback))
+
+    def at(self, t: float) -> str:
+        if self.t0 is None:
+            return f"t={t:.1f}s"
+        return fmt_utc(self.t0 + timedelta(seconds=t), precise=True)
+
+
+@dataclass(frozen=True)
+class Finding:
+    capability: str
+    check: str
+    status: str  # fail | unknown
+    text: str
+
+
+def _dualization_cause(result: DrillResult, cap: str) -> str:
+    for v in result.verdicts:
+        if v.check == "dualization" and v.status == "fail" and v.capability in (cap, "*"):
+            found = v.details.get("findings") or [v.message]
+            return f"the dualization lint found that {found[0]}"
+    return ""
+
+
+def _headline(v: Verdict) -> str:
+    cap, m = ("the whole system" if v.capability == "*" else v.capability), v.measured
+    if v.status == "unknown":
+        return f"{CHECK_LABEL.get(v.check, v.check)} of {cap} could not be judged"
+    window = _WINDOW_WORDS.get(str(v.details.get("window_kind", "")), "judged window")
+    if v.check == "availability" and m is not None:
+        return f"{cap} was unavailable for {fmt_value(1 - m, 'ratio')} of the {window} (target: available {fmt_target(v)})"
+    if v.check == "max_outage" and m is not None:
+        return f"the longest outage of {cap} lasted {fmt_value(m, 's')} (allowed {fmt_target(v)})"
+    if v.check in ("rto_first", "rto_stable"):
+        what = "serve a successful request again" if v.check == "rto_first" else "become stable again"
+        if m is None:
+            return f"{cap} did not {what} before the run ended (RTO target {fmt_target(v)})"
+        return f"{cap} took {fmt_value(m, 's')} to {what} after the fault (RTO target {fmt_target(v)})"
+    if v.check == "rpo" and m is not None:
+        return f"{fmt_value(m, 'count')} acknowledged {cap} write(s) were lost (RPO target {fmt_target(v)})"
+    if v.check == "duplicates" and m is not None:
+        return f"{fmt_value(m, 'count')} {cap} write(s) were stored more than once"
+    if v.check == "split_brain":
+        return f"both sites accepted {cap} writes during the partition (split brain)"
+    if v.check == "dualization":
+        found = v.details.get("findings") or []
+        scope = "the system" if cap == "*" else cap
+        if found:
+            return f"{scope} is not dual-site: " + "; ".join(str(f) for f in found)
+        return f"{scope} is not dual-site"
+    return f"{CHECK_LABEL.get(v.check, v.check)} of {cap} failed"
+
+
+def findings(result: DrillResult) -> list[Finding]:
+    """Plain-words findings: one per verdict that did not pass, with its cause when known."""
+    out: list[Finding] = []
+    for v in result.verdicts:
+        if v.status == "pass":
+            continue
+        head = _headline(v)
+        if v.check == "dualization":
+            text = head if v.details.get("findings") else f"{head}: {v.message}"
+        else:
+            cause = _dualization_cause(result, v.capability) or v.message
+            text = f"{head}: {cause}"
+        out.append(Finding(v.capability, v.check, v.status, text))
+    if result.status in ("error", "aborted") and result.error:
+        word = "The run broke" if result.status == "error" else "The drill was aborted"
+        out.insert(0, Finding("*", "run", result.status, f"{word}: {result.error}"))
+    return out
+
+
+def flatten(data: Any, prefix: str = "") -> list[tuple[str, str]]:
+    """Nested dicts/lists -> sorted ``(dotted.key, value)`` rows for a facts table."""
+    rows: list[tuple[str, str]] = []
+    if isinstance(data, dict):
+        for k in sorted(data, key=str):
+            rows.extend(flatten(data[k], f"{prefix}.{k}" if prefix else str(k)))
+    elif isinstance(data, (list, tuple)) and data and any(isinstance(x, (dict, list)) for x in data):
+        for i, item in enumerate(data):
+            rows.extend(flatten(item, f"{prefix}[{i}]"))
+    else:
+        if isinstance(data, (list, tuple)):
+            data = ", ".join(str(x) for x in data)
+        rows.append((prefix or "value", "" if data is None else str(data)))
+    return rows

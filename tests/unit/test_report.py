@@ -1,0 +1,149 @@
+"""Reports rendered from literal results, one per run status: HTML, Markdown, JUnit."""
+
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as ET
+from dataclasses import replace
+
+import pytest
+
+from drills.report import render_html, render_junit, render_markdown
+from drills.report.synthetic import synthetic_run
+from drills.report.view import findings
+from drills.result import DrillResult, PhaseSpan, Verdict
+from drills.timeline import Timeline
+
+FAILED, RECORDS = synthetic_run()
+TIMELINE = Timeline(tuple(RECORDS))
+PASSED = replace(
+    FAILED,
+    status="passed",
+    verdicts=tuple(v for v in FAILED.verdicts if v.status == "pass"),
+)
+ERROR = DrillResult(
+    run_id="run-err", scenario_name="site-b-power-cut", scenario_path="scenarios/site-b-power-cut.yaml",
+    scenario_digest="ab" * 32, status="error", started_utc="2026-11-28T02:00:00+00:00",
+    ended_utc="2026-11-28T02:00:41+00:00",
+    phases=(PhaseSpan("bringup", "2026-11-28T02:00:00+00:00", "2026-11-28T02:00:41+00:00", 0.0, 41.0),),
+    error="bring-up failed: service chat-b did not become healthy within 40s",
+)
+ABORTED = replace(FAILED, status="aborted", error="abort: devtools down longer than 60s; faults healed early")
+
+EXTERNAL = re.compile(
+    r"""(src|href)\s*=\s*["']?\s*(https?:)?//|@import|url\(\s*["']?\s*(https?:)?//|<script|<link|<iframe""",
+    re.IGNORECASE,
+)
+
+
+def assert_self_contained(html: str) -> None:
+    assert not EXTERNAL.search(html), EXTERNAL.search(html)
+    assert "http://" not in html and "https://" not in html
+
+
+@pytest.mark.parametrize(
+    "result, word", [(PASSED, "PASSED"), (FAILED, "FAILED"), (ABORTED, "ABORTED"), (ERROR, "ERROR")]
+)
+def test_html_for_each_status(result: DrillResult, word: str) -> None:
+    timeline = Timeline() if result.status == "error" else TIMELINE
+    html = render_html(result, timeline)
+    assert f'class="verdict v-{result.status}" id="verdict">{word}<' in html
+    assert result.scenario_name in html and result.run_id in html and result.scenario_digest in html
+    assert "2026-11-28 02:00:00 UTC" in html  # start, in UTC
+    for p in result.phases:  # phases with their UTC timestamps
+        assert p.phase in html
+    assert 'id="sign-off"' in html and "Signature" in html and "Reviewer" in html
+    assert 'id="remediation"' in html and "Owner" in html and "Due date" in html
+    assert 'href="timeline.jsonl"' in html
+    assert_self_contained(html)
+    if result.error:
+        assert result.error in html
+    if timeline.records:
+        assert html.count("<svg") == 3  # one chart per capability
+    else:
+        assert "No probe samples were recorded (the run broke before the probes ran)" in html
+
+
+def test_html_check_rows_target_and_measured() -> None:
+    html = render_html(FAILED, TIMELINE)
+    rows = re.findall(r'<tr class="check-row">(.*?)</tr>', html, re.S)
+    assert len(rows) == len(FAILED.verdicts)
+    assert "<td>availability</td><td>devtools</td><td>≥ 95%</td>\n      <td>0%</td>" in html
+    assert "<td>rto_first</td><td>chat</td><td>≤ 30s</td>\n      <td>6.5s</td><td>±100ms</td>" in html
+    assert '<td class="s-unknown">UNKNOWN</td>' in html
+
+
+def test_findings_in_plain_words() -> None:
+    texts = [f.text for f in findings(FAILED)]
+    assert (
+        "devtools was unavailable for 100% of the outage window (target: available ≥ 95%): "
+        "the dualization lint found that devtools has no instance in site b: losing site a takes it down"
+    ) in texts
+    assert any(t.startswith("devtools is not dual-site: devtools has no instance in site b") for t in texts)
+    assert any("devtools did not serve a successful request again" in t for t in texts)
+    assert any(t.startswith("split brain of chat could not be judged") for t in texts)
+    assert findings(PASSED) == []
+    assert findings(ERROR)[0].text.startswith("The run broke: bring-up failed")
+    html = render_html(FAILED, TIMELINE)
+    assert "devtools was unavailable for 100% of the outage window" in html
+
+
+def test_html_escapes_what_it_is_given() -> None:
+    evil = replace(FAILED, description='<script>alert("x")</script>')
+    html = render_html(evil, TIMELINE)
+    assert "<script>" not in html and "&lt;script&gt;" in html
+
+
+def test_markdown_summary() -> None:
+    md = render_markdown(FAILED)
+    assert md.startswith("## ❌ FAILED: drill `site-a-power-cut`")
+    assert "| Check | Capability | Target | Measured | Result |" in md
+    assert "| availability | devtools | ≥ 95% | 0% | ❌ fail |" in md
+    assert "| rto_first | chat | ≤ 30s | 6.5s ±100ms | ✅ pass |" in md
+    assert "| split_brain | chat | — | — | ❔ unknown |" in md
+    assert "### Findings" in md and "devtools was unavailable for 100%" in md
+    assert "### Findings" not in render_markdown(PASSED)
+    err = render_markdown(ERROR)
+    assert "ERROR" in err and "No verdicts were computed." in err and "did not become healthy" in err
+
+
+def test_markdown_escapes_pipes() -> None:
+    r = replace(PASSED, verdicts=(Verdict("availability", "a|b", "pass", "m", 0.9, 1.0, "ratio", None, ">="),))
+    assert "| availability | a\\|b |" in render_markdown(r)
+
+
+def _junit(result: DrillResult) -> ET.Element:
+    root = ET.fromstring(render_junit(result))
+    assert root.tag == "testsuites"
+    suites = root.findall("testsuite")
+    assert len(suites) == 1
+    return suites[0]
+
+
+def test_junit_one_testcase_per_verdict() -> None:
+    suite = _junit(FAILED)
+    cases = suite.findall("testcase")
+    assert [c.get("name") for c in cases] == [v.name for v in FAILED.verdicts]
+    assert {c.get("classname") for c in cases} == {"site-a-power-cut"}
+    assert suite.get("timestamp") == FAILED.started_utc
+    assert suite.get("tests") == str(len(FAILED.verdicts)) and suite.get("failures") == "4"
+    by_name = {c.get("name"): c for c in cases}
+    fail = by_name["availability[devtools]"].find("failure")
+    assert fail is not None and "target >= 95%" in fail.get("message", "") and "measured 0%" in fail.get("message", "")
+    unknown = by_name["split_brain[chat]"].find("failure")
+    assert unknown is not None and unknown.get("type") == "unknown"
+    ok = by_name["availability[chat]"]
+    assert ok.find("failure") is None
+    assert ok.findtext("system-out") == "chat availability 97.8% >= target 95.0%"
+
+
+def test_junit_broken_run_is_an_error() -> None:
+    suite = _junit(ERROR)
+    cases = suite.findall("testcase")
+    assert [c.get("name") for c in cases] == ["run[*]"]
+    err = cases[0].find("error")
+    assert err is not None and "did not become healthy" in err.get("message", "")
+    assert suite.get("errors") == "1"
+    aborted = _junit(ABORTED)
+    assert len(aborted.findall("testcase")) == len(ABORTED.verdicts) + 1
+    assert aborted.find("testcase/failure[@type='aborted']") is not None
