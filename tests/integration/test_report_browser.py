@@ -1,0 +1,93 @@
+"""The HTML report in a real browser: headless Chromium, with every network path blocked.
+
+Renders a bundle from a literal failed result with a realistic timeline (site a power cut,
+devtools single-site), then:
+  * ``--dump-dom`` with a dead proxy and every host name unresolvable: the checks table and
+    the chart SVGs are in the DOM, so nothing the page needs comes from the network;
+  * a 1280x2000 screenshot (kept under pytest's tmp dir, path printed) for a human to look at.
+
+Needs no Docker engine. Chromium comes from Debian: when it is missing and we are root on
+Debian, it is installed (``apt-get install -y --no-install-recommends chromium``); otherwise the
+test skips with the reason locally, and fails in CI (CI set), where it must run.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+
+from drills.report import write_bundle
+from drills.report.synthetic import synthetic_run, write_jsonl
+
+pytestmark = pytest.mark.integration
+
+BLOCK_NETWORK = ["--proxy-server=127.0.0.1:9", "--host-resolver-rules=MAP * ~NOTFOUND", "--no-pings"]
+
+
+@pytest.fixture(autouse=True)
+def _engine_for_integration() -> Iterator[None]:
+    """Overrides the conftest fixture of the same name: a browser test needs no Docker engine."""
+    yield
+
+
+def _unavailable(reason: str) -> None:
+    if os.environ.get("CI"):
+        pytest.fail(f"CI must run the browser test: {reason}")
+    pytest.skip(reason)
+
+
+def _chromium() -> str:
+    for name in ("chromium", "chromium-browser"):
+        if found := shutil.which(name):
+            return found
+    if os.geteuid() != 0 or not Path("/etc/debian_version").exists():
+        _unavailable("chromium is not installed (Debian: apt-get install -y --no-install-recommends chromium)")
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    for cmd in (["apt-get", "update", "-qq"], ["apt-get", "install", "-y", "-qq", "--no-install-recommends", "chromium"]):
+        proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=900, check=False)
+        if proc.returncode != 0:
+            _unavailable(f"installing chromium failed: {' '.join(cmd)}: {proc.stderr.strip()[-300:]}")
+    found = shutil.which("chromium")
+    if not found:
+        _unavailable("chromium was installed but is not on PATH")
+    return str(found)
+
+
+def _run(browser: str, profile: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    cmd = [browser, "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+           f"--user-data-dir={profile}", *BLOCK_NETWORK, *args]
+    return subprocess.run(cmd, capture_output=True, text=True, timeout=180, check=False)
+
+
+def test_report_renders_offline_in_chromium(tmp_path: Path) -> None:
+    browser = _chromium()
+    result, records = synthetic_run()
+    write_jsonl(records, tmp_path / "timeline.jsonl")
+    (tmp_path / "scenario.yaml").write_text("name: site-a-power-cut\n")
+    bundle = write_bundle(result, tmp_path / "timeline.jsonl", tmp_path / "scenario.yaml", tmp_path / "bundle",
+                          {"docker": "27.3.1"})
+    page = (bundle / "report.html").resolve()
+    html = page.read_text()
+    assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//|@import|url\(|<script|<link""", html, re.I)
+
+    dom = _run(browser, tmp_path / "profile-dom", "--dump-dom", page.as_uri())
+    assert dom.returncode == 0, dom.stderr[-2000:]
+    out = dom.stdout
+    assert 'id="verdict">FAILED<' in out
+    assert len(re.findall(r'<tr class="check-row">', out)) == len(result.verdicts)
+    assert out.count('<svg class="chart"') == 3 and "<polyline" in out and "inject cut-a" in out
+    assert "devtools was unavailable for 100% of the outage window" in out
+    assert 'id="sign-off"' in out
+
+    shot = tmp_path / "report.png"
+    cap = _run(browser, tmp_path / "profile-shot", f"--screenshot={shot}", "--window-size=1280,2000",
+               "--hide-scrollbars", page.as_uri())
+    assert cap.returncode == 0, cap.stderr[-2000:]
+    assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and shot.stat().st_size > 50_000
+    print(f"screenshot: {shot}")
