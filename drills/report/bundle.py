@@ -25,13 +25,13 @@ import json
 import os
 import re
 import shutil
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from ..errors import UsageError
 from ..result import DrillResult
-from ..timeline import Timeline, iter_records
+from ..timeline import Record, Timeline, iter_records
 from .envinfo import collect_environment
 from .html import render_html
 from .junit import render_junit
@@ -99,7 +99,7 @@ def load_timeline(path: Path) -> tuple[Timeline, list[str]]:
     if lines and not text.endswith("\n"):
         lines = lines[:-1]
         notes.append(f"{path.name}: the last line was cut off (the run stopped mid-write); it was ignored")
-    records = []
+    records: list[Record] = []
     bad = 0
     for line in lines:
         try:
@@ -151,8 +151,7 @@ def write_bundle(
 
 
 def _with_environment(result: DrillResult, env: dict[str, Any]) -> DrillResult:
-    from dataclasses import replace
-
+    """The result as the reports show it: environment.json's facts, the runner's on top."""
     return replace(result, environment={**env, **result.environment})
 
 

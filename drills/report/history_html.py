@@ -49,7 +49,7 @@ def history_chart(points: list[Point]) -> str:
         for x, y, p in pts:
             colour = "#d0312d" if p.status != "passed" else "#2e9d4f"
             out.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3" fill="{colour}"><title>'
-                       f'{escape(fmt_utc(p.started_utc))}: {p.availability * 100:.2f}%</title></circle>')
+                       f'{escape(fmt_utc(p.started_utc))}: {(p.availability or 0.0) * 100:.2f}%</title></circle>')
     for i, p in enumerate(points):
         if p.regressions:
             cx = PAD + (i + 0.5) * step

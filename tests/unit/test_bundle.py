@@ -136,3 +136,38 @@ def test_drill_report_refuses_to_bless_tampered_evidence(bundle: Path) -> None:
 
 def test_report_on_missing_bundle_is_usage_error(tmp_path: Path) -> None:
     assert main(["report", str(tmp_path / "nope")]) == 2
+
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def test_drill_report_recomputes_verdicts_offline(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    scenario = REPO / "scenarios" / "site-a-power-cut.yaml"
+    if not scenario.is_file():
+        pytest.skip("scenarios/site-a-power-cut.yaml is not in this checkout")
+    monkeypatch.chdir(REPO)  # the scenario's compose topology is read from the checkout
+    result, records = synthetic_run(duration=120, hz=5)
+    write_jsonl(records, tmp_path / "timeline.jsonl")
+    out = write_bundle(result, tmp_path / "timeline.jsonl", scenario, tmp_path / "b", {})
+    assert main(["report", str(out)]) == 0
+    assert "re-evaluated the checks" in capsys.readouterr().out
+    html = (out / "report.html").read_text()
+    assert 'id="recomputed"' in html and "Verdicts recomputed offline." in html
+    assert "max_outage" in html  # computed by the check engine, absent from the literal result
+    assert "dualization" in html  # the static lint is kept from result.json
+    assert "Verdicts recomputed offline." in (out / "summary.md").read_text()
+    assert verify_bundle(out) == []
+    assert json.loads((out / "result.json").read_text())["verdicts"] == [v.to_dict() for v in result.verdicts]
+
+
+def test_drill_report_without_check_engine_uses_result_json(bundle: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from drills.report import recompute
+
+    def unavailable(*_: object) -> None:
+        raise recompute._Unavailable("the check engine is not available (test)")
+
+    monkeypatch.setattr(recompute, "_evaluate", unavailable)
+    assert main(["report", str(bundle)]) == 0
+    html = (bundle / "report.html").read_text()
+    assert 'id="recomputed"' not in html and "Verdicts are those recorded in result.json" in html
