@@ -13,8 +13,9 @@ Downsampling keeps it fast and small: samples are bucketed into at most
 of the same colour merge into one rectangle, so a 10-minute 10 Hz timeline is a
 handful of elements, not thousands.
 
-RTO spans here are for display only (the numbers in the checks table come from the
-verdicts): from each fault inject to the first ok sample after the outage it caused.
+RTO spans come from the ``rto_first`` verdict's details when the check engine recorded
+them (``details["faults"]``: inject_t, failed_at, first); otherwise, for display only,
+from each fault inject to the first ok sample after the outage it caused.
 """
 
 from __future__ import annotations
@@ -105,8 +106,10 @@ def _buckets(samples: list[Sample], lo: float, hi: float, n: int) -> list[tuple[
 
 
 def capability_chart(
-    capability: str, samples: list[Sample], faults: list[FaultEvent], extent: tuple[float, float], t0_label: str
+    capability: str, samples: list[Sample], faults: list[FaultEvent], extent: tuple[float, float], t0_label: str,
+    spans: list[Span] | None = None,
 ) -> str:
+    """One chart; ``spans``: the RTO spans to shade (default: derived by :func:`rto_spans`)."""
     lo, hi = extent
     sc = _Scale(lo, hi)
     n = max(1, min(COLUMNS, int((W - PAD_L - PAD_R))))
@@ -120,7 +123,7 @@ def capability_chart(
         f'<text x="4" y="{LAT_Y + LAT_H / 2 + 4:.0f}" class="lbl">latency</text>',
     ]
     # RTO spans (behind everything)
-    for sp in rto_spans(samples, faults):
+    for sp in rto_spans(samples, faults) if spans is None else spans:
         x1, x2 = sc.x(sp.start), sc.x(sp.end)
         out.append(
             f'<rect x="{x1:.1f}" y="{STRIP_Y - 4}" width="{max(1.0, x2 - x1):.1f}" height="{AXIS_Y - STRIP_Y + 4}" '

@@ -19,7 +19,7 @@ from markupsafe import Markup
 from .. import __version__
 from ..result import DrillResult
 from ..timeline import Timeline
-from .chart import capability_chart, timeline_extent
+from .chart import Span, capability_chart, timeline_extent
 from .view import (
     STATUS_WORD,
     Clock,
@@ -71,6 +71,25 @@ def _checks(result: DrillResult) -> list[dict[str, str]]:
     ]
 
 
+def _verdict_spans(result: DrillResult, cap: str, end: float) -> list[Span] | None:
+    """RTO spans as the rto_first check measured them, or None when it recorded none."""
+    for v in result.verdicts:
+        recs = v.details.get("faults") if v.check == "rto_first" and v.capability == cap else None
+        if not isinstance(recs, list):
+            continue
+        spans = []
+        for r in recs:
+            if not isinstance(r, dict) or r.get("failed_at") is None or r.get("inject_t") is None:
+                continue
+            start, first = float(r["inject_t"]), r.get("first")
+            if first is None:
+                spans.append(Span(start, end, f"{r.get('fault', '')}: not recovered"))
+            else:
+                spans.append(Span(start, start + float(first), f"RTO {float(first):.1f}s"))
+        return spans
+    return None
+
+
 def _charts(result: DrillResult, timeline: Timeline, clock: Clock) -> list[dict[str, Any]]:
     extent = timeline_extent(timeline)
     faults = timeline.faults()
@@ -84,7 +103,8 @@ def _charts(result: DrillResult, timeline: Timeline, clock: Clock) -> list[dict[
         charts.append(
             {
                 "capability": cap,
-                "svg": Markup(capability_chart(cap, samples, faults, extent, t0_label)),
+                "svg": Markup(capability_chart(cap, samples, faults, extent, t0_label,
+                                               _verdict_spans(result, cap, extent[1]))),
                 "samples": len(samples),
                 "failed": bad,
                 "probes": ", ".join(sorted({s.probe for s in samples})),

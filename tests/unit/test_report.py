@@ -147,3 +147,16 @@ def test_junit_broken_run_is_an_error() -> None:
     aborted = _junit(ABORTED)
     assert len(aborted.findall("testcase")) == len(ABORTED.verdicts) + 1
     assert aborted.find("testcase/failure[@type='aborted']") is not None
+
+
+def test_chart_shades_rto_spans_from_verdict_details_and_is_downsampled() -> None:
+    rto = Verdict("rto_first", "chat", "pass", "chat RTO 6.5s", 30.0, 6.5, "s", 0.1, "<=",
+                  details={"faults": [{"fault": "cut-a", "inject_t": 120.0, "failed_at": 120.0, "first": 6.5}]})
+    html = render_html(replace(FAILED, verdicts=(rto,)), TIMELINE)
+    assert re.findall(r'class="rto"[^>]*>([^<]*)<', html)[0] == "RTO 6.5s"
+    # 6,000 samples per capability become a handful of merged rectangles and <= 600 line points
+    chat = html[html.index('aria-label="chat timeline"'):]
+    chat = chat[: chat.index("</svg>")]
+    assert chat.count("<rect") < 20
+    points = re.search(r'<polyline points="([^"]*)"', chat)
+    assert points is not None and len(points.group(1).split()) <= 600
