@@ -51,17 +51,22 @@ def _image_row(client: docker.DockerClient, ref: str) -> DoctorRow:
     except ImageNotFound:
         return DoctorRow(f"image {ref}", "missing (drill setup pulls or builds it)")
     labels = img.labels or {}
-    origin = "built locally" if labels.get(LOCAL_LABEL) == "true" else "pulled"
+    # An image that came from a registry has a repo digest; one built or imported here has none.
+    pulled = bool(img.attrs.get("RepoDigests")) and labels.get(LOCAL_LABEL) != "true"
+    origin = "pulled" if pulled else "built locally"
     size = (img.attrs.get("Size") or 0) / 1e6
     return DoctorRow(f"image {ref}", f"{img.short_id.split(':')[-1]} {size:.0f} MB, {origin}")
 
 
 def replica_image_refs() -> list[str]:
+    from .cli import repo_root
+    from .errors import ImageError
+    from .topology.images import image_specs
+
     try:
-        from .topology.images import image_refs
-    except ImportError:
-        return []
-    return list(image_refs())
+        return sorted({spec.tag for spec in image_specs(repo_root())} - {BASE_IMAGE, TOXIPROXY_IMAGE})
+    except ImageError:
+        return []  # not in a checkout: only the base images can be reported
 
 
 def diagnose(host: Host) -> list[DoctorRow]:
