@@ -1,0 +1,243 @@
+"""One Compose project per drill run: bring-up, teardown and label-based discovery.
+
+Lifecycle::
+
+    with ComposeProject("drills-1a2b3c4d", ["docker-compose.yml"], env, repo_root) as topo:
+        topo.endpoint_url("chat")      # http://127.0.0.1:<published port>
+        topo.services(domain="a")      # every container of site a, from labels
+    # leaving the block (or a failed __enter__) runs down(): containers, networks and volumes
+
+The ``docker compose`` CLI is called with argument lists (never a shell) and a timeout on every
+call; failures become :class:`drills.errors.TopologyError` carrying the last log lines of every
+unhealthy container and a hint. Discovery reads container labels through the Docker SDK
+(see :mod:`drills.topology.labels`), so nothing depends on container names. The run label
+``org.drills.run`` defaults to the project name, so :func:`drills.topology.sweep.sweep` can reap
+a killed run's leftovers.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path
+from types import TracebackType
+from typing import Any, Mapping, Sequence
+
+import docker
+import docker.errors
+
+from drills.errors import ComposeUnavailable, EngineUnavailable, TeardownError, TopologyError
+
+from . import labels as L
+from .sweep import leftovers, sweep
+
+__all__ = ["ComposeProject"]
+
+UP_TIMEOUT_S = 300
+DOWN_TIMEOUT_S = 120
+QUERY_TIMEOUT_S = 30
+LOG_LINES = 15
+
+
+class ComposeProject:
+    def __init__(
+        self,
+        name: str,
+        files: Sequence[str | os.PathLike[str]] = ("docker-compose.yml",),
+        env: Mapping[str, str] | None = None,
+        repo_root: str | os.PathLike[str] = ".",
+        client: Any | None = None,
+    ) -> None:
+        self.name = name
+        self.repo_root = Path(repo_root).resolve()
+        self.files = [Path(f) if Path(f).is_absolute() else self.repo_root / f for f in files]
+        self.env = {**os.environ, **(env or {})}
+        self.env.setdefault("DRILLS_RUN_ID", name)
+        self.run_id = self.env["DRILLS_RUN_ID"]
+        self._client = client
+
+    # ---- Docker SDK ---------------------------------------------------------------------------
+    @property
+    def client(self) -> Any:
+        if self._client is None:
+            try:
+                self._client = docker.from_env(timeout=QUERY_TIMEOUT_S)
+                self._client.ping()
+            except docker.errors.DockerException as exc:
+                raise EngineUnavailable(
+                    f"no Docker engine answers: {exc} (hint: start dockerd, check DOCKER_HOST)"
+                ) from exc
+        return self._client
+
+    # ---- the compose CLI ----------------------------------------------------------------------
+    def _argv(self, *args: str) -> list[str]:
+        argv = ["docker", "compose", "-p", self.name]
+        for f in self.files:
+            argv += ["-f", str(f)]
+        return argv + list(args)
+
+    def compose(self, *args: str, timeout: float = QUERY_TIMEOUT_S) -> str:
+        """Run one ``docker compose`` subcommand; return stdout or raise TopologyError."""
+        argv = self._argv(*args)
+        try:
+            done = subprocess.run(
+                argv, cwd=self.repo_root, env=self.env, capture_output=True, text=True,
+                timeout=timeout, check=False,
+            )
+        except FileNotFoundError as exc:
+            raise ComposeUnavailable("the `docker` CLI is not on PATH") from exc
+        except subprocess.TimeoutExpired as exc:
+            raise TopologyError(
+                f"`docker compose {' '.join(args)}` did not finish within {timeout:.0f}s"
+                + self._diagnostics()
+            ) from exc
+        if done.returncode != 0:
+            err = (done.stderr or done.stdout).strip().splitlines()
+            if any("is not a docker command" in l or "unknown command" in l for l in err):
+                raise ComposeUnavailable("`docker compose` (Compose v2) is not installed")
+            raise TopologyError(
+                f"`docker compose {' '.join(args)}` failed (exit {done.returncode}): "
+                + " | ".join(err[-5:]) + self._diagnostics()
+            )
+        return done.stdout
+
+    def check_compose(self) -> str:
+        """The Compose version; ComposeUnavailable unless it is v2."""
+        try:
+            done = subprocess.run(
+                ["docker", "compose", "version", "--short"], capture_output=True, text=True,
+                timeout=QUERY_TIMEOUT_S, check=False,
+            )
+        except (FileNotFoundError, subprocess.TimeoutExpired) as exc:
+            raise ComposeUnavailable(f"cannot run `docker compose version`: {exc}") from exc
+        version = done.stdout.strip().lstrip("v")
+        if done.returncode != 0 or not version.startswith("2."):
+            raise ComposeUnavailable(
+                f"Compose v2 is required, found {version or done.stderr.strip() or 'nothing'}"
+            )
+        return version
+
+    # ---- lifecycle ----------------------------------------------------------------------------
+    def up(self, wait: bool = True, timeout: float = UP_TIMEOUT_S) -> None:
+        """``up -d`` (and ``--wait`` for every healthcheck); TopologyError when it fails."""
+        self.check_compose()
+        args = ["up", "-d", "--remove-orphans"]
+        if wait:
+            args += ["--wait", "--wait-timeout", str(int(timeout))]
+        self.compose(*args, timeout=timeout + 30)
+
+    def down(self, timeout: float = DOWN_TIMEOUT_S) -> None:
+        """Remove containers, networks and volumes of this run; TeardownError if any remain."""
+        error: Exception | None = None
+        try:
+            self.compose("down", "-v", "--remove-orphans", "-t", "2", timeout=timeout)
+        except (TopologyError, ComposeUnavailable) as exc:
+            error = exc  # fall back to the label sweep below
+        sweep(self.client, self.run_id)  # backstop: anything compose did not know about
+        left = leftovers(self.client, self.run_id)
+        if left.total:
+            raise TeardownError(
+                f"run {self.run_id} left {left.containers + left.networks + left.volumes}"
+                + (f" after: {error}" if error else "")
+            )
+
+    def __enter__(self) -> "ComposeProject":
+        try:
+            self.up(wait=True)
+        except BaseException:
+            try:
+                self.down()
+            except Exception:  # noqa: BLE001 - the bring-up error is the one to report
+                pass
+            raise
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.down()
+
+    # ---- discovery ----------------------------------------------------------------------------
+    def containers(self) -> list[Any]:
+        """Every container of this project (docker SDK objects), running or not."""
+        try:
+            return list(self.client.containers.list(
+                all=True, filters={"label": f"{L.COMPOSE_PROJECT}={self.name}"}
+            ))
+        except docker.errors.DockerException as exc:
+            raise EngineUnavailable(f"cannot list containers of {self.name}: {exc}") from exc
+
+    def services(
+        self, domain: str | None = None, capability: str | None = None, role: str | None = None
+    ) -> list[L.Service]:
+        out = []
+        for c in self.containers():
+            health = (c.attrs.get("State", {}).get("Health") or {}).get("Status")
+            svc = L.Service.from_labels(c.id, c.labels, c.status, health)
+            if domain not in (None, svc.domain) or role not in (None, svc.role):
+                continue
+            if capability not in (None, svc.capability):
+                continue
+            out.append(svc)
+        return sorted(out, key=lambda s: (s.domain, s.role, s.service))
+
+    def sites(self) -> list[str]:
+        """The failure domains that can lose power: every labelled domain except the edge."""
+        return sorted({s.domain for s in self.services() if s.domain and s.domain != L.EDGE})
+
+    def _one_with_label(self, label: str) -> Any:
+        found = [c for c in self.containers() if label in c.labels and c.status == "running"]
+        if len(found) != 1:
+            raise TopologyError(
+                f"expected one running container labelled {label} in {self.name}, "
+                f"found {len(found)} (hint: is the stack up? `docker compose -p {self.name} ps`)"
+            )
+        return found[0]
+
+    @staticmethod
+    def _published(container: Any, port: int) -> int:
+        bindings = (container.attrs["NetworkSettings"]["Ports"] or {}).get(f"{port}/tcp") or []
+        for b in bindings:
+            if b.get("HostIp") in ("127.0.0.1", "") and b.get("HostPort"):
+                return int(b["HostPort"])
+        raise TopologyError(
+            f"container port {port} of {container.name} is not published on 127.0.0.1 "
+            "(hint: ports: [\"127.0.0.1::PORT\"] in the compose file)"
+        )
+
+    def endpoint_url(self, capability: str) -> str:
+        entry = self._one_with_label(L.ENDPOINTS)
+        try:
+            ports = L.parse_endpoints(entry.labels[L.ENDPOINTS])
+        except ValueError as exc:
+            raise TopologyError(str(exc)) from exc
+        if capability not in ports:
+            raise TopologyError(
+                f"the entrypoint serves {sorted(ports)}, not {capability!r}"
+            )
+        return f"http://127.0.0.1:{self._published(entry, ports[capability])}"
+
+    def toxiproxy_api(self) -> tuple[str, int]:
+        wan = self._one_with_label(L.TOXIPROXY_API)
+        return "127.0.0.1", self._published(wan, int(wan.labels[L.TOXIPROXY_API]))
+
+    # ---- diagnostics --------------------------------------------------------------------------
+    def _diagnostics(self) -> str:
+        """Status and last log lines of every container that is not running and healthy."""
+        try:
+            bad = []
+            for c in self.containers():
+                health = (c.attrs.get("State", {}).get("Health") or {}).get("Status")
+                if c.status == "running" and health in (None, "healthy"):
+                    continue
+                tail = c.logs(tail=LOG_LINES).decode(errors="replace").rstrip()
+                bad.append(f"\n--- {c.name}: {c.status}/{health or '-'}\n{tail}")
+        except (TopologyError, EngineUnavailable, docker.errors.DockerException):
+            return ""
+        if not bad:
+            return ""
+        return "".join(bad) + (
+            "\nhint: read the full log with `docker logs <container>`; images built? "
+            "(drills.topology.images.build_images)"
+        )

@@ -1,0 +1,115 @@
+"""The label vocabulary of a drills topology, and the typed view of one labelled service.
+
+Every container, network and volume of a run carries ``org.drills.run=<run id>``; services also
+carry their failure domain, role and (for apps) capability. The runner discovers the topology
+from these labels only, never from container names::
+
+    org.drills.run            <run id>                 (everything; used by sweep())
+    org.drills.domain         a | b | edge             (sites are every domain except edge)
+    org.drills.role           app | datastore | consensus | witness | entrypoint | wan
+    org.drills.capability     chat | login | devtools  (app services)
+    org.drills.endpoints      "chat:8081,login:8082"   (the entrypoint: capability -> container port)
+    org.drills.toxiproxy-api  "8474"                   (the wan service: its API container port)
+
+Toxiproxy proxies are named ``<from>_<to>_<what>`` (see :func:`parse_proxy_name`).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Mapping
+
+__all__ = [
+    "RUN",
+    "DOMAIN",
+    "ROLE",
+    "CAPABILITY",
+    "ENDPOINTS",
+    "TOXIPROXY_API",
+    "COMPOSE_PROJECT",
+    "COMPOSE_SERVICE",
+    "EDGE",
+    "Service",
+    "ProxyName",
+    "parse_endpoints",
+    "parse_proxy_name",
+]
+
+RUN = "org.drills.run"
+DOMAIN = "org.drills.domain"
+ROLE = "org.drills.role"
+CAPABILITY = "org.drills.capability"
+ENDPOINTS = "org.drills.endpoints"
+TOXIPROXY_API = "org.drills.toxiproxy-api"
+COMPOSE_PROJECT = "com.docker.compose.project"
+COMPOSE_SERVICE = "com.docker.compose.service"
+EDGE = "edge"
+
+_PROXY = re.compile(r"^(?P<src>a|b|edge)_(?P<dst>a|b|edge)_(?P<what>[a-z0-9-]+)$")
+_ENDPOINT = re.compile(r"^(?P<cap>[a-z0-9-]+):(?P<port>[0-9]{1,5})$")
+
+
+@dataclass(frozen=True)
+class Service:
+    """One container of the topology, as its labels describe it."""
+
+    service: str  # the compose service name (for humans and logs; never used to decide)
+    container_id: str
+    domain: str
+    role: str
+    capability: str | None
+    status: str  # docker state: running, exited, ...
+    health: str | None  # healthy, unhealthy, starting, or None without a healthcheck
+
+    @classmethod
+    def from_labels(
+        cls, container_id: str, labels: Mapping[str, str], status: str, health: str | None
+    ) -> "Service":
+        return cls(
+            service=labels.get(COMPOSE_SERVICE, container_id[:12]),
+            container_id=container_id,
+            domain=labels.get(DOMAIN, ""),
+            role=labels.get(ROLE, ""),
+            capability=labels.get(CAPABILITY),
+            status=status,
+            health=health,
+        )
+
+
+@dataclass(frozen=True)
+class ProxyName:
+    """A parsed Toxiproxy proxy name: traffic from domain ``src`` to domain ``dst``."""
+
+    name: str
+    src: str
+    dst: str
+    what: str
+
+    def touches(self, domain: str) -> bool:
+        return domain in (self.src, self.dst)
+
+
+def parse_proxy_name(name: str) -> ProxyName:
+    """``"b_a_postgres"`` -> ProxyName(src="b", dst="a", what="postgres").
+
+    Raises ValueError naming the rule when the name does not follow ``<from>_<to>_<what>``.
+    """
+    match = _PROXY.match(name)
+    if match is None:
+        raise ValueError(
+            f"proxy name {name!r} must be <from>_<to>_<what> with from/to in a|b|edge "
+            "and what in [a-z0-9-]+"
+        )
+    return ProxyName(name, match["src"], match["dst"], match["what"])
+
+
+def parse_endpoints(value: str) -> dict[str, int]:
+    """``"chat:8081,login:8082"`` -> {"chat": 8081, "login": 8082}; ValueError on bad syntax."""
+    out: dict[str, int] = {}
+    for item in filter(None, (part.strip() for part in value.split(","))):
+        match = _ENDPOINT.match(item)
+        if match is None:
+            raise ValueError(f"{ENDPOINTS} item {item!r} must be <capability>:<container port>")
+        out[match["cap"]] = int(match["port"])
+    return out

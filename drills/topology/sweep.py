@@ -1,0 +1,91 @@
+"""Reap every Docker resource a drill left behind.
+
+A killed run (SIGKILL, power loss of the runner) cannot tear down. Every container, network and
+volume of a run carries ``org.drills.run=<run id>``, so a later run calls :func:`sweep` to remove
+them: containers first (they hold networks and volumes), then networks, then volumes. Images are
+never touched.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import docker.errors
+
+from drills.errors import EngineUnavailable, TeardownError
+
+from .labels import RUN
+
+__all__ = ["SweepReport", "sweep", "leftovers"]
+
+
+@dataclass
+class SweepReport:
+    containers: list[str] = field(default_factory=list)
+    networks: list[str] = field(default_factory=list)
+    volumes: list[str] = field(default_factory=list)
+
+    @property
+    def total(self) -> int:
+        return len(self.containers) + len(self.networks) + len(self.volumes)
+
+
+def _filters(run_id: str | None) -> dict[str, str]:
+    return {"label": RUN if run_id is None else f"{RUN}={run_id}"}
+
+
+def leftovers(client: Any, run_id: str | None = None) -> SweepReport:
+    """What still exists with the run label (all runs when ``run_id`` is None)."""
+    flt = _filters(run_id)
+    try:
+        return SweepReport(
+            containers=[c.name for c in client.containers.list(all=True, filters=flt)],
+            networks=[n.name for n in client.networks.list(filters=flt)],
+            volumes=[v.name for v in client.volumes.list(filters=flt)],
+        )
+    except docker.errors.DockerException as exc:
+        raise EngineUnavailable(f"cannot list drill resources: {exc}") from exc
+
+
+def sweep(client: Any, run_id: str | None = None) -> SweepReport:
+    """Remove every container, network and volume labelled with ``run_id`` (or any run).
+
+    Returns what was removed; raises TeardownError listing what could not be removed.
+    """
+    flt = _filters(run_id)
+    removed = SweepReport()
+    failures: list[str] = []
+    try:
+        for container in client.containers.list(all=True, filters=flt):
+            try:
+                container.remove(force=True, v=True)
+                removed.containers.append(container.name)
+            except docker.errors.NotFound:
+                pass
+            except docker.errors.APIError as exc:
+                failures.append(f"container {container.name}: {exc.explanation or exc}")
+        for network in client.networks.list(filters=flt):
+            try:
+                network.remove()
+                removed.networks.append(network.name)
+            except docker.errors.NotFound:
+                pass
+            except docker.errors.APIError as exc:
+                failures.append(f"network {network.name}: {exc.explanation or exc}")
+        for volume in client.volumes.list(filters=flt):
+            try:
+                volume.remove(force=True)
+                removed.volumes.append(volume.name)
+            except docker.errors.NotFound:
+                pass
+            except docker.errors.APIError as exc:
+                failures.append(f"volume {volume.name}: {exc.explanation or exc}")
+    except docker.errors.DockerException as exc:
+        raise EngineUnavailable(f"cannot sweep drill resources: {exc}") from exc
+    if failures:
+        raise TeardownError(
+            "could not remove: " + "; ".join(failures)
+            + " (hint: check `docker ps -a --filter label=" + flt["label"] + "`)"
+        )
+    return removed
