@@ -64,14 +64,14 @@ def verdict_table(result: DrillResult) -> Table:
     for col in ("check", "capability", "target", "measured", "verdict"):
         t.add_column(col)
     for v in result.verdicts:
-        unit = v.unit if v.unit not in ("", "ratio") else ""
+        unit = v.unit if v.unit not in ("", "ratio", "count") else ""
 
         def fmt(x: float | None, is_target: bool) -> str:
             if x is None:
                 return "-"
             if v.unit == "ratio":
                 return f"{x * 100:.1f}%"
-            text = f"{x:g}{unit}"
+            text = f"{x:.2f}{unit}" if unit == "s" else f"{x:g}{unit}"
             return f"{v.comparison} {text}" if is_target and v.comparison else text
 
         bound = f" ±{v.bound:.2f}s" if v.bound else ""
@@ -97,7 +97,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     from rich.console import Console
 
-    from .orchestrate import run_drill
+    from .orchestrate import DrillInterrupted, run_drill
     from .progress import make_progress
 
     console = Console()
@@ -108,7 +108,12 @@ def cmd_run(args: argparse.Namespace) -> int:
         bundle.mkdir(parents=True, exist_ok=True)
         console.print(f"drill {sc.name}: {sc.description}".rstrip(": "))
         progress = make_progress(sc.name, interactive=None if not args.no_live else False)
-        result = run_drill(sc, bundle, progress)
+        try:
+            result = run_drill(sc, bundle, progress)
+        except DrillInterrupted as stop:
+            write_result_bundle(stop.result, sc, bundle)
+            console.print(f"drill {sc.name}: interrupted; healed and torn down; evidence: {bundle}/", highlight=False)
+            return 130
         write_result_bundle(result, sc, bundle)
         console.print(verdict_table(result))
         for v in result.verdicts:

@@ -5,8 +5,9 @@
     then:    checks on the saved timeline -> result -> evidence bundle
 
 Exit codes come from the result: passed 0, failed/aborted 1, error 3;
-an interrupted run (Ctrl-C, SIGTERM) still heals, tears down and writes its
-bundle (status error), then re-raises KeyboardInterrupt.
+an interrupted run (Ctrl-C, SIGTERM) still heals and tears down, then raises
+``DrillInterrupted`` carrying its result (status error) so the caller can
+write the bundle before exiting 130.
 """
 
 from __future__ import annotations
@@ -33,6 +34,14 @@ from .scenario.model import Scenario
 from .timeline import Header
 from .topology import ComposeProject, sweep
 from .wan import WanClient
+
+
+class DrillInterrupted(KeyboardInterrupt):
+    """Ctrl-C or SIGTERM stopped the run; heal and teardown already happened."""
+
+    def __init__(self, result: DrillResult) -> None:
+        super().__init__(result.error)
+        self.result = result
 
 
 @contextmanager
@@ -138,7 +147,7 @@ def run_drill(scenario: Scenario, bundle_dir: Path, progress: Progress) -> Drill
     if client is not None:
         client.close()
     if interrupted is not None:
-        raise interrupted
+        raise DrillInterrupted(result) from interrupted
     return result
 
 

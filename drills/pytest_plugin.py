@@ -51,7 +51,7 @@ class ScenarioItem(pytest.Item):
     def runtest(self) -> None:
         from .engine_commands import verdict_table
         from .engine_commands import write_result_bundle as write_bundle
-        from .orchestrate import run_drill
+        from .orchestrate import DrillInterrupted, run_drill
         from .progress import LineProgress
         from .scenario import load_scenario
 
@@ -60,7 +60,11 @@ class ScenarioItem(pytest.Item):
         bundle = reports / f"{datetime.now(timezone.utc):%Y%m%dT%H%M%SZ}-{scenario.name}"
         bundle.mkdir(parents=True, exist_ok=True)
         log = io.StringIO()
-        result = run_drill(scenario, bundle, LineProgress(stream=log))
+        try:
+            result = run_drill(scenario, bundle, LineProgress(stream=log))
+        except DrillInterrupted as stop:
+            write_bundle(stop.result, scenario, bundle)
+            raise
         write_bundle(result, scenario, bundle)
         if result.status != "passed":
             from rich.console import Console

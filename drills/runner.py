@@ -93,8 +93,9 @@ class Drill:
         return bool(reason)
 
     # -- faults ----------------------------------------------------------------------------
-    def _fault_event(self, action: str, fid: str, fault: Fault, exc: Exception | None) -> None:
-        self.timeline.append(FaultEvent(t=round(self.now(), 4), action=action, fault=fid,  # type: ignore[arg-type]
+    def _fault_event(self, action: str, fid: str, fault: Fault, exc: Exception | None, t: float) -> None:
+        """``t`` is when the action *started*: RTO counts from the first instant of the fault."""
+        self.timeline.append(FaultEvent(t=round(t, 4), action=action, fault=fid,  # type: ignore[arg-type]
                                         type=fault.spec.type, target=fault.spec.target,
                                         ok=exc is None, error=str(exc) if exc else ""))  # fmt: skip
 
@@ -103,23 +104,25 @@ class Drill:
         assert spec is not None
         fault = make_fault(spec)
         self.active[fid] = fault
+        t = self.now()
         try:
             fault.inject(ctx)
         except DrillsError as exc:
-            self._fault_event("inject", fid, fault, exc)
+            self._fault_event("inject", fid, fault, exc, t)
             raise
-        self._fault_event("inject", fid, fault, None)
+        self._fault_event("inject", fid, fault, None, t)
 
     def heal(self, ctx: FaultContext, fid: str) -> Exception | None:
         fault = self.active.pop(fid, None)
         if fault is None:
             return None
+        t = self.now()
         try:
             fault.heal(ctx)
         except DrillsError as exc:
-            self._fault_event("heal", fid, fault, exc)
+            self._fault_event("heal", fid, fault, exc, t)
             return exc
-        self._fault_event("heal", fid, fault, None)
+        self._fault_event("heal", fid, fault, None, t)
         return None
 
     def heal_all(self, ctx: FaultContext) -> list[Exception]:

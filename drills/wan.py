@@ -13,6 +13,7 @@ returns an unchecked response (we check the status).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 import requests
@@ -97,6 +98,20 @@ class WanClient:
     def set_enabled(self, name: str, enabled: bool) -> None:
         proxy = self._proxy(name)
         self._guard(f"{'enable' if enabled else 'disable'} {name}", proxy.enable if enabled else proxy.disable)
+
+    def set_many(self, names: list[str], enabled: bool) -> None:
+        """Enable or disable several links at once (one listing, then the calls in parallel)."""
+        from concurrent.futures import ThreadPoolExecutor
+
+        raw = self._guard("list proxies", self._server.proxies)
+        missing = [n for n in names if n not in raw]
+        if missing:
+            raise FaultError(f"no toxiproxy link named {missing[0]!r} (links: {', '.join(sorted(raw))})")
+        verb = "enable" if enabled else "disable"
+        calls = [partial(self._guard, f"{verb} {n}", raw[n].enable if enabled else raw[n].disable) for n in names]
+        with ThreadPoolExecutor(max_workers=min(16, max(1, len(calls)))) as pool:
+            for fut in [pool.submit(c) for c in calls]:
+                fut.result()
 
     def add_toxic(
         self, link: str, name: str, type: str, attributes: dict[str, int], stream: str = "downstream",

@@ -25,9 +25,7 @@ class PartitionFault:
         self.links = ctx.link_names(lambda src, dst: {src, dst} == {x, y})
         if not self.links:
             raise FaultError(f"partition {x}|{y}: no WAN link runs between these domains")
-        for name in self.links:
-            ctx.wan.set_enabled(name, False)
+        ctx.wan.set_many(self.links, False)
 
     def heal(self, ctx: FaultContext) -> None:
-        for name in self.links:
-            ctx.wan.set_enabled(name, True)
+        ctx.wan.set_many(self.links, True)

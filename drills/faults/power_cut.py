@@ -2,9 +2,9 @@
 
     inject                                   heal (power_restore)
     0. hold Docker restart policies off       0. (restored after start)
-    1. SIGKILL every container of the site    1. reconnect the networks, same aliases
-       in parallel threads (same instant)     2. enable the links again
-    2. disable every WAN link to/from it      3. start every container of the site
+    1. disable every WAN link to/from it      1. reconnect the networks, same aliases
+    2. SIGKILL every container of the site    2. enable the links again
+       in parallel threads (same instant)     3. start every container of the site
     3. disconnect its containers from         4. wait until all are running and healthy
        networks other domains share              (the datastore node rejoined as replica)
 """
@@ -63,10 +63,12 @@ class PowerCutFault:
             if policy.get("Name") not in (None, "", "no"):
                 self.policies[str(c.id)] = policy
                 docker_call(f"hold restart policy of {c.name}", c.update, restart_policy={"Name": "no"})
-        errors = all_at_once([partial(c.kill, signal="SIGKILL") for c in ctrs])
+        # The WAN links go a few milliseconds before the machines: Toxiproxy can wedge a proxy
+        # whose far end vanished mid-stream (its API then hangs), so links are cut while every
+        # peer still answers, then every container is killed at the same instant.
         self.links = ctx.link_names(lambda src, dst: self.site in (src, dst))
-        for name in self.links:
-            ctx.wan.set_enabled(name, False)
+        ctx.wan.set_many(self.links, False)
+        errors = all_at_once([partial(c.kill, signal="SIGKILL") for c in ctrs])
         for net_id, cid, aliases in shared:
             net = ctx.client.networks.get(net_id)
             docker_call(f"disconnect {cid[:12]}", net.disconnect, cid, force=True)
@@ -81,8 +83,7 @@ class PowerCutFault:
             if cid not in (net.attrs.get("Containers") or {}):
                 docker_call(f"reconnect {cid[:12]}", net.connect, cid, aliases=aliases or None)
         self.detached = []
-        for name in self.links:
-            ctx.wan.set_enabled(name, True)
+        ctx.wan.set_many(self.links, True)
         ctrs = [c for c in ctx.containers(domain=self.site) if c.id in self.killed or c.status != "running"]
         errors = all_at_once([c.start for c in ctrs if c.status != "running"])
         if errors:

@@ -51,9 +51,10 @@ class ComposeProject:
         self.name = name
         self.repo_root = Path(repo_root).resolve()
         self.files = [Path(f) if Path(f).is_absolute() else self.repo_root / f for f in files]
-        self.env = {**os.environ, **(env or {})}
-        self.env.setdefault("DRILLS_RUN_ID", name)
-        self.run_id = self.env["DRILLS_RUN_ID"]
+        # the run id comes from ``env`` or is the project name, never from the ambient
+        # environment: two runs must not share a label, or sweeping one would reap the other
+        self.run_id = (env or {}).get("DRILLS_RUN_ID", name)
+        self.env = {**os.environ, **(env or {}), "DRILLS_RUN_ID": self.run_id}
         self._client = client
 
     # ---- Docker SDK ---------------------------------------------------------------------------

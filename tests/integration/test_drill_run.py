@@ -1,0 +1,130 @@
+"""The drill engine end to end, as users run it: the `drill` CLI against the real replica.
+
+    site-a power cut   exits 0; prints availability, max outage, RTO and RPO per capability
+    kakao-2022         exits 1 and names devtools as the failing capability
+    bad scenarios      exit 2 before the engine is even contacted; nothing is created
+    SIGINT mid-fault   heal and teardown happen; nothing labelled with the run remains
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import docker
+import pytest
+from tenacity import Retrying, retry_if_result, stop_after_delay, wait_fixed
+
+ROOT = Path(__file__).resolve().parents[2]
+pytestmark = pytest.mark.integration
+
+
+def drill(*args: str, env: dict[str, str] | None = None, timeout: float = 600) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "drills", *args], cwd=ROOT, capture_output=True, text=True,
+                          timeout=timeout, env={**os.environ, "COLUMNS": "140", **(env or {})})  # fmt: skip
+
+
+def labelled(run_id: str | None = None) -> list[str]:
+    client = docker.from_env(timeout=30)
+    flt = {"label": "org.drills.run" if run_id is None else f"org.drills.run={run_id}"}
+    try:
+        return ([c.name for c in client.containers.list(all=True, filters=flt)]
+                + [n.name for n in client.networks.list(filters=flt)]
+                + [v.name for v in client.volumes.list(filters=flt)])  # fmt: skip
+    finally:
+        client.close()
+
+
+def only_bundle(reports: Path) -> Path:
+    [bundle] = [p for p in reports.iterdir() if p.is_dir()]
+    return bundle
+
+
+def test_default_drill_passes_and_reports_every_capability(tmp_path: Path) -> None:
+    res = drill("run", "scenarios/site-a-power-cut.yaml", "--no-live", "--reports", str(tmp_path))
+    assert res.returncode == 0, res.stdout[-3000:] + res.stderr[-2000:]
+    for check in ("availability", "max_outage", "rto_first", "rto_stable", "rpo"):
+        for cap in ("chat", "login", "devtools"):
+            if check == "rpo" and cap != "chat":
+                continue
+            assert any(check in line and cap in line for line in res.stdout.splitlines()), (check, cap)
+    bundle = only_bundle(tmp_path)
+    result = json.loads((bundle / "result.json").read_text())
+    assert result["status"] == "passed"
+    rpo = [v for v in result["verdicts"] if v["check"] == "rpo" and v["capability"] == "chat"]
+    assert rpo and rpo[0]["measured"] == 0 and rpo[0]["details"], "acknowledged chat writes were read back"
+    assert drill("verify", str(bundle)).returncode == 0
+    assert labelled(result["run_id"]) == []
+
+
+def test_kakao_variant_fails_on_devtools_only(tmp_path: Path) -> None:
+    res = drill("run", "scenarios/kakao-2022.yaml", "--no-live", "--reports", str(tmp_path))
+    assert res.returncode == 1, res.stdout[-3000:] + res.stderr[-2000:]
+    result = json.loads((only_bundle(tmp_path) / "result.json").read_text())
+    failing = {v["capability"] for v in result["verdicts"] if v["status"] == "fail"}
+    assert "devtools" in failing
+    assert not failing & {"chat", "login"}, f"chat and login must survive: {failing}"
+    assert any(v["check"] == "availability" and v["capability"] == "devtools" and v["status"] == "fail"
+               for v in result["verdicts"]), "devtools was measured down, not only linted"  # fmt: skip
+    assert "devtools" in res.stdout
+
+
+BAD = {
+    "unknown-site.yaml": ("faults[0].site", "name: bad\nfaults:\n  - {id: cut, type: power_cut, site: c, at: 1s}\n"),
+    "negative-time.yaml": ("faults[0].at", "name: bad\nfaults:\n  - {id: cut, type: power_cut, site: a, at: -5s}\n"),
+    "typo.yaml": ("settel", "name: bad\nsettel: 5s\nfaults:\n  - {id: cut, type: power_cut, site: a, at: 1s}\n"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(BAD))
+def test_bad_scenario_exits_2_before_touching_docker(name: str, tmp_path: Path) -> None:
+    field, text = BAD[name]
+    path = ROOT / "scenarios" / f".tmp-{os.getpid()}-{name}"
+    path.write_text(text)
+    try:
+        # An unreachable engine proves validation happens first: with a valid file this would exit 3.
+        res = drill("run", str(path.relative_to(ROOT)), "--reports", str(tmp_path),
+                    env={"DOCKER_HOST": "unix:///nonexistent.sock"}, timeout=30)  # fmt: skip
+    finally:
+        path.unlink()
+    assert res.returncode == 2, res.stderr
+    [line] = res.stderr.strip().splitlines()
+    assert path.name in line and field in line
+    # The run id would start with the scenario's name ("bad"): nothing of it may exist.
+    assert not [r for r in labelled() if r.startswith("drills-bad-")] and not any(tmp_path.iterdir())
+
+
+def test_sigint_during_fault_heals_and_tears_down(tmp_path: Path) -> None:
+    proc = subprocess.Popen([sys.executable, "-m", "drills", "run", "scenarios/site-b-power-cut.yaml", "--no-live",
+                             "--reports", str(tmp_path)], cwd=ROOT, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True)  # fmt: skip
+
+    def injected() -> bool:
+        for tl in tmp_path.glob("*/timeline.jsonl"):
+            if '"action":"inject"' in tl.read_text():
+                return True
+        return proc.poll() is not None
+
+    try:
+        Retrying(stop=stop_after_delay(300), wait=wait_fixed(0.5), retry=retry_if_result(lambda ok: not ok))(injected)
+        assert proc.poll() is None, "the drill ended before its fault was injected"
+        time.sleep(1)  # let the cut take effect; the assertion below is on state, not on time
+        proc.send_signal(signal.SIGINT)
+        out, _ = proc.communicate(timeout=300)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 130, out[-3000:]
+    bundle = only_bundle(tmp_path)
+    records = [json.loads(x) for x in (bundle / "timeline.jsonl").read_text().splitlines()]
+    heals = [r for r in records if r["kind"] == "fault" and r["action"] == "heal"]
+    assert heals and all(h["ok"] for h in heals), heals
+    assert [r["phase"] for r in records if r["kind"] == "phase"][-2:] == ["teardown", "done"]
+    result = json.loads((bundle / "result.json").read_text())
+    assert result["status"] == "error" and "interrupted" in result["error"]
+    assert labelled(result["run_id"]) == []
