@@ -178,6 +178,9 @@ class Drill:
         self.stop_probes.set()
         for lp in self.loops:
             lp.join(self.scenario.probes.timeout * 3 + 5)
+        self.environment["probes"] = {
+            lp.probe.name: {"samples": lp.count, "cpu_s": round(lp.cpu_s, 3)} for lp in self.loops
+        }
 
     def steady_gate(self) -> None:
         ss = self.scenario.steady_state

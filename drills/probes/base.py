@@ -13,6 +13,7 @@ heal) which returns what the service still has.
 from __future__ import annotations
 
 import threading
+import time
 from dataclasses import dataclass, field
 from typing import Callable, Protocol, runtime_checkable
 
@@ -71,12 +72,20 @@ class ProbeLoop:
         self.stop, self.max_samples = stop, max_samples
         self.last_ok: bool | None = None
         self.count = 0
+        self.cpu_s = 0.0  # CPU time this probe's thread used (for the benchmark and the evidence)
         self.thread = threading.Thread(target=self._run, name=f"probe-{probe.name}", daemon=True)
 
     def start(self) -> None:
         self.thread.start()
 
     def _run(self) -> None:
+        cpu0 = time.thread_time()
+        try:
+            self._loop()
+        finally:
+            self.cpu_s = time.thread_time() - cpu0
+
+    def _loop(self) -> None:
         next_tick = self.clock()
         while not self.stop.is_set() and self.count < self.max_samples:
             t = self.clock()
