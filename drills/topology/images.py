@@ -2,12 +2,15 @@
 
 The compose file is the single source of truth: every service with both ``image:`` and
 ``build:`` names a tag and a context under ``fixtures/``. Builds use the classic builder with
-``pull=False`` so ``FROM debian:bookworm-slim`` resolves to the local base image; a tag that
-already exists is skipped unless ``force``.
+``pull=False`` so ``FROM debian:bookworm-slim`` resolves to the local base image. A tag that
+already exists is skipped unless ``force`` -- or unless it was built here from a different
+context: each build is labelled ``org.drills.context-digest`` (sha256 of the context's files),
+so editing a fixture rebuilds its image while a pulled image (no such label) is kept.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 from dataclasses import dataclass
@@ -19,8 +22,9 @@ import yaml
 
 from drills.errors import ImageError
 
-__all__ = ["ImageSpec", "image_specs", "build_images"]
+__all__ = ["DIGEST_LABEL", "ImageSpec", "context_digest", "image_specs", "build_images"]
 
+DIGEST_LABEL = "org.drills.context-digest"
 _VAR = re.compile(r"\$\{(?P<name>[A-Za-z_][A-Za-z0-9_]*)(?::?-(?P<default>[^}]*))?\}")
 
 
@@ -31,6 +35,15 @@ class ImageSpec:
     tag: str
     context: Path
     dockerfile: str
+
+
+def context_digest(context: Path) -> str:
+    """sha256 over the relative paths and contents of every file under ``context``."""
+    digest = hashlib.sha256()
+    for path in sorted(p for p in context.rglob("*") if p.is_file()):
+        digest.update(str(path.relative_to(context)).encode() + b"\0")
+        digest.update(path.read_bytes() + b"\0")
+    return digest.hexdigest()
 
 
 def _interpolate(text: str) -> str:
@@ -65,11 +78,14 @@ def build_images(
     """Build every image the compose file declares; return the tags that were built."""
     built = []
     for spec in image_specs(repo_root, compose_file):
+        digest = context_digest(spec.context)
         if not force:
             try:
-                client.images.get(spec.tag)
-                progress(f"image {spec.tag}: present, skipped")
-                continue
+                have = (client.images.get(spec.tag).labels or {}).get(DIGEST_LABEL)
+                if have in (None, digest):
+                    progress(f"image {spec.tag}: present, skipped")
+                    continue
+                progress(f"image {spec.tag}: {spec.context.name} changed since it was built")
             except docker.errors.ImageNotFound:
                 pass
             except docker.errors.DockerException as exc:
@@ -78,7 +94,7 @@ def build_images(
         try:
             stream = client.api.build(
                 path=str(spec.context), dockerfile=spec.dockerfile, tag=spec.tag,
-                pull=False, rm=True, forcerm=True, decode=True,
+                pull=False, rm=True, forcerm=True, decode=True, labels={DIGEST_LABEL: digest},
             )
             last = ""
             for chunk in stream:

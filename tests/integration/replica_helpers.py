@@ -45,6 +45,7 @@ class Journeys:
     devtools_url: str
     room: str = field(default_factory=lambda: f"room-{uuid.uuid4().hex[:8]}")
     _n: int = 0
+    _admin_token: str | None = None
 
     @classmethod
     def of(cls, project: ComposeProject) -> "Journeys":
@@ -55,6 +56,13 @@ class Journeys:
         body = _check(requests.post(f"{self.login_url}/login",
                                     json={"user": user, "password": password}, timeout=TIMEOUT), 200)
         return str(body["token"])
+
+    def admin_token(self) -> str:
+        """An ``ops`` token, fetched once: tokens are verified statelessly in every site, so chat
+        and devtools journeys do not depend on login being up."""
+        if self._admin_token is None:
+            self._admin_token = self.token()
+        return self._admin_token
 
     @staticmethod
     def _auth(token: str) -> dict[str, str]:
@@ -85,7 +93,7 @@ class Journeys:
         _check(requests.get(f"{self.login_url}/verify", headers=self._auth(token), timeout=TIMEOUT), 200)
 
     def chat(self) -> None:
-        token = self.token()
+        token = self.admin_token()
         self._n += 1
         client_id = f"probe-{uuid.uuid4().hex[:12]}"
         msg_id = self.send(token, client_id, f"probe {self._n}")
@@ -96,7 +104,7 @@ class Journeys:
             raise JourneyFailed(f"message {client_id} not read back: {page}")
 
     def devtools(self) -> None:
-        token = self.token()
+        token = self.admin_token()
         key = f"k-{uuid.uuid4().hex[:8]}"
         auth = self._auth(token)
         _check(requests.put(f"{self.devtools_url}/config/{key}", json={"value": key},
