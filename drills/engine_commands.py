@@ -69,9 +69,7 @@ def verdict_table(result: DrillResult) -> Table:
         def fmt(x: float | None, is_target: bool) -> str:
             if x is None:
                 return "-"
-            if v.unit == "ratio":
-                return f"{x * 100:.1f}%"
-            text = f"{x:.2f}{unit}" if unit == "s" else f"{x:g}{unit}"
+            text = f"{x * 100:.1f}%" if v.unit == "ratio" else f"{x:.2f}{unit}" if unit == "s" else f"{x:g}{unit}"
             return f"{v.comparison} {text}" if is_target and v.comparison else text
 
         bound = f" ±{v.bound:.2f}s" if v.bound else ""
