@@ -23,6 +23,7 @@ from tenacity import RetryError, Retrying, retry_if_result, stop_after_delay, wa
 
 from ..errors import FaultError
 from ..scenario.model import FaultSpec, Topology
+from ..topology.labels import parse_proxy_name
 from ..wan import WanClient
 
 PROJECT_LABEL = "com.docker.compose.project"
@@ -54,8 +55,11 @@ class FaultContext:
         """Live Toxiproxy links ``<src>_<dst>_<what>`` whose (src, dst) match."""
         out = []
         for name in self.wan.proxies():
-            parts = name.split("_", 2)
-            if len(parts) == 3 and predicate(parts[0], parts[1]):
+            try:
+                link = parse_proxy_name(name)
+            except ValueError:
+                continue  # a proxy someone added by hand: not part of the topology's WAN
+            if predicate(link.src, link.dst):
                 out.append(name)
         return sorted(out)
 
