@@ -13,6 +13,7 @@ write the bundle before exiting 130.
 from __future__ import annotations
 
 import signal
+import traceback
 from contextlib import contextmanager
 from dataclasses import asdict
 from datetime import timedelta, timezone
@@ -81,7 +82,7 @@ def sweep_stale(client: object, progress: Progress) -> None:
         if runs.is_stale(rec):
             removed = sweep(client, rec.run_id)
             runs.unregister(rec.run_id)
-            progress.message(f"swept stale run {rec.run_id} (pid {rec.pid} gone): {removed}")
+            progress.message(f"swept stale run {rec.run_id} (pid {rec.pid} gone): {removed.total} resource(s)")
 
 
 def run_drill(scenario: Scenario, bundle_dir: Path, progress: Progress) -> DrillResult:
@@ -123,6 +124,9 @@ def run_drill(scenario: Scenario, bundle_dir: Path, progress: Progress) -> Drill
             except DrillsError as exc:
                 error = str(exc)
                 progress.message(f"drill: error: {error}")
+            except Exception as exc:  # a bug of ours or a library's: still heal, tear down, keep evidence
+                error = f"unexpected {type(exc).__name__}: {exc}"
+                progress.message(f"drill: error: {error}\n{traceback.format_exc()}")
             except KeyboardInterrupt as exc:
                 interrupted = exc
                 error = "interrupted (Ctrl-C or SIGTERM); healed and tore down"
@@ -137,8 +141,8 @@ def run_drill(scenario: Scenario, bundle_dir: Path, progress: Progress) -> Drill
             if project is not None:
                 try:
                     project.down()
-                except DrillsError as exc:
-                    error = error or f"teardown failed: {exc}"
+                except Exception as exc:  # noqa: BLE001 - reported as the run's error; sweep reaps the rest
+                    error = error or f"teardown failed: {exc} (drill sweep removes what is left)"
             runs.unregister(d.run_id)
             d.phase("done")
             d.timeline.close()

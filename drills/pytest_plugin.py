@@ -171,6 +171,18 @@ class Chaos:
 
         return self.fault(self._spec("partition", Partition((x, y))))
 
+    def wan(self, link: str, **params: Any) -> Any:
+        """Degrade one link: latency=0.2 (seconds), jitter, bandwidth_kbps, timeout, reset_peer, down."""
+        from .scenario.model import Wan
+
+        return self.fault(self._spec("wan", Wan(link=link, **params)))
+
+    def service(self, action: str, site: str, service: str) -> Any:
+        """``action`` is kill, pause or restart; ``service`` a compose service name (e.g. chat-a)."""
+        from .scenario.model import ServiceFault
+
+        return self.fault(self._spec(action, ServiceFault(site=site, service=service, resolved=service)))
+
 
 @pytest.fixture
 def chaos(drill_stack: Stack) -> Chaos:

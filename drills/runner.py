@@ -24,7 +24,7 @@ from tenacity import RetryError, Retrying, retry_if_result, stop_after_delay, wa
 
 from . import runs
 from .checks import should_abort
-from .errors import DrillsError, FaultError, TopologyError
+from .errors import TopologyError
 from .faults import Fault, FaultContext, make_fault
 from .probes import PROBES, LedgerProbe, Probe, ProbeLoop
 from .progress import LiveState, Progress
@@ -107,7 +107,7 @@ class Drill:
         t = self.now()
         try:
             fault.inject(ctx)
-        except DrillsError as exc:
+        except Exception as exc:
             self._fault_event("inject", fid, fault, exc, t)
             raise
         self._fault_event("inject", fid, fault, None, t)
@@ -119,7 +119,7 @@ class Drill:
         t = self.now()
         try:
             fault.heal(ctx)
-        except DrillsError as exc:
+        except Exception as exc:  # noqa: BLE001 - heal-all must go on to the next fault; the error is recorded
             self._fault_event("heal", fid, fault, exc, t)
             return exc
         self._fault_event("heal", fid, fault, None, t)
@@ -129,7 +129,7 @@ class Drill:
         errors = [e for fid in reversed(list(self.active)) if (e := self.heal(ctx, fid)) is not None]
         try:
             ctx.wan.reset()  # belt and braces: every link enabled, every toxic gone
-        except FaultError as exc:
+        except Exception as exc:  # noqa: BLE001 - recorded; teardown follows regardless
             errors.append(exc)
         return errors
 

@@ -20,6 +20,11 @@ def _repo_root() -> Path:
     return repo_root()
 
 
+def _count(report: object) -> str:
+    c, n, v = (len(getattr(report, k)) for k in ("containers", "networks", "volumes"))
+    return f"{c} container(s), {n} network(s), {v} volume(s)"
+
+
 def cmd_sweep(args: argparse.Namespace) -> int:
     from .doctor import engine_client
     from .topology import sweep
@@ -31,11 +36,11 @@ def cmd_sweep(args: argparse.Namespace) -> int:
             removed = sweep(client, None)
             for run_id in recs:
                 runs.unregister(run_id)
-            print(f"swept every drills resource: {removed}")
+            print(f"swept every drills resource: {_count(removed)}")
             return EXIT_OK
         stale = [r for r in recs.values() if runs.is_stale(r)]
         for rec in stale:
-            print(f"swept stale run {rec.run_id} (pid {rec.pid} gone): {sweep(client, rec.run_id)}")
+            print(f"swept stale run {rec.run_id} (pid {rec.pid} gone): {_count(sweep(client, rec.run_id))}")
             runs.unregister(rec.run_id)
         if not stale:
             print("nothing stale to sweep (use --all to remove every drills resource, including `drill up` stacks)")
@@ -94,7 +99,7 @@ def cmd_down(args: argparse.Namespace) -> int:
         for run_id in targets:
             if run_id not in recs:
                 raise UsageError(f"{run_id}: no such `drill up` stack (known: {', '.join(recs) or 'none'})")
-            print(f"down: {run_id}: {sweep(client, run_id)}")
+            print(f"down: {run_id}: removed {_count(sweep(client, run_id))}")
             runs.unregister(run_id)
     finally:
         client.close()

@@ -17,7 +17,8 @@ from dataclasses import dataclass
 from typing import Any, Callable, ClassVar, Protocol
 
 import docker
-from docker.errors import APIError, NotFound
+import requests
+from docker.errors import APIError, DockerException, NotFound
 from docker.models.containers import Container
 from tenacity import RetryError, Retrying, retry_if_result, stop_after_delay, wait_fixed
 
@@ -29,6 +30,7 @@ from ..wan import WanClient
 PROJECT_LABEL = "com.docker.compose.project"
 SERVICE_LABEL = "com.docker.compose.service"
 DOMAIN_LABEL = "org.drills.domain"
+ROLE_LABEL = "org.drills.role"
 REJOIN_TIMEOUT_S = 120.0
 
 
@@ -46,10 +48,9 @@ class FaultContext:
             labels.append(f"{DOMAIN_LABEL}={domain}")
         if service:
             labels.append(f"{SERVICE_LABEL}={service}")
-        try:
-            return list(self.client.containers.list(all=True, filters={"label": labels}))
-        except APIError as exc:
-            raise FaultError(f"listing containers of {self.project}: {exc.explanation or exc}") from exc
+        found = docker_call(f"list containers of {self.project}", self.client.containers.list,
+                            all=True, filters={"label": labels})  # fmt: skip
+        return list(found)
 
     def link_names(self, predicate: Callable[[str, str], bool]) -> list[str]:
         """Live Toxiproxy links ``<src>_<dst>_<what>`` whose (src, dst) match."""
@@ -74,13 +75,15 @@ class Fault(Protocol):
 
 
 def docker_call(what: str, fn: Callable[..., Any], *args: Any, **kw: Any) -> Any:
-    """Run one Docker call, translating its errors into FaultError."""
+    """Run one Docker call, translating its errors (API and transport) into FaultError."""
     try:
         return fn(*args, **kw)
     except NotFound as exc:
         raise FaultError(f"{what}: not found ({exc.explanation or exc})") from exc
     except APIError as exc:
         raise FaultError(f"{what}: {exc.explanation or exc}") from exc
+    except (DockerException, requests.RequestException) as exc:  # engine timeouts, dropped socket
+        raise FaultError(f"{what}: the Docker engine did not answer ({type(exc).__name__}: {exc})") from exc
 
 
 def all_at_once(fns: list[Callable[[], None]]) -> list[BaseException]:
@@ -103,8 +106,10 @@ def wait_healthy(ctx: FaultContext, containers: list[Container], what: str) -> N
         names = []
         for c in containers:
             try:
-                c.reload()
-            except NotFound:
+                docker_call(f"inspect {c.name}", c.reload)
+            except FaultError as exc:
+                if "not found" not in str(exc):
+                    raise
                 names.append(f"{c.name} (gone)")
                 continue
             state = c.attrs.get("State", {})

@@ -5,8 +5,9 @@
     1. disable every WAN link to/from it      1. reconnect the networks, same aliases
     2. SIGKILL every container of the site    2. enable the links again
        in parallel threads (same instant)     3. start every container of the site
-    3. disconnect its containers from         4. wait until all are running and healthy
-       networks other domains share              (the datastore node rejoined as replica)
+    3. once dead, disconnect them from any    4. wait until all are running and healthy
+       network another domain (not the WAN)      (the datastore node rejoined as replica)
+       shares
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from docker.models.containers import Container
 
 from ..errors import FaultError
 from ..scenario.model import FaultSpec, PowerCut
-from .base import DOMAIN_LABEL, FaultContext, all_at_once, docker_call, wait_healthy
+from .base import DOMAIN_LABEL, ROLE_LABEL, FaultContext, all_at_once, docker_call, wait_healthy
 
 
 @dataclass
@@ -37,14 +38,19 @@ class PowerCutFault:
         return self.spec.params.site
 
     def _shared_networks(self, ctx: FaultContext, site_ctrs: list[Container]) -> list[tuple[str, str, list[str]]]:
+        """(network, container, aliases) for every network the site shares with *another domain*.
+
+        The WAN (role ``wan``, Toxiproxy) sits on every site network by design and is cut through
+        its links, so a network shared only with it is the site's own: nothing to disconnect.
+        In the reference replica this is always empty.
+        """
+        wan_ids = {str(c.id) for c in ctx.containers() if c.labels.get(ROLE_LABEL) == "wan"}
+        site_ids = {str(x.id) for x in site_ctrs}
         out = []
         for c in site_ctrs:
             for net_name, net in (c.attrs.get("NetworkSettings", {}).get("Networks") or {}).items():
                 net_obj = docker_call(f"inspect network {net_name}", ctx.client.networks.get, net["NetworkID"])
-                others = [
-                    m for m in (net_obj.attrs.get("Containers") or {})
-                    if m not in {x.id for x in site_ctrs}
-                ]  # fmt: skip
+                others = [m for m in (net_obj.attrs.get("Containers") or {}) if m not in site_ids | wan_ids]
                 if others:
                     cid = str(c.id)
                     aliases = [a for a in (net.get("Aliases") or []) if a and not cid.startswith(a)]
@@ -69,6 +75,8 @@ class PowerCutFault:
         self.links = ctx.link_names(lambda src, dst: self.site in (src, dst))
         ctx.wan.set_many(self.links, False)
         errors = all_at_once([partial(c.kill, signal="SIGKILL") for c in ctrs])
+        if shared:  # disconnect only once every container is dead: racing the kill can wedge the engine
+            all_at_once([partial(docker_call, f"wait for {c.name}", c.wait, timeout=30) for c in ctrs])
         for net_id, cid, aliases in shared:
             net = ctx.client.networks.get(net_id)
             docker_call(f"disconnect {cid[:12]}", net.disconnect, cid, force=True)

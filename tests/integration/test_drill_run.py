@@ -25,8 +25,20 @@ pytestmark = pytest.mark.integration
 
 
 def drill(*args: str, env: dict[str, str] | None = None, timeout: float = 600) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "drills", *args], cwd=ROOT, capture_output=True, text=True,
-                          timeout=timeout, env={**os.environ, "COLUMNS": "140", **(env or {})})  # fmt: skip
+    """Run the CLI; past ``timeout`` it gets SIGINT (so it heals and tears down) before any kill."""
+    proc = subprocess.Popen([sys.executable, "-m", "drills", *args], cwd=ROOT, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True,
+                            env={**os.environ, "COLUMNS": "140", **(env or {})})  # fmt: skip
+    try:
+        out, err = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.send_signal(signal.SIGINT)
+        try:
+            out, err = proc.communicate(timeout=180)
+        finally:
+            proc.kill()
+        pytest.fail(f"drill {' '.join(args)} ran past {timeout:.0f}s; interrupted:\n{out[-2000:]}{err[-2000:]}")
+    return subprocess.CompletedProcess(proc.args, proc.returncode, out, err)
 
 
 def labelled(run_id: str | None = None) -> list[str]:
