@@ -31,7 +31,9 @@ unit: install
 	$(BIN)/python -m pytest tests/unit $(PYTEST_ARGS)
 
 bench: setup
-	$(BIN)/python bench/setup_bench.py
+	$(BIN)/python bench/report_bench.py
+	$(BIN)/python bench/replica.py
+	$(BIN)/python bench/drill_bench.py
 
 clean:
 	-$(BIN)/drill sweep
