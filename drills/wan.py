@@ -3,7 +3,9 @@
 Wraps ``toxiproxy-python`` so the rest of drills sees one small interface and
 only ``drills.errors.FaultError``. Two gaps of that library are closed here:
 its HTTP calls have no timeout (we give every call one), and a failed call
-returns an unchecked response (we check the status).
+returns an unchecked response (we check the status). One it keeps: the
+library stores the server's address in class attributes, so one process talks
+to one Toxiproxy server at a time (one drill per process, as the CLI runs them).
 
     drills (faults) ──> Toxiproxy adapter ──HTTP 127.0.0.1:<published 8474>──> toxiproxy server
                                                                                  │ proxies
