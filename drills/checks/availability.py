@@ -6,17 +6,15 @@
 from __future__ import annotations
 
 from ..result import Verdict
-from .common import CheckInput, fmt_pct, in_window, judged_window
+from .common import CheckInput, fmt_pct, judged_samples
 
 __all__ = ["check"]
 
 
 def check(inp: CheckInput) -> tuple[Verdict, ...]:
     cap, target = inp.subject, inp.targets.availability
-    window = judged_window(inp.timeline, inp.targets.window, inp.probe_period)
-    samples = in_window(inp.timeline.samples(cap), window) if window else []
+    window, samples, where = judged_samples(inp)
     if window is None or not samples:
-        where = window.describe() if window else "the timeline is empty"
         return (
             Verdict(
                 check="availability", capability=cap, status="unknown",

@@ -109,6 +109,13 @@ def in_window(samples: list[Sample], window: Window) -> list[Sample]:
     return [s for s in samples if window.start <= s.t < window.end]
 
 
+def judged_samples(inp: CheckInput) -> tuple[Window | None, list[Sample], str]:
+    """The judged window, the subject's samples in it, and where the window lies (for messages)."""
+    window = judged_window(inp.timeline, inp.targets.window, inp.probe_period)
+    samples = in_window(inp.timeline.samples(inp.subject), window) if window else []
+    return window, samples, window.describe() if window else "the timeline is empty"
+
+
 def failure_runs(samples: list[Sample], end: float) -> list[Run]:
     """Runs of consecutive failed samples (``samples`` sorted by t), clipped at ``end``."""
     runs: list[Run] = []

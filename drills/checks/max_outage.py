@@ -10,17 +10,15 @@ start, or to the window end when it never recovered. ``bound`` is the probe peri
 from __future__ import annotations
 
 from ..result import Verdict
-from .common import CheckInput, failure_runs, fmt_d, fmt_t, in_window, judged_window
+from .common import CheckInput, failure_runs, fmt_d, fmt_t, judged_samples
 
 __all__ = ["check"]
 
 
 def check(inp: CheckInput) -> tuple[Verdict, ...]:
     cap, target = inp.subject, inp.targets.max_outage
-    window = judged_window(inp.timeline, inp.targets.window, inp.probe_period)
-    samples = in_window(inp.timeline.samples(cap), window) if window else []
+    window, samples, where = judged_samples(inp)
     if window is None or not samples:
-        where = window.describe() if window else "the timeline is empty"
         return (
             Verdict(
                 check="max_outage", capability=cap, status="unknown",
