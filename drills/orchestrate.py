@@ -101,7 +101,7 @@ def run_drill(scenario: Scenario, bundle_dir: Path, progress: Progress) -> Drill
                 client = engine_client()
                 sweep_stale(client, progress)
                 repo_root = scenario.topology.compose.parent
-                project = ComposeProject(d.project, files, {"DRILLS_RUN_ID": d.run_id}, repo_root)
+                project = ComposeProject(d.project, files, {"DRILLS_RUN_ID": d.run_id}, repo_root, client=client)
                 runs.register(d.run_id, d.project, "run", [str(f) for f in files])
                 project.up(wait=True)
                 endpoints = {cap: project.endpoint_url(cap) for cap in scenario.topology.capabilities}

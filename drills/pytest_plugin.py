@@ -123,7 +123,8 @@ def drill_stack() -> Iterator[Stack]:
     root = repo_root()
     run_id = f"pytest-{uuid.uuid4().hex[:8]}"
     client = engine_client()
-    project = ComposeProject(f"drills-{run_id}", [root / "docker-compose.yml"], {"DRILLS_RUN_ID": run_id}, root)
+    project = ComposeProject(f"drills-{run_id}", [root / "docker-compose.yml"], {"DRILLS_RUN_ID": run_id}, root,
+                             client=client)
     try:
         project.up(wait=True)
         endpoints = {c: project.endpoint_url(c) for c in ("chat", "login", "devtools")}

@@ -66,22 +66,25 @@ def cmd_up(args: argparse.Namespace) -> int:
 
     root = _repo_root()
     files = _variant_files(root, args.variant)
-    engine_client().close()
+    client = engine_client()
     run_id = runs.new_run_id(f"up-{args.variant or 'replica'}")
-    project = ComposeProject(f"drills-{run_id}", files, {"DRILLS_RUN_ID": run_id}, root)
+    project = ComposeProject(f"drills-{run_id}", files, {"DRILLS_RUN_ID": run_id}, root, client=client)
     runs.register(run_id, project.name, "up", [str(f) for f in files])
     print(f"bringing up {project.name} ...", flush=True)
     try:
-        project.up(wait=True)
-    except BaseException:
-        project.down()
-        runs.unregister(run_id)
-        raise
-    print(f"up: {project.name}  (remove with: drill down {run_id})")
-    for cap in ("chat", "login", "devtools"):
-        print(f"  {cap:<9} {project.endpoint_url(cap)}")
-    host, port = project.toxiproxy_api()
-    print(f"  toxiproxy http://{host}:{port}")
+        try:
+            project.up(wait=True)
+        except BaseException:
+            project.down()
+            runs.unregister(run_id)
+            raise
+        print(f"up: {project.name}  (remove with: drill down {run_id})")
+        for cap in ("chat", "login", "devtools"):
+            print(f"  {cap:<9} {project.endpoint_url(cap)}")
+        host, port = project.toxiproxy_api()
+        print(f"  toxiproxy http://{host}:{port}")
+    finally:
+        client.close()
     return EXIT_OK
 
 
