@@ -19,8 +19,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from drills.orchestrate import run_drill  # noqa: E402
-from drills.progress import LineProgress  # noqa: E402
+from drills.engine.lifecycle import run_drill  # noqa: E402
+from drills.engine.progress import LineProgress  # noqa: E402
 from drills.scenario import load_scenario  # noqa: E402
 
 PHASES = ("bringup", "steady", "fault", "settle", "verify", "teardown")

@@ -34,7 +34,8 @@ sys.path.insert(0, str(REPO / "tests" / "integration"))
 
 from replica_helpers import ChatLedger, JourneyFailed, Journeys, cut_site, until_ok  # noqa: E402
 
-from drills.topology import ComposeProject, build_images  # noqa: E402
+from drills.adapters import ComposeProject  # noqa: E402
+from drills.setup.replica_images import build_images  # noqa: E402
 
 PROBE_PERIOD_S = 0.1
 BOUND_S = 60.0

@@ -18,7 +18,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from drills.report import render_html, render_junit, render_markdown  # noqa: E402
 from drills.report import write_bundle  # noqa: E402
 from drills.report.synthetic import synthetic_run, write_jsonl  # noqa: E402
-from drills.timeline import Sample, Timeline  # noqa: E402
+from drills.model.timeline import Sample, Timeline  # noqa: E402
 
 RUNS = 5
 HTML_BUDGET = 2.0

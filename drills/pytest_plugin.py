@@ -27,7 +27,7 @@ from typing import Any, Iterator
 
 import pytest
 
-from .errors import DrillsError
+from drills.errors import DrillsError
 
 
 class DrillFailed(Exception):
@@ -49,11 +49,11 @@ class ScenarioFile(pytest.File):
 
 class ScenarioItem(pytest.Item):
     def runtest(self) -> None:
-        from .engine_commands import verdict_table
-        from .engine_commands import write_result_bundle as write_bundle
-        from .orchestrate import DrillInterrupted, run_drill
-        from .progress import LineProgress
-        from .scenario import load_scenario
+        from drills.cli.run import verdict_table
+        from drills.cli.run import write_result_bundle as write_bundle
+        from drills.engine.lifecycle import DrillInterrupted, run_drill
+        from drills.engine.progress import LineProgress
+        from drills.scenario import load_scenario
 
         scenario = load_scenario(self.path)  # ScenarioError -> shown as one line below
         reports = Path(self.config.rootpath) / "reports"
@@ -115,10 +115,10 @@ class Stack:
 
 @pytest.fixture(scope="module")
 def drill_stack() -> Iterator[Stack]:
-    from .cli import repo_root
-    from .doctor import engine_client
-    from .topology import ComposeProject
-    from .wan import WanClient
+    from drills.scenario import repo_root
+    from drills.adapters.docker_client import engine_client
+    from drills.adapters import ComposeProject
+    from drills.adapters.toxiproxy import WanClient
 
     root = repo_root()
     run_id = f"pytest-{uuid.uuid4().hex[:8]}"
@@ -143,8 +143,8 @@ class Chaos:
 
     @contextmanager
     def fault(self, spec: Any) -> Iterator[None]:
-        from .faults import FaultContext, make_fault
-        from .scenario.topology import discover
+        from drills.faults import FaultContext, make_fault
+        from drills.scenario.discover import discover
 
         root = self.stack.project.repo_root
         topo = discover(root, root / "docker-compose.yml", None)
@@ -157,30 +157,30 @@ class Chaos:
             fault.heal(ctx)
 
     def _spec(self, type_: str, params: Any) -> Any:
-        from .scenario.model import FaultSpec
+        from drills.model.scenario import FaultSpec
 
         self._n += 1
         return FaultSpec(id=f"chaos-{self._n}", type=type_, at=0.0, duration=None, params=params)
 
     def power_cut(self, site: str) -> Any:
-        from .scenario.model import PowerCut
+        from drills.model.scenario import PowerCut
 
         return self.fault(self._spec("power_cut", PowerCut(site)))
 
     def partition(self, x: str, y: str) -> Any:
-        from .scenario.model import Partition
+        from drills.model.scenario import Partition
 
         return self.fault(self._spec("partition", Partition((x, y))))
 
     def wan(self, link: str, **params: Any) -> Any:
         """Degrade one link: latency=0.2 (seconds), jitter, bandwidth_kbps, timeout, reset_peer, down."""
-        from .scenario.model import Wan
+        from drills.model.scenario import Wan
 
         return self.fault(self._spec("wan", Wan(link=link, **params)))
 
     def service(self, action: str, site: str, service: str) -> Any:
         """``action`` is kill, pause or restart; ``service`` a compose service name (e.g. chat-a)."""
-        from .scenario.model import ServiceFault
+        from drills.model.scenario import ServiceFault
 
         return self.fault(self._spec(action, ServiceFault(site=site, service=service, resolved=service)))
 

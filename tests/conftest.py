@@ -15,7 +15,7 @@ import pytest
 
 def _engine_problem() -> str | None:
     try:
-        from drills.doctor import engine_client
+        from drills.adapters.docker_client import engine_client
 
         engine_client(timeout=5).close()
     except Exception as exc:  # noqa: BLE001 - turned into a skip reason / CI failure below

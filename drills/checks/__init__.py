@@ -18,12 +18,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable, Literal, Mapping, Sequence
 
-from ..result import Verdict
-from ..scenario.model import CheckSpec
-from ..timeline import Timeline
-from . import availability, max_outage, rpo, rto, split_brain
-from .abort import down_since, should_abort
-from .common import CheckInput, Window, judged_window
+from drills.model.result import Verdict
+from drills.model.scenario import CheckSpec
+from drills.model.timeline import Timeline
+from drills.checks import availability
+from drills.checks import max_outage
+from drills.checks import rpo
+from drills.checks import rto
+from drills.checks import split_brain
+from drills.checks.abort import down_since, should_abort
+from drills.checks.common import CheckInput, Window, judged_window
 
 __all__ = ["CheckFn", "Check", "REGISTRY", "CheckInput", "Window", "judged_window", "evaluate",
            "should_abort", "down_since"]

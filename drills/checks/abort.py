@@ -12,9 +12,9 @@ from __future__ import annotations
 
 from typing import Sequence
 
-from ..scenario.model import AbortRule
-from ..timeline import Timeline
-from .common import fmt_d, fmt_t
+from drills.model.scenario import AbortRule
+from drills.model.timeline import Timeline
+from drills.checks.common import fmt_d, fmt_t
 
 __all__ = ["should_abort", "down_since"]
 

@@ -5,8 +5,8 @@
 
 from __future__ import annotations
 
-from ..result import Verdict
-from .common import CheckInput, fmt_pct, judged_samples
+from drills.model.result import Verdict
+from drills.checks.common import CheckInput, fmt_pct, judged_samples
 
 __all__ = ["check"]
 

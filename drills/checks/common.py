@@ -19,9 +19,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..durations import format_duration
-from ..scenario.model import Targets
-from ..timeline import Sample, Timeline
+from drills.model.durations import format_duration
+from drills.model.scenario import Targets
+from drills.model.timeline import Sample, Timeline
 
 __all__ = ["CheckInput", "Window", "Run", "judged_window", "in_window", "failure_runs", "fmt_t", "fmt_pct"]
 

@@ -9,8 +9,8 @@ start, or to the window end when it never recovered. ``bound`` is the probe peri
 
 from __future__ import annotations
 
-from ..result import Verdict
-from .common import CheckInput, failure_runs, fmt_d, fmt_t, judged_samples
+from drills.model.result import Verdict
+from drills.checks.common import CheckInput, failure_runs, fmt_d, fmt_t, judged_samples
 
 __all__ = ["check"]
 

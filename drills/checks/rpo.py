@@ -15,9 +15,9 @@ from __future__ import annotations
 
 from collections import Counter
 
-from ..result import Verdict
-from ..timeline import ReadBack
-from .common import CheckInput
+from drills.model.result import Verdict
+from drills.model.timeline import ReadBack
+from drills.checks.common import CheckInput
 
 __all__ = ["check"]
 

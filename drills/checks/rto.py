@@ -25,9 +25,9 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from ..result import Verdict
-from ..timeline import FaultEvent, Sample
-from .common import CheckInput, fmt_d, fmt_t, is_heal_of
+from drills.model.result import Verdict
+from drills.model.timeline import FaultEvent, Sample
+from drills.checks.common import CheckInput, fmt_d, fmt_t, is_heal_of
 
 __all__ = ["check", "Recovery", "recoveries"]
 

@@ -17,9 +17,9 @@ from __future__ import annotations
 
 from itertools import combinations
 
-from ..result import Verdict
-from ..timeline import Write
-from .common import CheckInput, fmt_t
+from drills.model.result import Verdict
+from drills.model.timeline import Write
+from drills.checks.common import CheckInput, fmt_t
 
 __all__ = ["check", "interleavings"]
 

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from typing import Callable
 
-from ..scenario.model import FaultSpec
-from .base import Fault, FaultContext
-from .partition import PartitionFault
-from .power_cut import PowerCutFault
-from .service import KillFault, PauseFault, RestartFault
-from .wan import WanFault
+from drills.model.scenario import FaultSpec
+from drills.faults.base import Fault, FaultContext
+from drills.faults.partition import PartitionFault
+from drills.faults.power_cut import PowerCutFault
+from drills.faults.service import KillFault, PauseFault, RestartFault
+from drills.faults.wan import WanFault
 
 __all__ = ["FAULTS", "Fault", "FaultContext", "make_fault"]
 

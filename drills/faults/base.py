@@ -22,10 +22,11 @@ from docker.errors import APIError, DockerException, NotFound
 from docker.models.containers import Container
 from tenacity import RetryError, Retrying, retry_if_result, stop_after_delay, wait_fixed
 
-from ..errors import FaultError
-from ..scenario.model import FaultSpec, Topology
-from ..topology.labels import parse_proxy_name
-from ..wan import WanClient
+from drills.errors import FaultError
+from drills.model.scenario import FaultSpec
+from drills.model.topology import Topology
+from drills.adapters.labels import parse_proxy_name
+from drills.adapters.toxiproxy import WanClient
 
 PROJECT_LABEL = "com.docker.compose.project"
 SERVICE_LABEL = "com.docker.compose.service"

@@ -8,9 +8,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import ClassVar
 
-from ..errors import FaultError
-from ..scenario.model import FaultSpec, Partition
-from .base import FaultContext
+from drills.errors import FaultError
+from drills.model.scenario import FaultSpec, Partition
+from drills.faults.base import FaultContext
 
 
 @dataclass

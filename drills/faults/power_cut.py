@@ -18,9 +18,9 @@ from typing import ClassVar
 
 from docker.models.containers import Container
 
-from ..errors import FaultError
-from ..scenario.model import FaultSpec, PowerCut
-from .base import DOMAIN_LABEL, ROLE_LABEL, FaultContext, all_at_once, docker_call, wait_healthy
+from drills.errors import FaultError
+from drills.model.scenario import FaultSpec, PowerCut
+from drills.faults.base import DOMAIN_LABEL, ROLE_LABEL, FaultContext, all_at_once, docker_call, wait_healthy
 
 
 @dataclass

@@ -12,9 +12,9 @@ from typing import ClassVar
 
 from docker.models.containers import Container
 
-from ..errors import FaultError
-from ..scenario.model import FaultSpec, ServiceFault
-from .base import FaultContext, docker_call, wait_healthy
+from drills.errors import FaultError
+from drills.model.scenario import FaultSpec, ServiceFault
+from drills.faults.base import FaultContext, docker_call, wait_healthy
 
 
 @dataclass

@@ -10,8 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import ClassVar
 
-from ..scenario.model import FaultSpec, Wan
-from .base import FaultContext
+from drills.model.scenario import FaultSpec, Wan
+from drills.faults.base import FaultContext
 
 
 def toxics_for(fault_id: str, w: Wan) -> list[tuple[str, str, dict[str, int]]]:

@@ -19,7 +19,7 @@ from typing import Callable, Protocol, runtime_checkable
 
 import requests
 
-from ..timeline import ReadBack, Sample, Sink, Write
+from drills.model.timeline import ReadBack, Sample, Sink, Write
 
 __all__ = ["Outcome", "Probe", "LedgerProbe", "ProbeLoop", "short_error", "PROBES"]
 

@@ -12,7 +12,7 @@ from typing import Sequence
 
 import requests
 
-from .base import Outcome, register, short_error
+from drills.probes.base import Outcome, register, short_error
 
 
 @register("http")

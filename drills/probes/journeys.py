@@ -19,9 +19,9 @@ from typing import Any, Callable
 
 import requests
 
-from ..timeline import ReadBack, Write
-from .base import Outcome, register, short_error
-from .http import ApiError, Http
+from drills.model.timeline import ReadBack, Write
+from drills.probes.base import Outcome, register, short_error
+from drills.probes.http import ApiError, Http
 
 Clock = Callable[[], float]
 USER = ("alice", "alice-pw")

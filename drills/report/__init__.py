@@ -21,10 +21,10 @@ Reports are pure readers of the result and the timeline: nothing here judges.
 
 from __future__ import annotations
 
-from .bundle import BUNDLE_FILES, Regenerated, regenerate, verify_bundle, write_bundle
-from .html import render_html
-from .junit import render_junit
-from .markdown import render_markdown
+from drills.report.bundle import BUNDLE_FILES, Regenerated, regenerate, verify_bundle, write_bundle
+from drills.report.html import render_html
+from drills.report.junit import render_junit
+from drills.report.markdown import render_markdown
 
 __all__ = [
     "BUNDLE_FILES",

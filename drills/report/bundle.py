@@ -29,14 +29,14 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from ..errors import UsageError
-from ..result import DrillResult
-from ..timeline import Record, Timeline, iter_records
-from .envinfo import collect_environment
-from .html import render_html
-from .junit import render_junit
-from .markdown import render_markdown
-from .recompute import recompute_verdicts
+from drills.errors import UsageError
+from drills.model.result import DrillResult
+from drills.model.timeline import Timeline, load_timeline
+from drills.engine.environment import collect_environment
+from drills.report.html import render_html
+from drills.report.junit import render_junit
+from drills.report.markdown import render_markdown
+from drills.report.recompute import recompute_verdicts
 
 __all__ = [
     "BUNDLE_FILES",
@@ -86,29 +86,6 @@ def _files(directory: Path) -> list[str]:
 def write_manifest(directory: Path) -> None:
     lines = [f"{_sha256(directory / name)}  {name}\n" for name in _files(directory)]
     _write(directory / MANIFEST, "".join(lines))
-
-
-def load_timeline(path: Path) -> tuple[Timeline, list[str]]:
-    """Read a timeline, tolerating what a broken run leaves: a missing file, a truncated
-    last line, an unreadable line. Returns the records that parsed and notes on the rest."""
-    if not path.is_file():
-        return Timeline(), [f"{path.name} is missing: the run recorded no timeline"]
-    text = path.read_text(encoding="utf-8", errors="replace")
-    lines = text.splitlines()
-    notes: list[str] = []
-    if lines and not text.endswith("\n"):
-        lines = lines[:-1]
-        notes.append(f"{path.name}: the last line was cut off (the run stopped mid-write); it was ignored")
-    records: list[Record] = []
-    bad = 0
-    for line in lines:
-        try:
-            records.extend(iter_records([line]))
-        except ValueError:
-            bad += 1
-    if bad:
-        notes.append(f"{path.name}: {bad} unreadable line(s) were skipped")
-    return Timeline(tuple(records)), notes
 
 
 def _render_all(directory: Path, result: DrillResult, timeline: Timeline, recomputed: str, notes: list[str]) -> None:

@@ -23,7 +23,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from html import escape
 
-from ..timeline import FaultEvent, Sample, Timeline
+from drills.model.timeline import FaultEvent, Sample, Timeline
 
 __all__ = ["COLUMNS", "Span", "timeline_extent", "capability_chart", "rto_spans"]
 

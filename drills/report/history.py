@@ -21,8 +21,8 @@ import statistics
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from ..errors import UsageError
-from ..result import DrillResult
+from drills.errors import UsageError
+from drills.model.result import DrillResult
 
 __all__ = ["Rule", "Point", "load_history", "series", "flag", "latest_regressions"]
 

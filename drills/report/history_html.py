@@ -10,9 +10,9 @@ from html import escape
 
 from markupsafe import Markup
 
-from .history import Point
-from .html import template_env
-from .view import fmt_utc
+from drills.report.history import Point
+from drills.report.html import template_env
+from drills.report.view import fmt_utc
 
 __all__ = ["render_history_html", "history_chart"]
 

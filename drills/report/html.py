@@ -16,11 +16,11 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
 
-from .. import __version__
-from ..result import DrillResult
-from ..timeline import Timeline
-from .chart import Span, capability_chart, timeline_extent
-from .view import (
+from drills import __version__
+from drills.model.result import DrillResult
+from drills.model.timeline import Timeline
+from drills.report.chart import Span, capability_chart, timeline_extent
+from drills.report.view import (
     STATUS_WORD,
     Clock,
     findings,

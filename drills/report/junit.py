@@ -21,8 +21,8 @@ from __future__ import annotations
 import socket
 import xml.etree.ElementTree as ET
 
-from ..result import DrillResult, Verdict
-from .view import fmt_target, fmt_value, parse_utc
+from drills.model.result import DrillResult, Verdict
+from drills.report.view import fmt_target, fmt_value, parse_utc
 
 __all__ = ["render_junit"]
 

@@ -8,8 +8,8 @@ the full evidence is. GitHub-flavoured Markdown; table cells are escaped.
 
 from __future__ import annotations
 
-from ..result import DrillResult
-from .view import STATUS_WORD, findings, fmt_bound, fmt_target, fmt_utc, fmt_value, run_duration
+from drills.model.result import DrillResult
+from drills.report.view import STATUS_WORD, findings, fmt_bound, fmt_target, fmt_utc, fmt_value, run_duration
 
 __all__ = ["render_markdown"]
 

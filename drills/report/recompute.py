@@ -19,10 +19,12 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from .. import __version__
-from ..errors import DrillsError
-from ..result import DrillResult, Verdict, overall_status
-from ..timeline import Timeline
+from drills import __version__
+from drills.checks import evaluate
+from drills.errors import DrillsError
+from drills.model.result import DrillResult, Verdict, overall_status
+from drills.model.timeline import Timeline, load_timeline
+from drills.scenario import load_scenario
 
 __all__ = ["Recomputed", "recompute_verdicts"]
 
@@ -41,11 +43,6 @@ class _Unavailable(Exception):
 
 def _evaluate(bundle_dir: Path, timeline: Timeline) -> tuple[Verdict, ...]:
     """Plug point: run the check engine over the bundle's scenario and timeline."""
-    try:
-        from ..checks import evaluate
-        from ..scenario import load_scenario
-    except ImportError as exc:
-        raise _Unavailable(f"the check engine is not available in drills {__version__} ({exc})") from exc
     try:  # the compose topology is read from the current checkout (cwd); evaluate() does not use it
         scenario = load_scenario(bundle_dir / "scenario.yaml")
     except DrillsError as exc:
@@ -55,8 +52,6 @@ def _evaluate(bundle_dir: Path, timeline: Timeline) -> tuple[Verdict, ...]:
 
 
 def recompute_verdicts(bundle_dir: Path, result: DrillResult) -> Recomputed:
-    from .bundle import load_timeline  # local: bundle imports this module
-
     timeline, _ = load_timeline(bundle_dir / "timeline.jsonl")
     try:
         fresh = _evaluate(bundle_dir, timeline)

@@ -13,8 +13,8 @@ from __future__ import annotations
 import random
 from datetime import datetime, timedelta, timezone
 
-from ..result import DrillResult, PhaseSpan, Verdict
-from ..timeline import FaultEvent, Header, Phase, Record, Sample
+from drills.model.result import DrillResult, PhaseSpan, Verdict
+from drills.model.timeline import FaultEvent, Header, Phase, Record, Sample
 
 __all__ = ["T0_UTC", "synthetic_run", "write_jsonl"]
 

@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from ..durations import format_duration
-from ..result import DrillResult, Verdict
+from drills.model.durations import format_duration
+from drills.model.result import DrillResult, Verdict
 
 __all__ = [
     "STATUS_WORD",

@@ -18,10 +18,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Callable
 
-from ..durations import format_duration, parse_duration
-from ..errors import ScenarioError
-from .model import (
-    EDGE,
+from drills.model.durations import format_duration, parse_duration
+from drills.errors import ScenarioError
+from drills.model.scenario import (
     AbortRule,
     CheckSpec,
     CustomProbe,
@@ -35,12 +34,12 @@ from .model import (
     Slicer,
     SteadyState,
     Targets,
-    Topology,
     Wan,
 )
-from .schema import JOURNEYS
-from .topology import TopologyProblem, available_variants, discover
-from .yamlsrc import LineMap, Path_, render_path
+from drills.scenario.schema import JOURNEYS
+from drills.model.topology import EDGE, Topology
+from drills.scenario.discover import TopologyProblem, available_variants, discover
+from drills.scenario.yamlsrc import LineMap, Path_, render_path
 
 __all__ = ["build_scenario"]
 

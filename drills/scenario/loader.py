@@ -18,32 +18,24 @@ from __future__ import annotations
 
 import difflib
 import hashlib
-import os
 from pathlib import Path
 from typing import Any
 
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
 
-from ..durations import parse_duration
-from ..errors import ScenarioError
-from .build import build_scenario
-from .model import Scenario
-from .schema import SCHEMA
-from .yamlsrc import LineMap, Path_, YamlProblem, parse_yaml, render_path
+from drills.model.durations import parse_duration
+from drills.errors import ScenarioError
+from drills.scenario.build import build_scenario
+from drills.scenario.root import repo_root as find_repo_root
+from drills.model.scenario import Scenario
+from drills.scenario.schema import SCHEMA
+from drills.scenario.yamlsrc import LineMap, Path_, YamlProblem, parse_yaml, render_path
 
-__all__ = ["load_scenario", "list_scenarios", "default_repo_root"]
+__all__ = ["load_scenario", "list_scenarios"]
 
 _VALIDATOR = Draft202012Validator(SCHEMA)
 _JSON_TYPES = {dict: "mapping", list: "list", str: "string", bool: "boolean", int: "integer", float: "number"}
-
-
-def default_repo_root(path: Path) -> Path:
-    """The directory holding the scenario's parent ``scenarios/`` dir, else the cwd."""
-    parent = path.resolve().parent
-    if parent.name == "scenarios":
-        return parent.parent
-    return Path(os.getcwd())
 
 
 def load_scenario(path: str | Path, repo_root: str | Path | None = None) -> Scenario:
@@ -65,7 +57,7 @@ def load_scenario(path: str | Path, repo_root: str | Path | None = None) -> Scen
     if not isinstance(data, dict):
         raise ScenarioError(file, "", "a scenario must be a YAML mapping with at least 'name'", 1)
     _validate(file, data, lines)
-    root = Path(repo_root) if repo_root is not None else default_repo_root(p)
+    root = Path(repo_root) if repo_root is not None else find_repo_root(p)
     return build_scenario(
         file=file,
         path=p,

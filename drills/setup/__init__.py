@@ -18,10 +18,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from .compose import ensure_compose
-from .engine import ensure_engine
-from .host import Host, LocalHost
-from .images import (
+from drills.setup.compose import ensure_compose
+from drills.setup.engine import ensure_engine
+from drills.adapters.host import Host, LocalHost
+from drills.setup.base_images import (
     BASE_IMAGE,
     TOXIPROXY_IMAGE,
     build_base_image,
@@ -46,7 +46,7 @@ def _replica_images(repo_root: Path) -> str:
     # Imported late: the docker SDK is only needed once an engine answers.
     import docker
 
-    from ..topology.images import build_images
+    from drills.setup.replica_images import build_images
 
     client = docker.from_env(timeout=900)
     try:

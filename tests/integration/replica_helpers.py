@@ -22,7 +22,7 @@ from typing import Any, Callable
 import requests
 from tenacity import RetryError, Retrying, retry_if_exception_type, stop_after_delay, wait_fixed
 
-from drills.topology import ComposeProject, parse_proxy_name
+from drills.adapters import ComposeProject, parse_proxy_name
 
 TIMEOUT = (1.0, 5.0)  # connect, read
 API_TIMEOUT = (1.0, 15.0)

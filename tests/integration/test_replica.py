@@ -24,7 +24,8 @@ sys.path.insert(0, str(Path(__file__).parent))
 from replica_helpers import ChatLedger, JourneyFailed, Journeys, cut_site, until_ok  # noqa: E402
 
 from drills.errors import TopologyError  # noqa: E402
-from drills.topology import ComposeProject, build_images, leftovers, parse_proxy_name  # noqa: E402
+from drills.adapters import ComposeProject, leftovers, parse_proxy_name  # noqa: E402
+from drills.setup.replica_images import build_images  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[2]
 KAKAO = "fixtures/variants/kakao-2022.yml"

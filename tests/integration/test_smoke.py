@@ -20,7 +20,7 @@ import docker
 import pytest
 from tenacity import Retrying, retry_if_exception_type, stop_after_delay, wait_fixed
 
-from drills.wan import WanClient
+from drills.adapters.toxiproxy import WanClient
 
 COMPOSE = Path(__file__).parent / "smoke" / "compose.yml"
 pytestmark = pytest.mark.integration

@@ -15,7 +15,7 @@ from drills.cli import main
 from drills.errors import UsageError
 from drills.report import BUNDLE_FILES, verify_bundle, write_bundle
 from drills.report.synthetic import synthetic_run, write_jsonl
-from drills.result import DrillResult
+from drills.model.result import DrillResult
 
 SCENARIO = b"name: site-a-power-cut\n# exact bytes matter: \xc3\xa9\r\n"
 

@@ -7,10 +7,12 @@ from typing import Any
 import pytest
 
 from drills.checks import REGISTRY, Check, CheckInput, evaluate, judged_window
-from drills.checks import availability, max_outage, rto
-from drills.result import Verdict, overall_status
-from drills.scenario.model import CheckSpec, Targets
-from drills.timeline import FaultEvent, Phase, Record, Sample, Timeline
+from drills.checks import availability
+from drills.checks import max_outage
+from drills.checks import rto
+from drills.model.result import Verdict, overall_status
+from drills.model.scenario import CheckSpec, Targets
+from drills.model.timeline import FaultEvent, Phase, Record, Sample, Timeline
 
 P = 1.0  # probe period used by these timelines: one sample per second
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 from typing import Any, Sequence
 
 from drills.checks import CheckFn, CheckInput, should_abort
-from drills.checks import rpo, split_brain
-from drills.scenario.model import AbortRule, Targets
-from drills.result import Verdict
-from drills.timeline import ReadBack, Record, Sample, Timeline, Write
+from drills.checks import rpo
+from drills.checks import split_brain
+from drills.model.scenario import AbortRule, Targets
+from drills.model.result import Verdict
+from drills.model.timeline import ReadBack, Record, Sample, Timeline, Write
 
 
 def w(t: float, id: str, acked: bool = True, key: str = "room-1", primary: str = "", stream: str = "chat") -> Write:

@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import pytest
 
-from drills.clock import FakeClock, SystemClock
-from drills.durations import format_duration, parse_duration
+from drills.engine.clock import FakeClock, SystemClock
+from drills.model.durations import format_duration, parse_duration
 
 
 @pytest.mark.parametrize(

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from drills.scenario import dualization_lint
-from drills.scenario.lint import counterpart_key
-from drills.scenario.model import Service
-from drills.scenario.topology import discover
+from drills.checks.dualization import dualization_lint
+from drills.checks.dualization import counterpart_key
+from drills.model.topology import Service
+from drills.scenario.discover import discover
 
 REPO = Path(__file__).parent / "data" / "repo"
 

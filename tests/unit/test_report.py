@@ -11,8 +11,8 @@ import pytest
 from drills.report import render_html, render_junit, render_markdown
 from drills.report.synthetic import synthetic_run
 from drills.report.view import findings
-from drills.result import DrillResult, PhaseSpan, Verdict
-from drills.timeline import Timeline
+from drills.model.result import DrillResult, PhaseSpan, Verdict
+from drills.model.timeline import Timeline
 
 FAILED, RECORDS = synthetic_run()
 TIMELINE = Timeline(tuple(RECORDS))

@@ -10,12 +10,12 @@ from pathlib import Path
 
 import pytest
 
-from drills import runs
+from drills.engine import runs
 from drills.faults.wan import toxics_for
 from drills.probes.base import Outcome, ProbeLoop
-from drills.progress import LineProgress, LiveState
-from drills.scenario.model import Slicer, Wan
-from drills.timeline import Sample, TimelineWriter, Write, read_timeline
+from drills.engine.progress import LineProgress, LiveState
+from drills.model.scenario import Slicer, Wan
+from drills.model.timeline import Sample, TimelineWriter, Write, read_timeline
 
 
 class FlakyProbe:

@@ -6,8 +6,9 @@ import jsonschema
 import pytest
 
 from drills.errors import EXIT_INVALID, ScenarioError
-from drills.scenario import SCHEMA, Partition, PowerCut, ServiceFault, Wan, list_scenarios, load_scenario, schema_json
-from drills.scenario.loader import default_repo_root
+from drills.model.scenario import Partition, PowerCut, ServiceFault, Wan
+from drills.scenario import SCHEMA, list_scenarios, load_scenario, schema_json
+from drills.scenario import repo_root
 
 DATA = Path(__file__).parent / "data"
 REPO = DATA / "repo"
@@ -148,9 +149,18 @@ def test_example_scenarios_load_against_the_test_topology() -> None:
     assert "fail" in loaded["kakao-2022"].description.lower()
 
 
-def test_repo_root_defaults_to_parent_of_scenarios_dir(tmp_path: Path) -> None:
+def test_repo_root_is_the_nearest_folder_with_a_compose_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     (tmp_path / "scenarios").mkdir()
-    assert default_repo_root(tmp_path / "scenarios" / "x.yaml") == tmp_path.resolve()
+    (tmp_path / "docker-compose.yml").write_text("services: {}\n")
+    assert repo_root(tmp_path / "scenarios" / "x.yaml") == tmp_path.resolve()
+    monkeypatch.chdir(tmp_path / "scenarios")
+    assert repo_root() == tmp_path.resolve()
+
+
+def test_repo_root_without_a_compose_file_is_the_working_directory(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "elsewhere").mkdir()
+    monkeypatch.chdir(tmp_path / "elsewhere")
+    assert repo_root(tmp_path / "x.yaml") == (tmp_path / "elsewhere")
 
 
 def test_list_scenarios_reads_name_and_description() -> None:

@@ -2,9 +2,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from drills.clock import FakeClock
+from drills.engine.clock import FakeClock
 from drills.scenario import load_scenario
-from drills.schedule import HEAL_ALL, Step, due_steps, next_step_at, plan
+from drills.engine.plan import HEAL_ALL, Step, due_steps, next_step_at, plan
 
 REPO = Path(__file__).parent / "data" / "repo"
 

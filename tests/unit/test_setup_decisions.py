@@ -12,8 +12,8 @@ from drills.errors import ComposeUnavailable, EngineUnavailable, ImageError
 from drills.setup import StepReport, run_setup
 from drills.setup.compose import ensure_compose, mirror_uri
 from drills.setup.engine import ensure_engine
-from drills.setup.host import Completed
-from drills.setup.images import ensure_image
+from drills.adapters.host import Completed
+from drills.setup.base_images import ensure_image
 
 Rule = Callable[[tuple[str, ...]], Completed | None]
 
@@ -177,7 +177,7 @@ def test_pull_failure_falls_back_to_local_build() -> None:
 
 
 def test_base_image_build_refused_without_root() -> None:
-    from drills.setup.images import build_base_image
+    from drills.setup.base_images import build_base_image
 
     with pytest.raises(ImageError, match="needs root on Debian"):
         build_base_image(FakeHost(root=False))

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from drills.topology import image_specs, parse_endpoints, parse_proxy_name
+from drills.adapters import parse_endpoints, parse_proxy_name
+from drills.setup.replica_images import image_specs
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -13,36 +13,18 @@ from pathlib import Path
 import docker
 from docker.errors import DockerException, ImageNotFound
 
-from .errors import EngineUnavailable
-from .setup.compose import compose_version
-from .setup.host import Host
-from .setup.images import BASE_IMAGE, LOCAL_LABEL, TOXIPROXY_IMAGE
+from drills.adapters.docker_client import engine_client
+from drills.setup.compose import compose_version
+from drills.adapters.host import Host
+from drills.errors import ImageError
+from drills.setup.base_images import BASE_IMAGE, LOCAL_LABEL, TOXIPROXY_IMAGE
+from drills.setup.replica_images import image_specs
 
 
 @dataclass(frozen=True)
 class DoctorRow:
     item: str
     value: str
-
-
-def engine_client(timeout: float = 10) -> docker.DockerClient:
-    """A docker SDK client that answered a ping, else EngineUnavailable (one line, no traceback)."""
-    where = os.environ.get("DOCKER_HOST") or "unix:///var/run/docker.sock"
-    try:
-        client = docker.from_env(timeout=int(timeout))
-        client.ping()
-    except DockerException as exc:
-        text = str(exc)
-        if "No such file" in text:
-            reason = "no socket there"
-        elif "Connection refused" in text:
-            reason = "connection refused"
-        else:
-            reason = text.splitlines()[0][:160]
-        raise EngineUnavailable(
-            f"no Docker engine answers at {where} ({reason}); run `drill setup` or start Docker"
-        ) from exc
-    return client
 
 
 def _image_row(client: docker.DockerClient, ref: str) -> DoctorRow:
@@ -58,18 +40,14 @@ def _image_row(client: docker.DockerClient, ref: str) -> DoctorRow:
     return DoctorRow(f"image {ref}", f"{img.short_id.split(':')[-1]} {size:.0f} MB, {origin}")
 
 
-def replica_image_refs() -> list[str]:
-    from .cli import repo_root
-    from .errors import ImageError
-    from .topology.images import image_specs
-
+def replica_image_refs(repo_root: Path) -> list[str]:
     try:
-        return sorted({spec.tag for spec in image_specs(repo_root())} - {BASE_IMAGE, TOXIPROXY_IMAGE})
+        return sorted({spec.tag for spec in image_specs(repo_root)} - {BASE_IMAGE, TOXIPROXY_IMAGE})
     except ImageError:
         return []  # not in a checkout: only the base images can be reported
 
 
-def diagnose(host: Host) -> list[DoctorRow]:
+def diagnose(host: Host, repo_root: Path) -> list[DoctorRow]:
     client = engine_client()
     try:
         ver = client.version()
@@ -79,7 +57,7 @@ def diagnose(host: Host) -> list[DoctorRow]:
                       f"on {info.get('OperatingSystem', '?')}"),
             DoctorRow("compose", compose_version(host) or "missing: Compose v2 plugin not found (drill setup installs it)"),
         ]
-        for ref in [BASE_IMAGE, TOXIPROXY_IMAGE, *replica_image_refs()]:
+        for ref in [BASE_IMAGE, TOXIPROXY_IMAGE, *replica_image_refs(repo_root)]:
             rows.append(_image_row(client, ref))
         try:
             toxi = client.images.get(TOXIPROXY_IMAGE)

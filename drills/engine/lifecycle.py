@@ -21,20 +21,20 @@ from pathlib import Path
 from types import FrameType
 from typing import Iterator
 
-from . import runs
-from .checks import evaluate
-from .doctor import engine_client
-from .environment import describe
-from .errors import DrillsError
-from .faults import FaultContext
-from .progress import Progress
-from .result import DrillResult, PhaseSpan, Verdict, overall_status
-from .runner import Drill
-from .scenario import dualization_lint
-from .scenario.model import Scenario
-from .timeline import Header
-from .topology import ComposeProject, sweep
-from .wan import WanClient
+from drills.engine import runs
+from drills.checks import evaluate
+from drills.adapters.docker_client import engine_client
+from drills.engine.environment import describe
+from drills.errors import DrillsError
+from drills.faults import FaultContext
+from drills.engine.progress import Progress
+from drills.model.result import DrillResult, PhaseSpan, Verdict, overall_status
+from drills.engine.runner import Drill
+from drills.checks.dualization import dualization_lint
+from drills.model.scenario import Scenario
+from drills.model.timeline import Header
+from drills.adapters import ComposeProject, sweep
+from drills.adapters.toxiproxy import WanClient
 
 
 class DrillInterrupted(KeyboardInterrupt):

@@ -22,15 +22,15 @@ from pathlib import Path
 
 from tenacity import RetryError, Retrying, retry_if_result, stop_after_delay, wait_fixed
 
-from . import runs
-from .checks import should_abort
-from .errors import TopologyError
-from .faults import Fault, FaultContext, make_fault
-from .probes import PROBES, LedgerProbe, Probe, ProbeLoop
-from .progress import LiveState, Progress
-from .scenario.model import Scenario
-from .schedule import HEAL_ALL, Step, due_steps, next_step_at, plan
-from .timeline import FaultEvent, Phase, TimelineWriter
+from drills.engine import runs
+from drills.checks import should_abort
+from drills.errors import TopologyError
+from drills.faults import Fault, FaultContext, make_fault
+from drills.probes import PROBES, LedgerProbe, Probe, ProbeLoop
+from drills.engine.progress import LiveState, Progress
+from drills.model.scenario import Scenario
+from drills.engine.plan import HEAL_ALL, Step, due_steps, next_step_at, plan
+from drills.model.timeline import FaultEvent, Phase, TimelineWriter
 
 TICK_S = 0.2
 

@@ -37,6 +37,7 @@ __all__ = [
     "TimelineWriter",
     "read_timeline",
     "record_from_dict",
+    "load_timeline",
 ]
 
 PHASES = ("bringup", "steady", "fault", "heal", "settle", "verify", "teardown")
@@ -229,3 +230,26 @@ def read_timeline(path: Path) -> Timeline:
     if lines and not text.endswith("\n"):
         lines = lines[:-1]
     return Timeline(tuple(iter_records(lines)))
+
+
+def load_timeline(path: Path) -> tuple[Timeline, list[str]]:
+    """Read a timeline, tolerating what a broken run leaves: a missing file, a truncated
+    last line, an unreadable line. Returns the records that parsed and notes on the rest."""
+    if not path.is_file():
+        return Timeline(), [f"{path.name} is missing: the run recorded no timeline"]
+    text = path.read_text(encoding="utf-8", errors="replace")
+    lines = text.splitlines()
+    notes: list[str] = []
+    if lines and not text.endswith("\n"):
+        lines = lines[:-1]
+        notes.append(f"{path.name}: the last line was cut off (the run stopped mid-write); it was ignored")
+    records: list[Record] = []
+    bad = 0
+    for line in lines:
+        try:
+            records.extend(iter_records([line]))
+        except ValueError:
+            bad += 1
+    if bad:
+        notes.append(f"{path.name}: {bad} unreadable line(s) were skipped")
+    return Timeline(tuple(records)), notes

@@ -14,11 +14,12 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from ..errors import EXIT_CHECK_FAILED, EXIT_OK, UsageError
-from .bundle import regenerate, verify_bundle
-from .history import Rule, flag, latest_regressions, load_history, series
-from .history_html import render_history_html
-from .view import STATUS_WORD, fmt_utc
+from drills.errors import EXIT_CHECK_FAILED, EXIT_OK, UsageError
+from drills.report.bundle import regenerate, verify_bundle
+from drills.report.history import Rule, flag, latest_regressions, load_history, series
+from drills.report.history_html import render_history_html
+from drills.report.view import STATUS_WORD, fmt_utc
+from drills.cli.common import Command
 
 __all__ = ["COMMANDS"]
 
@@ -97,7 +98,7 @@ def cmd_history(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-COMMANDS = {
+COMMANDS: dict[str, Command] = {
     "report": ("regenerate report.html, summary.md and junit.xml of a bundle from its evidence", _report_args, cmd_report),
     "verify": ("check a bundle against its SHA256SUMS: missing, unlisted or tampered files", _bundle_arg, cmd_verify),
     "history": ("compare many bundles per capability over time and flag regressions", _history_args, cmd_history),

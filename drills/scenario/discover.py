@@ -26,8 +26,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-from .model import EDGE, Link, Service, Topology
-from .yamlsrc import RESET, LineMap, Path_, YamlProblem, parse_yaml, render_path
+from drills.model.topology import EDGE, Link, Service, Topology
+from drills.scenario.yamlsrc import RESET, LineMap, Path_, YamlProblem, parse_yaml, render_path
 
 __all__ = ["TopologyProblem", "discover", "PROXIES_FILE", "VARIANTS_DIR"]
 

@@ -22,9 +22,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from ..errors import ImageError
-from .engine import apt_install
-from .host import Host
+from drills.errors import ImageError
+from drills.setup.engine import apt_install
+from drills.adapters.host import Host
 
 BASE_IMAGE = "debian:bookworm-slim"
 TOXIPROXY_VERSION = "2.5.0"

@@ -8,18 +8,15 @@
 
 from __future__ import annotations
 
-from .compose import ComposeProject
-from .images import build_images, image_specs
-from .labels import ProxyName, Service, parse_endpoints, parse_proxy_name
-from .sweep import SweepReport, leftovers, sweep
+from drills.adapters.compose import ComposeProject
+from drills.adapters.labels import ProxyName, Service, parse_endpoints, parse_proxy_name
+from drills.adapters.sweep import SweepReport, leftovers, sweep
 
 __all__ = [
     "ComposeProject",
     "ProxyName",
     "Service",
     "SweepReport",
-    "build_images",
-    "image_specs",
     "leftovers",
     "parse_endpoints",
     "parse_proxy_name",

@@ -10,14 +10,10 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from . import runs
-from .errors import EXIT_OK, UsageError
-
-
-def _repo_root() -> Path:
-    from .cli import repo_root
-
-    return repo_root()
+from drills.engine import runs
+from drills.errors import EXIT_OK, UsageError
+from drills.scenario import repo_root
+from drills.cli.common import Command
 
 
 def _count(report: object) -> str:
@@ -26,8 +22,8 @@ def _count(report: object) -> str:
 
 
 def cmd_sweep(args: argparse.Namespace) -> int:
-    from .doctor import engine_client
-    from .topology import sweep
+    from drills.adapters.docker_client import engine_client
+    from drills.adapters import sweep
 
     client = engine_client()
     try:
@@ -61,10 +57,10 @@ def _variant_files(root: Path, variant: str | None) -> list[Path]:
 
 
 def cmd_up(args: argparse.Namespace) -> int:
-    from .doctor import engine_client
-    from .topology import ComposeProject
+    from drills.adapters.docker_client import engine_client
+    from drills.adapters import ComposeProject
 
-    root = _repo_root()
+    root = repo_root()
     files = _variant_files(root, args.variant)
     client = engine_client()
     run_id = runs.new_run_id(f"up-{args.variant or 'replica'}")
@@ -89,8 +85,8 @@ def cmd_up(args: argparse.Namespace) -> int:
 
 
 def cmd_down(args: argparse.Namespace) -> int:
-    from .doctor import engine_client
-    from .topology import sweep
+    from drills.adapters.docker_client import engine_client
+    from drills.adapters import sweep
 
     recs = {k: r for k, r in runs.records().items() if r.kind == "up"}
     targets = list(recs) if args.run_id is None else [args.run_id]
@@ -121,7 +117,7 @@ def _down_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("run_id", nargs="?", help="the stack to remove (default: every `drill up` stack)")
 
 
-COMMANDS = {
+COMMANDS: dict[str, Command] = {
     "sweep": ("remove what killed runs left behind", _sweep_args, cmd_sweep),
     "up": ("bring the reference replica up to explore by hand", _up_args, cmd_up),
     "down": ("remove stacks started with `drill up`", _down_args, cmd_down),

@@ -23,8 +23,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from .durations import format_duration
-from .scenario.model import Scenario
+from drills.model.durations import format_duration
+from drills.model.scenario import Scenario
 
 __all__ = ["Step", "Plan", "plan", "due_steps", "next_step_at", "HEAL_ALL"]
 

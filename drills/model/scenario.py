@@ -2,13 +2,11 @@
 
 Vocabulary
     Scenario     one drill: topology, probes, steady-state gate, faults, settle, checks, abort.
-    Topology     what the compose file (+ variant) declares, read statically:
-                 ``sites`` (failure domains other than edge), ``capabilities``,
-                 ``services`` (enabled ones only), ``links`` (Toxiproxy proxies).
+    Topology     what the compose file declares (see :mod:`drills.model.topology`).
     FaultSpec    one scheduled fault; ``params`` is one of the per-type dataclasses.
     Targets      check targets for one capability (defaults merged with overrides).
 
-Lifecycle: built only by :func:`drills.scenario.loader.load_scenario`, after the
+Lifecycle: built only by :func:`drills.scenario.load_scenario`, after the
 file passed every rule; never mutated. All times are float seconds; fault ``at``
 is an offset from the start of the fault phase.
 """
@@ -19,11 +17,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal, Union
 
+from drills.model.topology import Topology
+
 __all__ = [
-    "EDGE",
-    "Service",
-    "Link",
-    "Topology",
     "CustomProbe",
     "ProbeSpec",
     "SteadyState",
@@ -39,56 +35,6 @@ __all__ = [
     "AbortRule",
     "Scenario",
 ]
-
-EDGE = "edge"
-
-
-@dataclass(frozen=True)
-class Service:
-    name: str
-    domain: str  # a site name, or "edge"
-    capability: str | None = None
-    depends_on: tuple[str, ...] = ()
-    role: str = ""  # org.drills.role label, used to find counterparts in other sites
-    startup_only: tuple[str, ...] = ()  # depends_on entries that only order start-up (org.drills.startup-only)
-
-
-@dataclass(frozen=True)
-class Link:
-    """A Toxiproxy proxy: ``<src>_<dst>_<what>``."""
-
-    name: str
-    src: str
-    dst: str
-    what: str
-    listen: str = ""
-    upstream: str = ""
-    enabled: bool = True
-
-
-@dataclass(frozen=True)
-class Topology:
-    compose: Path  # resolved compose file
-    variant: str | None
-    variant_file: Path | None
-    services: tuple[Service, ...]  # enabled services (profiles -> absent)
-    links: tuple[Link, ...]  # enabled proxies
-    sites: tuple[str, ...]
-    capabilities: tuple[str, ...]
-    disabled: tuple[str, ...] = ()  # services present but disabled by profiles
-
-    def service(self, name: str) -> Service | None:
-        return next((s for s in self.services if s.name == name), None)
-
-    def services_in(self, domain: str) -> tuple[Service, ...]:
-        return tuple(s for s in self.services if s.domain == domain)
-
-    def link(self, name: str) -> Link | None:
-        return next((lk for lk in self.links if lk.name == name), None)
-
-    def links_between(self, x: str, y: str) -> tuple[Link, ...]:
-        return tuple(lk for lk in self.links if {lk.src, lk.dst} == {x, y})
-
 
 @dataclass(frozen=True)
 class CustomProbe:

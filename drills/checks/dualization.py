@@ -25,8 +25,8 @@ from __future__ import annotations
 
 import re
 
-from ..result import Verdict
-from .model import EDGE, Service, Topology
+from drills.model.result import Verdict
+from drills.model.topology import EDGE, Service, Topology
 
 __all__ = ["dualization_lint", "counterpart_key"]
 

@@ -15,7 +15,7 @@ import docker.errors
 
 from drills.errors import EngineUnavailable, TeardownError
 
-from .labels import RUN
+from drills.adapters.labels import RUN
 
 __all__ = ["SweepReport", "sweep", "leftovers"]
 

@@ -23,7 +23,7 @@ import toxiproxy.api
 from toxiproxy import Toxiproxy as _Server
 from toxiproxy.exceptions import InvalidToxic, NotFound, ProxyExists
 
-from .errors import FaultError
+from drills.errors import FaultError
 
 __all__ = ["ProxyState", "WanClient", "TOXIC_TYPES"]
 

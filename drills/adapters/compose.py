@@ -28,8 +28,9 @@ import docker.errors
 
 from drills.errors import ComposeUnavailable, EngineUnavailable, TeardownError, TopologyError
 
-from . import labels as L
-from .sweep import leftovers, sweep
+from drills.adapters import labels as L
+from drills.adapters.docker_client import engine_client
+from drills.adapters.sweep import leftovers, sweep
 
 __all__ = ["ComposeProject"]
 
@@ -61,13 +62,7 @@ class ComposeProject:
     @property
     def client(self) -> Any:
         if self._client is None:
-            try:
-                self._client = docker.from_env(timeout=QUERY_TIMEOUT_S)
-                self._client.ping()
-            except docker.errors.DockerException as exc:
-                raise EngineUnavailable(
-                    f"no Docker engine answers: {exc} (hint: start dockerd, check DOCKER_HOST)"
-                ) from exc
+            self._client = engine_client(timeout=QUERY_TIMEOUT_S)
         return self._client
 
     # ---- the compose CLI ----------------------------------------------------------------------

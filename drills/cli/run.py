@@ -1,0 +1,102 @@
+"""``drill run``: every file validated first (exit 2, nothing started), then each drill.
+
+``run`` exits 0 when every check passed, 1 when a check failed or a
+run aborted, 3 when the environment broke.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import sys
+from datetime import datetime, timezone
+from pathlib import Path
+
+from typing import TYPE_CHECKING
+
+from drills.cli.scenario import files_arg, load_all, scenario_files
+from drills.errors import EXIT_CHECK_FAILED, EXIT_ENVIRONMENT, EXIT_OK
+from drills.model.result import DrillResult
+from drills.model.scenario import Scenario
+from drills.cli.common import Command
+
+if TYPE_CHECKING:
+    from rich.table import Table
+
+def verdict_table(result: DrillResult) -> Table:
+    from rich.table import Table
+
+    colour = {"passed": "green", "failed": "red", "aborted": "yellow", "error": "red"}[result.status]
+    t = Table(title=f"{result.scenario_name}: [bold {colour}]{result.status.upper()}[/]", title_justify="left")
+    for col in ("check", "capability", "target", "measured", "verdict"):
+        t.add_column(col)
+    for v in result.verdicts:
+        unit = v.unit if v.unit not in ("", "ratio", "count") else ""
+
+        def fmt(x: float | None, is_target: bool) -> str:
+            if x is None:
+                return "-"
+            text = f"{x * 100:.1f}%" if v.unit == "ratio" else f"{x:.2f}{unit}" if unit == "s" else f"{x:g}{unit}"
+            return f"{v.comparison} {text}" if is_target and v.comparison else text
+
+        bound = f" ±{v.bound:.2f}s" if v.bound else ""
+        mark = {"pass": "[green]pass[/]", "fail": "[bold red]FAIL[/]", "unknown": "[yellow]unknown[/]"}[v.status]
+        t.add_row(v.check, v.capability, fmt(v.target, True), fmt(v.measured, False) + bound, mark)
+    return t
+
+
+def write_result_bundle(result: DrillResult, scenario: Scenario, bundle: Path) -> None:
+    from drills.report.bundle import write_bundle
+
+    write_bundle(result, bundle / "timeline.jsonl", scenario.path, bundle, result.environment)
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    scenarios = load_all(scenario_files(args))  # every file valid before anything starts
+
+    from rich.console import Console
+
+    from drills.engine.lifecycle import DrillInterrupted, run_drill
+    from drills.engine.progress import make_progress
+
+    console = Console()
+    codes = []
+    for sc in scenarios:
+        stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+        bundle = Path(args.reports) / f"{stamp}-{sc.name}"
+        bundle.mkdir(parents=True, exist_ok=True)
+        console.print(f"drill {sc.name}: {sc.description}".rstrip(": "))
+        progress = make_progress(sc.name, interactive=None if not args.no_live else False)
+        try:
+            result = run_drill(sc, bundle, progress)
+        except DrillInterrupted as stop:
+            write_result_bundle(stop.result, sc, bundle)
+            console.print(f"drill {sc.name}: interrupted; healed and torn down; evidence: {bundle}/", highlight=False)
+            return 130
+        write_result_bundle(result, sc, bundle)
+        console.print(verdict_table(result))
+        for v in result.verdicts:
+            if v.status != "pass":
+                console.print(f"  [red]✗[/] {v.message}", highlight=False)
+        if result.error:
+            console.print(f"  {result.status}: {result.error}", highlight=False)
+        console.print(f"evidence: {bundle}/", highlight=False)
+        if args.junit:
+            src = bundle / "junit.xml"
+            if src.exists():
+                shutil.copy(src, args.junit)
+        codes.append({"passed": EXIT_OK, "failed": EXIT_CHECK_FAILED, "aborted": EXIT_CHECK_FAILED}.get(
+            result.status, EXIT_ENVIRONMENT))  # fmt: skip
+    return max(codes) if EXIT_ENVIRONMENT not in codes else EXIT_ENVIRONMENT
+
+
+def _run_args(p: argparse.ArgumentParser) -> None:
+    files_arg(p)
+    p.add_argument("--reports", default="reports", help="where evidence bundles go (default: reports/)")
+    p.add_argument("--junit", metavar="PATH", help="also copy the JUnit XML here")
+    p.add_argument("--no-live", action="store_true", help="line-by-line progress even on a terminal")
+
+
+COMMANDS: dict[str, Command] = {
+    "run": ("run drills: bring up the stack, cut, measure, judge, tear down", _run_args, cmd_run),
+}

@@ -1,0 +1,68 @@
+"""The static topology of a drill: failure domains, services and the WAN links between them.
+
+Vocabulary
+    domain    a failure domain: a *site* (can lose power) or the ``edge`` (entry point,
+              witness, WAN; never cut by a site power cut).
+    Service   one compose service, as its labels and wiring declare it.
+    Link      one Toxiproxy proxy carrying traffic from domain ``src`` to domain ``dst``;
+              its name is ``<src>_<dst>_<what>`` (see :func:`parse_link_name`).
+    Topology  what the compose file (+ variant) declares, read before anything runs.
+
+Lifecycle: built by :func:`drills.scenario.discover.discover`; never mutated.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+__all__ = ["EDGE", "Service", "Link", "Topology"]
+
+EDGE = "edge"
+
+
+@dataclass(frozen=True)
+class Service:
+    name: str
+    domain: str  # a site name, or "edge"
+    capability: str | None = None
+    depends_on: tuple[str, ...] = ()
+    role: str = ""  # org.drills.role label, used to find counterparts in other sites
+    startup_only: tuple[str, ...] = ()  # depends_on entries that only order start-up (org.drills.startup-only)
+
+
+@dataclass(frozen=True)
+class Link:
+    """A Toxiproxy proxy: ``<src>_<dst>_<what>``."""
+
+    name: str
+    src: str
+    dst: str
+    what: str
+    listen: str = ""
+    upstream: str = ""
+    enabled: bool = True
+
+
+@dataclass(frozen=True)
+class Topology:
+    compose: Path  # resolved compose file
+    variant: str | None
+    variant_file: Path | None
+    services: tuple[Service, ...]  # enabled services (profiles -> absent)
+    links: tuple[Link, ...]  # enabled proxies
+    sites: tuple[str, ...]
+    capabilities: tuple[str, ...]
+    disabled: tuple[str, ...] = ()  # services present but disabled by profiles
+
+    def service(self, name: str) -> Service | None:
+        return next((s for s in self.services if s.name == name), None)
+
+    def services_in(self, domain: str) -> tuple[Service, ...]:
+        return tuple(s for s in self.services if s.domain == domain)
+
+    def link(self, name: str) -> Link | None:
+        return next((lk for lk in self.links if lk.name == name), None)
+
+    def links_between(self, x: str, y: str) -> tuple[Link, ...]:
+        return tuple(lk for lk in self.links if {lk.src, lk.dst} == {x, y})
