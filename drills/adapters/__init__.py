@@ -1,24 +1,26 @@
-"""The topology layer: the reference replica as one Compose project per run.
+"""Adapters: the only modules that talk to Docker, Compose and Toxiproxy.
 
-    images.build_images   build the replica's images locally (no registry)
+Lower-level errors are translated into :mod:`drills.errors` here, with ``raise ... from``.
+
+    docker_client.engine_client  a Docker SDK client that answered a ping
     compose.ComposeProject up / down / discovery by labels (context manager)
     sweep.sweep           reap every resource labelled with a run id
-    labels                the label vocabulary and proxy naming ``<from>_<to>_<what>``
+    labels                the label vocabulary the runner reads from containers
+    toxiproxy.WanClient   the Toxiproxy server (the WAN), every call with a timeout
+    host                  commands on this machine, as argument lists with timeouts
 """
 
 from __future__ import annotations
 
 from drills.adapters.compose import ComposeProject
-from drills.adapters.labels import ProxyName, Service, parse_endpoints, parse_proxy_name
+from drills.adapters.labels import Service, parse_endpoints
 from drills.adapters.sweep import SweepReport, leftovers, sweep
 
 __all__ = [
     "ComposeProject",
-    "ProxyName",
     "Service",
     "SweepReport",
     "leftovers",
     "parse_endpoints",
-    "parse_proxy_name",
     "sweep",
 ]

@@ -11,7 +11,7 @@ from these labels only, never from container names::
     org.drills.endpoints      "chat:8081,login:8082"   (the entrypoint: capability -> container port)
     org.drills.toxiproxy-api  "8474"                   (the wan service: its API container port)
 
-Toxiproxy proxies are named ``<from>_<to>_<what>`` (see :func:`parse_proxy_name`).
+Toxiproxy proxies are named ``<from>_<to>_<what>`` (see :func:`drills.model.topology.parse_link_name`).
 """
 
 from __future__ import annotations
@@ -31,9 +31,7 @@ __all__ = [
     "COMPOSE_SERVICE",
     "EDGE",
     "Service",
-    "ProxyName",
     "parse_endpoints",
-    "parse_proxy_name",
 ]
 
 RUN = "org.drills.run"
@@ -46,7 +44,6 @@ COMPOSE_PROJECT = "com.docker.compose.project"
 COMPOSE_SERVICE = "com.docker.compose.service"
 EDGE = "edge"
 
-_PROXY = re.compile(r"^(?P<src>a|b|edge)_(?P<dst>a|b|edge)_(?P<what>[a-z0-9-]+)$")
 _ENDPOINT = re.compile(r"^(?P<cap>[a-z0-9-]+):(?P<port>[0-9]{1,5})$")
 
 
@@ -75,33 +72,6 @@ class Service:
             status=status,
             health=health,
         )
-
-
-@dataclass(frozen=True)
-class ProxyName:
-    """A parsed Toxiproxy proxy name: traffic from domain ``src`` to domain ``dst``."""
-
-    name: str
-    src: str
-    dst: str
-    what: str
-
-    def touches(self, domain: str) -> bool:
-        return domain in (self.src, self.dst)
-
-
-def parse_proxy_name(name: str) -> ProxyName:
-    """``"b_a_postgres"`` -> ProxyName(src="b", dst="a", what="postgres").
-
-    Raises ValueError naming the rule when the name does not follow ``<from>_<to>_<what>``.
-    """
-    match = _PROXY.match(name)
-    if match is None:
-        raise ValueError(
-            f"proxy name {name!r} must be <from>_<to>_<what> with from/to in a|b|edge "
-            "and what in [a-z0-9-]+"
-        )
-    return ProxyName(name, match["src"], match["dst"], match["what"])
 
 
 def parse_endpoints(value: str) -> dict[str, int]:

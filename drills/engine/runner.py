@@ -26,7 +26,7 @@ from drills.engine import runs
 from drills.checks import should_abort
 from drills.errors import TopologyError
 from drills.faults import Fault, FaultContext, make_fault
-from drills.probes import PROBES, LedgerProbe, Probe, ProbeLoop
+from drills.probes import LedgerProbe, ProbeLoop, build_probes
 from drills.engine.progress import LiveState, Progress
 from drills.model.scenario import Scenario
 from drills.engine.plan import HEAL_ALL, Step, due_steps, next_step_at, plan
@@ -163,13 +163,7 @@ class Drill:
     # -- probes ----------------------------------------------------------------------------
     def start_probes(self, endpoints: dict[str, str]) -> None:
         spec = self.scenario.probes
-        probes: list[Probe] = [PROBES[j](endpoints, self.now, spec.timeout, run_id=self.run_id)
-                               for j in spec.journeys]  # fmt: skip
-        for cp in spec.custom:
-            if cp.type == "http":
-                probes.append(PROBES["http"](cp.name, cp.capability, cp.url, endpoints, spec.timeout, cp.expect_status))
-            else:
-                probes.append(PROBES["command"](cp.name, cp.capability, cp.argv, spec.timeout))
+        probes = build_probes(spec, endpoints, self.now, self.run_id)
         self.loops = [ProbeLoop(p, self.timeline, self.now, spec.period, self.stop_probes) for p in probes]
         for lp in self.loops:
             lp.start()

@@ -25,7 +25,6 @@ from tenacity import RetryError, Retrying, retry_if_result, stop_after_delay, wa
 from drills.errors import FaultError
 from drills.model.scenario import FaultSpec
 from drills.model.topology import Topology
-from drills.adapters.labels import parse_proxy_name
 from drills.adapters.toxiproxy import WanClient
 
 PROJECT_LABEL = "com.docker.compose.project"
@@ -58,9 +57,9 @@ class FaultContext:
         out = []
         for name in self.wan.proxies():
             try:
-                link = parse_proxy_name(name)
-            except ValueError:
-                continue  # a proxy someone added by hand: not part of the topology's WAN
+                link = self.topology.parse_link(name)
+            except ValueError as exc:  # the run's own WAN disagrees with its topology: never skip a link
+                raise FaultError(f"toxiproxy of {self.project}: {exc}") from exc
             if predicate(link.src, link.dst):
                 out.append(name)
         return sorted(out)

@@ -13,12 +13,15 @@ Lifecycle: built by :func:`drills.scenario.discover.discover`; never mutated.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Iterable
 
-__all__ = ["EDGE", "Service", "Link", "Topology"]
+__all__ = ["EDGE", "Service", "Link", "Topology", "parse_link_name"]
 
 EDGE = "edge"
+_WHAT = re.compile(r"^[a-z0-9-]+$")
 
 
 @dataclass(frozen=True)
@@ -43,6 +46,30 @@ class Link:
     upstream: str = ""
     enabled: bool = True
 
+    def touches(self, domain: str) -> bool:
+        return domain in (self.src, self.dst)
+
+
+def parse_link_name(name: str, domains: Iterable[str]) -> Link:
+    """``"b_a_postgres"`` -> Link(src="b", dst="a", what="postgres"), for any set of ``domains``.
+
+    The one parser of link names, driven by the domains the topology declares (any number of
+    sites; a domain name may hold ``-`` but not ``_``). Raises ValueError naming the rule and
+    the known domains.
+    """
+    known = sorted(set(domains), key=lambda d: (-len(d), d))  # longest first: "eu-a" before "eu"
+    for src in known:
+        if not name.startswith(src + "_"):
+            continue
+        rest = name[len(src) + 1 :]
+        for dst in known:
+            if rest.startswith(dst + "_") and _WHAT.match(rest[len(dst) + 1 :]):
+                return Link(name=name, src=src, dst=dst, what=rest[len(dst) + 1 :])
+    raise ValueError(
+        f"link name {name!r} must be <from>_<to>_<what> with from/to in {'|'.join(sorted(known)) or 'no domain'} "
+        "and what in [a-z0-9-]+"
+    )
+
 
 @dataclass(frozen=True)
 class Topology:
@@ -66,3 +93,12 @@ class Topology:
 
     def links_between(self, x: str, y: str) -> tuple[Link, ...]:
         return tuple(lk for lk in self.links if {lk.src, lk.dst} == {x, y})
+
+    @property
+    def domains(self) -> tuple[str, ...]:
+        """Every failure domain: the sites, then the edge."""
+        return (*self.sites, EDGE)
+
+    def parse_link(self, name: str) -> Link:
+        """A link name of this topology (see :func:`parse_link_name`)."""
+        return parse_link_name(name, self.domains)

@@ -23,10 +23,11 @@ them into ScenarioError against the file that is wrong.
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from drills.model.topology import EDGE, Link, Service, Topology
+from drills.model.topology import EDGE, Link, Service, Topology, parse_link_name
 from drills.scenario.yamlsrc import RESET, LineMap, Path_, YamlProblem, parse_yaml, render_path
 
 __all__ = ["TopologyProblem", "discover", "PROXIES_FILE", "VARIANTS_DIR"]
@@ -131,7 +132,7 @@ def _services(
     return enabled, disabled
 
 
-def _links(proxies: Path) -> list[Link]:
+def _links(proxies: Path, domains: tuple[str, ...]) -> list[Link]:
     if not proxies.is_file():
         return []
     try:
@@ -143,21 +144,13 @@ def _links(proxies: Path) -> list[Link]:
     out: list[Link] = []
     for i, item in enumerate(data):
         name = str(item.get("name", "")) if isinstance(item, dict) else ""
-        parts = name.split("_", 2)
-        if len(parts) != 3 or not all(parts):
-            raise TopologyProblem(proxies, f"[{i}].name", f"proxy name {name!r} is not <from>_<to>_<what>")
+        try:
+            link = parse_link_name(name, domains)
+        except ValueError as exc:
+            raise TopologyProblem(proxies, f"[{i}].name", str(exc)) from exc
         if not item.get("enabled", True):
             continue
-        out.append(
-            Link(
-                name=name,
-                src=parts[0],
-                dst=parts[1],
-                what=parts[2],
-                listen=str(item.get("listen", "")),
-                upstream=str(item.get("upstream", "")),
-            )
-        )
+        out.append(replace(link, listen=str(item.get("listen", "")), upstream=str(item.get("upstream", ""))))
     return out
 
 
@@ -185,7 +178,7 @@ def discover(repo_root: Path, compose: Path, variant: str | None) -> Topology:
         variant=variant,
         variant_file=variant_file,
         services=tuple(services),
-        links=tuple(_links(repo_root / PROXIES_FILE)),
+        links=tuple(_links(repo_root / PROXIES_FILE, (*sites, EDGE))),
         sites=sites,
         capabilities=caps,
         disabled=tuple(disabled),

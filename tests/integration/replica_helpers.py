@@ -22,7 +22,8 @@ from typing import Any, Callable
 import requests
 from tenacity import RetryError, Retrying, retry_if_exception_type, stop_after_delay, wait_fixed
 
-from drills.adapters import ComposeProject, parse_proxy_name
+from drills.adapters import ComposeProject
+from drills.model.topology import parse_link_name
 
 TIMEOUT = (1.0, 5.0)  # connect, read
 API_TIMEOUT = (1.0, 15.0)
@@ -143,7 +144,7 @@ def set_links(project: ComposeProject, domain: str, enabled: bool) -> list[str]:
     """Enable/disable every proxy whose <from>_<to>_<what> name touches ``domain``."""
     base = toxiproxy_base(project)
     names = [n for n in requests.get(f"{base}/proxies", timeout=TIMEOUT).json()
-             if parse_proxy_name(n).touches(domain)]
+             if parse_link_name(n, ("a", "b", "edge")).touches(domain)]
 
     def one(name: str) -> None:
         r = requests.post(f"{base}/proxies/{name}", json={"enabled": enabled}, timeout=API_TIMEOUT)

@@ -24,7 +24,8 @@ sys.path.insert(0, str(Path(__file__).parent))
 from replica_helpers import ChatLedger, JourneyFailed, Journeys, cut_site, until_ok  # noqa: E402
 
 from drills.errors import TopologyError  # noqa: E402
-from drills.adapters import ComposeProject, leftovers, parse_proxy_name  # noqa: E402
+from drills.adapters import ComposeProject, leftovers  # noqa: E402
+from drills.model.topology import parse_link_name  # noqa: E402
 from drills.setup.replica_images import build_images  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[2]
@@ -85,7 +86,7 @@ def test_stack_comes_up_and_serves_every_journey(docker_client: docker.DockerCli
 
         host, port = topo.toxiproxy_api()
         names = list(requests.get(f"http://{host}:{port}/proxies", timeout=5).json())
-        parsed = [parse_proxy_name(n) for n in names]  # every name follows <from>_<to>_<what>
+        parsed = [parse_link_name(n, ("a", "b", "edge")) for n in names]  # every name follows <from>_<to>_<what>
         assert all(p.src != p.dst for p in parsed)
         assert {"edge_a_chat", "edge_b_chat", "a_b_postgres", "b_a_postgres"} <= set(names)
 

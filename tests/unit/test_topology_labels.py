@@ -6,23 +6,35 @@ from pathlib import Path
 
 import pytest
 
-from drills.adapters import parse_endpoints, parse_proxy_name
+from drills.adapters import parse_endpoints
+from drills.model.topology import parse_link_name
 from drills.setup.replica_images import image_specs
 
 ROOT = Path(__file__).resolve().parents[2]
+DOMAINS = ("a", "b", "edge")
 
 
-def test_proxy_names_give_their_domains() -> None:
-    link = parse_proxy_name("b_a_etcd-peer")
+def test_link_names_give_their_domains() -> None:
+    link = parse_link_name("b_a_etcd-peer", DOMAINS)
     assert (link.src, link.dst, link.what) == ("b", "a", "etcd-peer")
     assert link.touches("a") and link.touches("b") and not link.touches("edge")
-    assert parse_proxy_name("edge_a_chat").src == "edge"
+    assert parse_link_name("edge_a_chat", DOMAINS).src == "edge"
 
 
 @pytest.mark.parametrize("bad", ["a_b", "a-b-postgres", "c_a_chat", "a_b_Postgres", "a_b_"])
-def test_malformed_proxy_names_are_refused_with_the_rule(bad: str) -> None:
+def test_malformed_link_names_are_refused_with_the_rule(bad: str) -> None:
     with pytest.raises(ValueError, match="<from>_<to>_<what>"):
-        parse_proxy_name(bad)
+        parse_link_name(bad, DOMAINS)
+
+
+def test_link_names_follow_the_domains_the_topology_declares() -> None:
+    three = ("a", "b", "c", "edge")
+    link = parse_link_name("c_a_chat", three)
+    assert (link.src, link.dst, link.what) == ("c", "a", "chat")
+    hier = parse_link_name("eu-a_eu-b_pg", ("eu-a", "eu-b", "edge"))
+    assert (hier.src, hier.dst, hier.what) == ("eu-a", "eu-b", "pg")
+    with pytest.raises(ValueError, match="a[|]b[|]c[|]edge"):
+        parse_link_name("d_a_chat", three)
 
 
 def test_endpoints_label() -> None:
@@ -36,7 +48,7 @@ def test_every_proxy_in_the_declarative_file_follows_the_naming() -> None:
 
     names = [p["name"] for p in json.loads((ROOT / "fixtures/toxiproxy/proxies.json").read_text())]
     assert len(names) == len(set(names)) >= 6
-    parsed = [parse_proxy_name(n) for n in names]
+    parsed = [parse_link_name(n, DOMAINS) for n in names]
     for site in ("a", "b"):
         assert any(p.src == "edge" and p.dst == site for p in parsed), f"edge reaches site {site}"
         assert any({p.src, p.dst} == {"a", "b"} for p in parsed), "the sites replicate through the WAN"
