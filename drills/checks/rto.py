@@ -26,7 +26,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from drills.model.result import Verdict
-from drills.model.timeline import FaultEvent, Sample
+from drills.model.timeline import FaultEvent, Sample, Timeline
 from drills.checks.common import CheckInput, fmt_d, fmt_t, is_heal_of
 
 __all__ = ["check", "Recovery", "recoveries"]
@@ -69,13 +69,16 @@ def _recovery(inj: FaultEvent, heals: list[FaultEvent], samples: list[Sample], n
     )
 
 
-def recoveries(inp: CheckInput) -> list[Recovery]:
-    events = inp.timeline.faults()
+def recoveries(timeline: Timeline, capability: str, stable_after: int, probe_period: float) -> list[Recovery]:
+    """One :class:`Recovery` of ``capability`` per successful fault inject, in time order.
+
+    The one definition of RTO: the rto check judges it, and report charts draw it.
+    """
+    events = timeline.faults()
     injects = [e for e in events if e.action == "inject" and e.ok]
     heals = sorted((e for e in events if e.action == "heal"), key=lambda e: e.t)
-    samples = inp.timeline.samples(inp.subject)
-    n = inp.targets.stable_after
-    return [_recovery(i, heals, samples, n, inp.probe_period) for i in sorted(injects, key=lambda e: e.t)]
+    samples = timeline.samples(capability)
+    return [_recovery(i, heals, samples, stable_after, probe_period) for i in sorted(injects, key=lambda e: e.t)]
 
 
 def _healed(r: Recovery) -> str:
@@ -128,7 +131,7 @@ def _verdict(check: str, cap: str, target: float, recs: list[Recovery], stable: 
 def check(inp: CheckInput) -> tuple[Verdict, ...]:
     cap, t = inp.subject, inp.targets
     samples = inp.timeline.samples(cap)
-    recs = recoveries(inp)
+    recs = recoveries(inp.timeline, cap, t.stable_after, inp.probe_period)
     why = ""
     if not samples:
         why = f"no {cap} samples"
