@@ -163,24 +163,24 @@ class Chaos:
         return FaultSpec(id=f"chaos-{self._n}", type=type_, at=0.0, duration=None, params=params)
 
     def power_cut(self, site: str) -> Any:
-        from drills.model.scenario import PowerCut
+        from drills.faults.power_cut import PowerCut
 
         return self.fault(self._spec("power_cut", PowerCut(site)))
 
     def partition(self, x: str, y: str) -> Any:
-        from drills.model.scenario import Partition
+        from drills.faults.partition import Partition
 
         return self.fault(self._spec("partition", Partition((x, y))))
 
     def wan(self, link: str, **params: Any) -> Any:
         """Degrade one link: latency=0.2 (seconds), jitter, bandwidth_kbps, timeout, reset_peer, down."""
-        from drills.model.scenario import Wan
+        from drills.faults.wan import Wan
 
         return self.fault(self._spec("wan", Wan(link=link, **params)))
 
     def service(self, action: str, site: str, service: str) -> Any:
         """``action`` is kill, pause or restart; ``service`` a compose service name (e.g. chat-a)."""
-        from drills.model.scenario import ServiceFault
+        from drills.faults.service import ServiceFault
 
         return self.fault(self._spec(action, ServiceFault(site=site, service=service, resolved=service)))
 

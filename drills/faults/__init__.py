@@ -1,30 +1,18 @@
-"""Fault registry: scenario ``type`` -> the class that injects and heals it.
+"""Fault types: every module of this package registers one or more (see base.py).
 
-A new fault type is one new module with a class that has ``type_name``,
-``inject(ctx)`` and ``heal(ctx)``, plus one line here.
+    FAULT_TYPES   name -> FaultType (params, schema fields, builder, injector)
+    make_fault    FaultSpec -> the Fault that injects and heals it
 """
 
 from __future__ import annotations
 
-from typing import Callable
+import importlib
+import pkgutil
 
-from drills.model.scenario import FaultSpec
-from drills.faults.base import Fault, FaultContext
-from drills.faults.partition import PartitionFault
-from drills.faults.power_cut import PowerCutFault
-from drills.faults.service import KillFault, PauseFault, RestartFault
-from drills.faults.wan import WanFault
+from drills.faults.base import FAULT_TYPES, Fault, FaultContext, FaultType, make_fault, register
 
-__all__ = ["FAULTS", "Fault", "FaultContext", "make_fault"]
+__all__ = ["FAULT_TYPES", "Fault", "FaultContext", "FaultType", "make_fault", "register"]
 
-FAULTS: dict[str, Callable[[FaultSpec], Fault]] = {
-    cls.type_name: cls
-    for cls in (PowerCutFault, PartitionFault, WanFault, KillFault, PauseFault, RestartFault)
-}
-
-
-def make_fault(spec: FaultSpec) -> Fault:
-    try:
-        return FAULTS[spec.type](spec)
-    except KeyError:
-        raise ValueError(f"unknown fault type {spec.type!r} (allowed: {', '.join(sorted(FAULTS))})") from None
+for _module in pkgutil.iter_modules(__path__):
+    if _module.name != "base":
+        importlib.import_module(f"{__name__}.{_module.name}")

@@ -1,4 +1,9 @@
-"""Faults: one small class per fault type, each with its exact heal.
+"""Faults: one module per fault type, each carrying everything about it, and registering itself.
+
+A fault type's module holds its params dataclass, its JSON-Schema fields, its builder from the
+scenario's YAML (enforcing the rules that need the topology), its plain-words summary and the
+class that injects and heals it; it ends with ``register(FaultType(...))``. The package imports
+every module in it, so a new fault type is one new file.
 
     Fault.inject(ctx)   apply the failure      (records nothing itself: the runner
     Fault.heal(ctx)     undo exactly that       appends FaultEvents to the timeline)
@@ -14,7 +19,7 @@ from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any, Callable, ClassVar, Protocol
+from typing import Any, Callable, Protocol
 
 import docker
 import requests
@@ -23,7 +28,9 @@ from docker.models.containers import Container
 from tenacity import RetryError, Retrying, retry_if_result, stop_after_delay, wait_fixed
 
 from drills.errors import FaultError
-from drills.model.scenario import FaultSpec
+from drills.model.fields import Fields
+from drills.model.schema_parts import JsonSchema
+from drills.model.scenario import FaultParams, FaultSpec
 from drills.model.topology import Topology
 from drills.adapters.toxiproxy import WanClient
 
@@ -66,12 +73,42 @@ class FaultContext:
 
 
 class Fault(Protocol):
-    type_name: ClassVar[str]
     spec: FaultSpec
 
     def inject(self, ctx: FaultContext) -> None: ...
 
     def heal(self, ctx: FaultContext) -> None: ...
+
+
+@dataclass(frozen=True)
+class FaultType:
+    """Everything drills knows about one fault type (see the module docstring)."""
+
+    name: str  # the scenario's ``type``
+    summary: str  # what it does, in plain words (docs, ``drill schema``)
+    fields: dict[str, JsonSchema]  # JSON Schema of its own fields (besides id, type, at, duration)
+    required: tuple[str, ...]
+    build: Callable[[Fields], FaultParams]  # schema-valid mapping -> params; raises ScenarioError
+    make: Callable[[FaultSpec], Fault]  # the injector of one scheduled fault
+
+
+FAULT_TYPES: dict[str, FaultType] = {}
+
+
+def register(fault_type: FaultType) -> FaultType:
+    if fault_type.name in FAULT_TYPES:
+        raise ValueError(f"fault type {fault_type.name!r} is registered twice")
+    FAULT_TYPES[fault_type.name] = fault_type
+    return fault_type
+
+
+def make_fault(spec: FaultSpec) -> Fault:
+    """The injector of ``spec``; ValueError naming the registered types for an unknown one."""
+    try:
+        fault_type = FAULT_TYPES[spec.type]
+    except KeyError:
+        raise ValueError(f"unknown fault type {spec.type!r} (allowed: {', '.join(sorted(FAULT_TYPES))})") from None
+    return fault_type.make(spec)
 
 
 def docker_call(what: str, fn: Callable[..., Any], *args: Any, **kw: Any) -> Any:

@@ -14,18 +14,40 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import partial
-from typing import ClassVar
 
 from docker.models.containers import Container
 
 from drills.errors import FaultError
-from drills.model.scenario import FaultSpec, PowerCut
-from drills.faults.base import DOMAIN_LABEL, ROLE_LABEL, FaultContext, all_at_once, docker_call, wait_healthy
+from drills.faults.base import (
+    DOMAIN_LABEL,
+    ROLE_LABEL,
+    FaultContext,
+    FaultType,
+    all_at_once,
+    docker_call,
+    register,
+    wait_healthy,
+)
+from drills.model.fields import Fields
+from drills.model.scenario import FaultSpec
+
+SITE_FIELD = {"type": "string", "description": "Site whose containers are hit (a site from the compose labels)."}
+
+
+@dataclass(frozen=True)
+class PowerCut:
+    site: str
+
+    def describe(self) -> str:
+        return f"site {self.site}"
+
+
+def build(fields: Fields) -> PowerCut:
+    return PowerCut(fields.site(fields.get("site"), "site"))
 
 
 @dataclass
 class PowerCutFault:
-    type_name: ClassVar[str] = "power_cut"
     spec: FaultSpec
     killed: list[str] = field(default_factory=list)  # container ids
     links: list[str] = field(default_factory=list)
@@ -100,3 +122,16 @@ class PowerCutFault:
             if c.id in self.policies:
                 docker_call(f"restore restart policy of {c.name}", c.update, restart_policy=self.policies.pop(c.id))
         wait_healthy(ctx, ctrs, f"power_restore site {self.site}")
+
+
+register(
+    FaultType(
+        name="power_cut",
+        summary="A site loses power: its WAN links are cut and every container of the site is killed at "
+        "the same instant; the heal restores power and waits until the site is healthy again.",
+        fields={"site": SITE_FIELD},
+        required=("site",),
+        build=build,
+        make=PowerCutFault,
+    )
+)

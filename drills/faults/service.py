@@ -13,8 +13,37 @@ from typing import ClassVar
 from docker.models.containers import Container
 
 from drills.errors import FaultError
-from drills.model.scenario import FaultSpec, ServiceFault
-from drills.faults.base import FaultContext, docker_call, wait_healthy
+from drills.faults.base import FaultContext, FaultType, docker_call, register, wait_healthy
+from drills.model.fields import Fields
+from drills.model.scenario import FaultSpec
+
+
+@dataclass(frozen=True)
+class ServiceFault:
+    site: str
+    service: str  # as written (service name or capability)
+    resolved: str  # the compose service it resolved to
+
+    def describe(self) -> str:
+        return f"{self.resolved} (site {self.site})"
+
+
+def build(fields: Fields) -> ServiceFault:
+    site = fields.site(fields.get("site"), "site")
+    want = str(fields.get("service"))
+    local = fields.topology.services_in(site)
+    match = [s for s in local if s.name == want] or [s for s in local if s.capability == want]
+    if len(match) != 1:
+        names = ", ".join(s.name for s in local) or "none"
+        why = "ambiguous" if match else "unknown"
+        raise fields.fail(f"{why} service '{want}' in site {site} (services there: {names})", "service")
+    return ServiceFault(site=site, service=want, resolved=match[0].name)
+
+
+_FIELDS = {
+    "site": {"type": "string", "description": "Site whose containers are hit (a site from the compose labels)."},
+    "service": {"type": "string", "description": "Compose service name, or a capability whose instance in that site is hit."},
+}
 
 
 @dataclass
@@ -78,3 +107,11 @@ class RestartFault(ServiceFaultBase):
 
     def heal(self, ctx: FaultContext) -> None:
         wait_healthy(ctx, self.mine(ctx), f"heal restart {self.params.resolved}")
+
+
+for _cls, _summary in (
+    (KillFault, "SIGKILL one service's container in one site; the heal starts it and waits until it is healthy."),
+    (PauseFault, "Freeze one service's processes in one site; the heal unpauses them and waits until healthy."),
+    (RestartFault, "Restart one service's container in one site (gracefully); the heal waits until it is healthy."),
+):
+    register(FaultType(_cls.type_name, _summary, _FIELDS, ("site", "service"), build, _cls))

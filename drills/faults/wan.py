@@ -8,10 +8,55 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import ClassVar
 
-from drills.model.scenario import FaultSpec, Wan
-from drills.faults.base import FaultContext
+from drills.faults.base import FaultContext, FaultType, register
+from drills.model.fields import Fields
+from drills.model.scenario import FaultSpec
+from drills.model.schema_parts import duration, obj
+
+
+@dataclass(frozen=True)
+class Slicer:
+    average_size: int
+    size_variation: int = 0
+    delay: float = 0.0
+
+
+@dataclass(frozen=True)
+class Wan:
+    link: str
+    latency: float | None = None
+    jitter: float | None = None
+    bandwidth_kbps: int | None = None
+    timeout: float | None = None
+    reset_peer: bool = False
+    down: bool = False
+    slicer: Slicer | None = None
+
+    def describe(self) -> str:
+        return self.link
+
+
+def build(fields: Fields) -> Wan:
+    link = str(fields.get("link"))
+    if fields.topology.link(link) is None:
+        names = ", ".join(lk.name for lk in fields.topology.links) or "none (fixtures/toxiproxy/proxies.json missing)"
+        raise fields.fail(f"unknown link '{link}' (links: {names})", "link")
+    sl = fields.child("slicer") if fields.has("slicer") else None
+    params = Wan(
+        link=link,
+        latency=fields.optional_duration("latency"),
+        jitter=fields.optional_duration("jitter"),
+        timeout=fields.optional_duration("timeout"),
+        bandwidth_kbps=fields.get("bandwidth_kbps"),
+        reset_peer=bool(fields.get("reset_peer", False)),
+        down=bool(fields.get("down", False)),
+        slicer=None if sl is None else Slicer(sl.get("average_size"), sl.get("size_variation", 0), sl.duration("delay", 0.0)),
+    )
+    if not (params.latency or params.jitter or params.bandwidth_kbps is not None or params.timeout is not None
+            or params.reset_peer or params.down or params.slicer):  # fmt: skip
+        raise fields.fail("a wan fault needs at least one of latency, jitter, bandwidth_kbps, timeout, reset_peer, down, slicer")
+    return params
 
 
 def toxics_for(fault_id: str, w: Wan) -> list[tuple[str, str, dict[str, int]]]:
@@ -35,7 +80,6 @@ def toxics_for(fault_id: str, w: Wan) -> list[tuple[str, str, dict[str, int]]]:
 
 @dataclass
 class WanFault:
-    type_name: ClassVar[str] = "wan"
     spec: FaultSpec
     added: list[str] = field(default_factory=list)
     disabled: bool = False
@@ -62,3 +106,33 @@ class WanFault:
         if self.disabled:
             ctx.wan.set_enabled(self.params.link, True)
             self.disabled = False
+
+
+register(
+    FaultType(
+        name="wan",
+        summary="Degrade one named WAN link with Toxiproxy toxics (latency, jitter, bandwidth, timeout, "
+        "reset, slicing) or take it down; the heal removes exactly those toxics.",
+        fields={
+            "link": {"type": "string", "description": "Toxiproxy proxy name, e.g. edge_b_chat (from fixtures/toxiproxy/proxies.json)."},
+            "latency": duration("Added latency on the link."),
+            "jitter": duration("Random variation added to latency."),
+            "bandwidth_kbps": {"type": "integer", "minimum": 0, "description": "Bandwidth cap in KB/s."},
+            "timeout": duration("Stop passing data and close the connection after this long (0: hold until healed)."),
+            "reset_peer": {"type": "boolean", "description": "Reset connections (TCP RST) instead of passing data."},
+            "down": {"type": "boolean", "description": "Disable the link entirely (connections refused)."},
+            "slicer": obj(
+                "Slice data into small packets with a delay between them.",
+                {
+                    "average_size": {"type": "integer", "minimum": 1, "description": "Average packet size in bytes."},
+                    "size_variation": {"type": "integer", "minimum": 0, "description": "Variation of the packet size in bytes."},
+                    "delay": duration("Delay between packets."),
+                },
+                ("average_size",),
+            ),
+        },
+        required=("link",),
+        build=build,
+        make=WanFault,
+    )
+)

@@ -14,12 +14,17 @@ from __future__ import annotations
 import math
 import re
 
-__all__ = ["ALLOWED_FORMS", "parse_duration", "format_duration"]
+__all__ = ["ALLOWED_FORMS", "SCHEMA_PATTERN", "parse_duration", "format_duration"]
 
 ALLOWED_FORMS = "a number of seconds (5, 1.5) or a number with a unit: 100ms, 5s, 1.5s, 2m, 1h"
 
 _UNITS: dict[str, float] = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0}
-_PATTERN = re.compile(r"^\s*([+-]?(?:\d+(?:\.\d*)?|\.\d+))\s*(ms|s|m|h)?\s*$")
+# The one grammar, written once: the JSON Schema's pattern (non-negative spellings only) and the
+# parser (which also reads a sign, so that "-1s" is told "must be >= 0s", not "not a duration").
+_NUMBER = r"(?:\d+(?:\.\d*)?|\.\d+)"
+_UNIT = "(?:" + "|".join(sorted(_UNITS, key=len, reverse=True)) + ")"
+SCHEMA_PATTERN = rf"^\s*{_NUMBER}\s*{_UNIT}?\s*$"
+_PATTERN = re.compile(rf"^\s*([+-]?{_NUMBER})\s*({_UNIT})?\s*$")
 
 
 def parse_duration(value: object) -> float:

@@ -3,7 +3,7 @@
 Vocabulary
     Scenario     one drill: topology, probes, steady-state gate, faults, settle, checks, abort.
     Topology     what the compose file declares (see :mod:`drills.model.topology`).
-    FaultSpec    one scheduled fault; ``params`` is one of the per-type dataclasses.
+    FaultSpec    one scheduled fault; ``params`` is its type's dataclass (see drills/faults/).
     Targets      check targets for one capability (defaults merged with overrides).
 
 Lifecycle: built only by :func:`drills.scenario.load_scenario`, after the
@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal, Union
+from typing import Literal, Protocol
 
 from drills.model.topology import Topology
 
@@ -23,11 +23,6 @@ __all__ = [
     "CustomProbe",
     "ProbeSpec",
     "SteadyState",
-    "PowerCut",
-    "Partition",
-    "Slicer",
-    "Wan",
-    "ServiceFault",
     "FaultParams",
     "FaultSpec",
     "Targets",
@@ -67,55 +62,12 @@ class SteadyState:
     timeout: float = 60.0
 
 
-@dataclass(frozen=True)
-class PowerCut:
-    site: str
+class FaultParams(Protocol):
+    """The params of one fault type (a frozen dataclass in that type's module, drills/faults/)."""
 
     def describe(self) -> str:
-        return f"site {self.site}"
-
-
-@dataclass(frozen=True)
-class Partition:
-    between: tuple[str, str]
-
-    def describe(self) -> str:
-        return f"{self.between[0]}|{self.between[1]}"
-
-
-@dataclass(frozen=True)
-class Slicer:
-    average_size: int
-    size_variation: int = 0
-    delay: float = 0.0
-
-
-@dataclass(frozen=True)
-class Wan:
-    link: str
-    latency: float | None = None
-    jitter: float | None = None
-    bandwidth_kbps: int | None = None
-    timeout: float | None = None
-    reset_peer: bool = False
-    down: bool = False
-    slicer: Slicer | None = None
-
-    def describe(self) -> str:
-        return self.link
-
-
-@dataclass(frozen=True)
-class ServiceFault:
-    site: str
-    service: str  # as written (service name or capability)
-    resolved: str  # the compose service it resolved to
-
-    def describe(self) -> str:
-        return f"{self.resolved} (site {self.site})"
-
-
-FaultParams = Union[PowerCut, Partition, Wan, ServiceFault]
+        """What is hit, in a few words: ``site a``, ``a|b``, ``edge_a_chat``."""
+        ...
 
 
 @dataclass(frozen=True)

@@ -12,10 +12,9 @@ from __future__ import annotations
 
 from drills.scenario.loader import list_scenarios, load_scenario
 from drills.scenario.root import repo_root
-from drills.scenario.schema import FAULT_TYPES, SCHEMA, schema_json
+from drills.scenario.schema import SCHEMA, schema_json
 
 __all__ = [
-    "FAULT_TYPES",
     "SCHEMA",
     "list_scenarios",
     "load_scenario",

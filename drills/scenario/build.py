@@ -24,26 +24,23 @@ from drills.model.scenario import (
     AbortRule,
     CheckSpec,
     CustomProbe,
-    FaultParams,
     FaultSpec,
-    Partition,
-    PowerCut,
     ProbeSpec,
     Scenario,
-    ServiceFault,
-    Slicer,
     SteadyState,
     Targets,
-    Wan,
 )
 from drills.scenario.schema import JOURNEYS
-from drills.model.topology import EDGE, Topology
+from drills.faults import FAULT_TYPES
+from drills.model.fields import Fields
+from drills.model.topology import Topology
 from drills.scenario.discover import TopologyProblem, available_variants, discover
 from drills.scenario.yamlsrc import LineMap, Path_, render_path
 
 __all__ = ["build_scenario"]
 
 Fail = Callable[[Path_, str], ScenarioError]
+Dur = Callable[[Path_, Any], float]
 
 
 def build_scenario(
@@ -149,61 +146,10 @@ def _probes(p: dict[str, Any], fail: Fail, dur: Callable[[Path_, Any], float]) -
     )
 
 
-def _site(topology: Topology, compose: str, value: str, p: Path_, fail: Fail, edge_ok: bool = False) -> str:
-    known = list(topology.sites) + ([EDGE] if edge_ok else [])
-    if value not in known:
-        kind = "domain" if edge_ok else "site"
-        raise fail(p, f"unknown {kind} '{value}' ({kind}s in {compose}: {', '.join(known) or 'none'})")
-    return value
-
-
-def _fault(
-    i: int, f: dict[str, Any], topo: Topology, compose: str, fail: Fail, dur: Callable[[Path_, Any], float]
-) -> FaultSpec:
+def _fault(i: int, f: dict[str, Any], topo: Topology, compose: str, fail: Fail, dur: Dur) -> FaultSpec:
     base: Path_ = ("faults", i)
     kind = str(f["type"])
-    params: FaultParams
-    if kind == "power_cut":
-        params = PowerCut(_site(topo, compose, f["site"], base + ("site",), fail))
-    elif kind == "partition":
-        x, y = (_site(topo, compose, d, base + ("between", n), fail, True) for n, d in enumerate(f["between"]))
-        if x == y:
-            raise fail(base + ("between",), f"a partition needs two different domains (got {x} twice)")
-        if not topo.links_between(x, y):
-            names = ", ".join(lk.name for lk in topo.links) or "none"
-            raise fail(base + ("between",), f"no Toxiproxy link between {x} and {y} to cut (links: {names})")
-        params = Partition((x, y))
-    elif kind == "wan":
-        if topo.link(f["link"]) is None:
-            names = ", ".join(lk.name for lk in topo.links) or "none (fixtures/toxiproxy/proxies.json missing)"
-            raise fail(base + ("link",), f"unknown link '{f['link']}' (links: {names})")
-        opt = {k: dur(base + (k,), f[k]) for k in ("latency", "jitter", "timeout") if k in f}
-        sl = f.get("slicer")
-        params = Wan(
-            link=f["link"],
-            latency=opt.get("latency"),
-            jitter=opt.get("jitter"),
-            timeout=opt.get("timeout"),
-            bandwidth_kbps=f.get("bandwidth_kbps"),
-            reset_peer=bool(f.get("reset_peer", False)),
-            down=bool(f.get("down", False)),
-            slicer=None
-            if sl is None
-            else Slicer(sl["average_size"], sl.get("size_variation", 0), dur(base + ("slicer", "delay"), sl.get("delay", 0))),
-        )
-        if not (params.latency or params.jitter or params.bandwidth_kbps is not None or params.timeout is not None
-                or params.reset_peer or params.down or params.slicer):
-            raise fail(base, "a wan fault needs at least one of latency, jitter, bandwidth_kbps, timeout, reset_peer, down, slicer")
-    else:  # kill / pause / restart
-        site = _site(topo, compose, f["site"], base + ("site",), fail)
-        want = str(f["service"])
-        local = topo.services_in(site)
-        match = [s for s in local if s.name == want] or [s for s in local if s.capability == want]
-        if len(match) != 1:
-            names = ", ".join(s.name for s in local) or "none"
-            why = "ambiguous" if match else "unknown"
-            raise fail(base + ("service",), f"{why} service '{want}' in site {site} (services there: {names})")
-        params = ServiceFault(site=site, service=want, resolved=match[0].name)
+    params = FAULT_TYPES[kind].build(Fields(f, base, topo, compose, fail))
     duration = dur(base + ("duration",), f["duration"]) if "duration" in f else None
     return FaultSpec(id=str(f["id"]), type=kind, at=dur(base + ("at",), f["at"]), duration=duration, params=params)
 

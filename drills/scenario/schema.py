@@ -15,40 +15,16 @@ from __future__ import annotations
 import json
 from typing import Any
 
-__all__ = ["SCHEMA", "FAULT_TYPES", "JOURNEYS", "WINDOWS", "schema_json"]
+from drills.faults import FAULT_TYPES
+from drills.model.schema_parts import duration, obj
+
+__all__ = ["SCHEMA", "JOURNEYS", "WINDOWS", "schema_json"]
 
 JOURNEYS = ("chat", "login", "devtools")
 WINDOWS = ("faults+settle", "faults", "all")
-DURATION_PATTERN = r"^\s*(\d+(\.\d*)?|\.\d+)\s*(ms|s|m|h)?\s*$"
+_dur = duration
+_obj = obj
 
-_DURATION: dict[str, Any] = {
-    "description": "A duration: seconds as a number (5, 1.5) or a string with a unit: 100ms, 5s, 2m, 1h.",
-    "anyOf": [
-        {"type": "number", "minimum": 0},
-        {"type": "string", "pattern": DURATION_PATTERN},
-    ],
-}
-
-
-def _dur(description: str) -> dict[str, Any]:
-    return {**_DURATION, "description": description + " " + str(_DURATION["description"])}
-
-
-def _obj(
-    description: str, properties: dict[str, Any], required: tuple[str, ...] = ()
-) -> dict[str, Any]:
-    out: dict[str, Any] = {
-        "type": "object",
-        "description": description,
-        "additionalProperties": False,
-        "properties": properties,
-    }
-    if required:
-        out["required"] = list(required)
-    return out
-
-
-_DOMAIN = {"type": "string", "description": "A failure domain: a site name (a, b) or edge."}
 
 _FAULT_COMMON: dict[str, Any] = {
     "id": {"type": "string", "minLength": 1, "description": "Unique id of this fault in the schedule."},
@@ -59,57 +35,13 @@ _FAULT_COMMON: dict[str, Any] = {
     ),
 }
 
-_SITE_PROP = {"type": "string", "description": "Site whose containers are hit (a site from the compose labels)."}
-
-FAULT_PARAMS: dict[str, dict[str, Any]] = {
-    "power_cut": {"site": _SITE_PROP},
-    "partition": {
-        "between": {
-            "type": "array",
-            "description": "The two domains whose Toxiproxy links are cut in both directions.",
-            "items": _DOMAIN,
-            "minItems": 2,
-            "maxItems": 2,
-        }
-    },
-    "wan": {
-        "link": {"type": "string", "description": "Toxiproxy proxy name, e.g. edge_b_chat (from fixtures/toxiproxy/proxies.json)."},
-        "latency": _dur("Added latency on the link."),
-        "jitter": _dur("Random variation added to latency."),
-        "bandwidth_kbps": {"type": "integer", "minimum": 0, "description": "Bandwidth cap in KB/s."},
-        "timeout": _dur("Stop passing data and close the connection after this long (0: hold until healed)."),
-        "reset_peer": {"type": "boolean", "description": "Reset connections (TCP RST) instead of passing data."},
-        "down": {"type": "boolean", "description": "Disable the link entirely (connections refused)."},
-        "slicer": _obj(
-            "Slice data into small packets with a delay between them.",
-            {
-                "average_size": {"type": "integer", "minimum": 1, "description": "Average packet size in bytes."},
-                "size_variation": {"type": "integer", "minimum": 0, "description": "Variation of the packet size in bytes."},
-                "delay": _dur("Delay between packets."),
-            },
-            ("average_size",),
-        ),
-    },
-    "kill": {"site": _SITE_PROP, "service": {"type": "string", "description": "Compose service name, or a capability whose instance in that site is hit."}},
-    "pause": {"site": _SITE_PROP, "service": {"type": "string", "description": "Compose service name, or a capability whose instance in that site is hit."}},
-    "restart": {"site": _SITE_PROP, "service": {"type": "string", "description": "Compose service name, or a capability whose instance in that site is hit."}},
-}
-FAULT_TYPES = tuple(FAULT_PARAMS)
-_FAULT_REQUIRED: dict[str, tuple[str, ...]] = {
-    "power_cut": ("site",),
-    "partition": ("between",),
-    "wan": ("link",),
-    "kill": ("site", "service"),
-    "pause": ("site", "service"),
-    "restart": ("site", "service"),
-}
-
 
 def _fault_schema() -> dict[str, Any]:
+    """One ``if type == X then X's fields`` branch per registered fault type."""
     branches = []
-    for name, params in FAULT_PARAMS.items():
-        props = {**_FAULT_COMMON, **params}
-        branch = _obj(f"A {name} fault.", props, ("id", "type", "at", *_FAULT_REQUIRED[name]))
+    for name, ft in sorted(FAULT_TYPES.items()):
+        props = {**_FAULT_COMMON, **ft.fields}
+        branch = _obj(f"A {name} fault: {ft.summary}", props, ("id", "type", "at", *ft.required))
         branches.append({"if": {"properties": {"type": {"const": name, "description": f"Selects the {name} fields."}}}, "then": branch})
     return {
         "type": "object",
@@ -117,7 +49,7 @@ def _fault_schema() -> dict[str, Any]:
         "required": ["id", "type", "at"],
         "properties": {
             **{k: v for k, v in _FAULT_COMMON.items() if k != "type"},
-            "type": {"type": "string", "enum": list(FAULT_TYPES), "description": "Fault type."},
+            "type": {"type": "string", "enum": sorted(FAULT_TYPES), "description": "Fault type."},
         },
         "allOf": branches,
     }

@@ -14,7 +14,7 @@ from drills.engine import runs
 from drills.faults.wan import toxics_for
 from drills.probes.base import Outcome, ProbeLoop
 from drills.engine.progress import LineProgress, LiveState
-from drills.model.scenario import Slicer, Wan
+from drills.faults.wan import Slicer, Wan
 from drills.model.timeline import Sample, TimelineWriter, Write, read_timeline
 
 

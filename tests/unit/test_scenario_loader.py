@@ -6,7 +6,10 @@ import jsonschema
 import pytest
 
 from drills.errors import EXIT_INVALID, ScenarioError
-from drills.model.scenario import Partition, PowerCut, ServiceFault, Wan
+from drills.faults.partition import Partition
+from drills.faults.power_cut import PowerCut
+from drills.faults.service import ServiceFault
+from drills.faults.wan import Wan
 from drills.scenario import SCHEMA, list_scenarios, load_scenario, schema_json
 from drills.scenario import repo_root
 
@@ -34,7 +37,7 @@ def load_bad(name: str) -> ScenarioError:
         ("unknown-site.yaml", "faults[1].site", 4, "unknown site 'c' (sites in docker-compose.yml: a, b)"),
         ("negative-time.yaml", "faults[0].at", 6, "must be >= 0s"),
         ("typo.yaml", "faults[0].duraton", 4, "unknown field 'duraton' (did you mean 'duration'?; allowed: at, duration, id, site, type)"),
-        ("unknown-type.yaml", "faults[1].type", 4, "unknown fault type 'fire' (allowed: power_cut, partition, wan, kill, pause, restart)"),
+        ("unknown-type.yaml", "faults[1].type", 4, "unknown fault type 'fire' (allowed: kill, partition, pause, power_cut, restart, wan)"),
         ("unknown-link.yaml", "faults[0].link", 3, "unknown link 'edge_c_chat' (links: edge_a_chat, edge_b_chat, a_b_pg, b_a_pg)"),
         ("duplicate-id.yaml", "faults[1].id", 4, "duplicate fault id 'cut'"),
         ("heal-after-end.yaml", "faults[0].duration", 4, "heals at 35s, after the end of the fault phase"),
