@@ -1,10 +1,11 @@
 """Checks: pure functions from a timeline to verdicts (record first, judge later).
 
 Vocabulary
-    check     ``(CheckInput) -> tuple[Verdict, ...]``; one small module each, registered in
-              :data:`REGISTRY` by name with its *scope*:
+    check     ``(CheckInput) -> tuple[Verdict, ...]``; one module each, registering itself in
+              :data:`REGISTRY` with its targets, schema and finding (see base.py), by *scope*:
                 capability  availability, max_outage, rto (-> rto_first, rto_stable)
                 stream      rpo (-> rpo, duplicates), split_brain
+                topology    dualization (static, run before anything starts)
     evaluate  runs every registered check for every subject; a check that raises becomes
               an ``unknown`` verdict carrying the exception text -- never a crash.
 
@@ -15,43 +16,23 @@ Overall status: :func:`drills.result.overall_status`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Callable, Literal, Mapping, Sequence
+import importlib
+import pkgutil
+from typing import Mapping, Sequence
 
+from drills.checks.abort import down_since, should_abort
+from drills.checks.base import REGISTRY, Check, CheckFn, check_of_verdict, register
+from drills.checks.common import CheckInput, Window, judged_window
 from drills.model.result import Verdict
 from drills.model.scenario import CheckSpec
 from drills.model.timeline import Timeline
-from drills.checks import availability
-from drills.checks import max_outage
-from drills.checks import rpo
-from drills.checks import rto
-from drills.checks import split_brain
-from drills.checks.abort import down_since, should_abort
-from drills.checks.common import CheckInput, Window, judged_window
 
 __all__ = ["CheckFn", "Check", "REGISTRY", "CheckInput", "Window", "judged_window", "evaluate",
-           "should_abort", "down_since"]
+           "should_abort", "down_since", "register", "check_of_verdict"]
 
-CheckFn = Callable[[CheckInput], tuple[Verdict, ...]]
-
-
-@dataclass(frozen=True)
-class Check:
-    name: str
-    scope: Literal["capability", "stream"]
-    fn: CheckFn
-
-
-REGISTRY: Mapping[str, Check] = {
-    c.name: c
-    for c in (
-        Check("availability", "capability", availability.check),
-        Check("max_outage", "capability", max_outage.check),
-        Check("rto", "capability", rto.check),
-        Check("rpo", "stream", rpo.check),
-        Check("split_brain", "stream", split_brain.check),
-    )
-}
+for _module in pkgutil.iter_modules(__path__):
+    if _module.name not in ("base", "common", "abort"):
+        importlib.import_module(f"{__name__}.{_module.name}")
 
 
 def _subjects(timeline: Timeline, capabilities: Sequence[str], streams: Sequence[str] | None) -> tuple[list[str], list[str]]:
@@ -71,7 +52,7 @@ def evaluate(
     streams: Sequence[str] | None = None,
     registry: Mapping[str, Check] = REGISTRY,
 ) -> tuple[Verdict, ...]:
-    """Every check for every subject, in registry order.
+    """Every timeline check for every subject: capability checks first, then stream checks.
 
     ``capabilities``: capabilities that must be judged even without samples (the scenario's);
     ``streams``: write streams expected; None judges the streams found (``*`` if none, unknown),
@@ -79,7 +60,12 @@ def evaluate(
     """
     caps, strs = _subjects(timeline, capabilities, streams)
     out: list[Verdict] = []
-    for check in registry.values():
+    ordered = [c for c in registry.values() if c.scope == "capability"] + [
+        c for c in registry.values() if c.scope == "stream"
+    ]
+    for check in ordered:
+        if check.fn is None:
+            continue
         for subject in caps if check.scope == "capability" else strs:
             inp = CheckInput(timeline, subject, targets.for_capability(subject), probe_period)
             try:

@@ -5,15 +5,43 @@
 
 from __future__ import annotations
 
-from drills.model.result import Verdict
-from drills.checks.common import CheckInput, fmt_pct, judged_samples
+from dataclasses import dataclass
+from typing import ClassVar
 
-__all__ = ["check"]
+from drills.checks.base import Check, register
+from drills.checks.common import WINDOWS, CheckInput, fmt_pct, judged_samples
+from drills.model.fields import Fields
+from drills.model.result import Verdict
+from drills.model.schema_parts import obj
+
+__all__ = ["AvailabilityTargets", "check"]
+
+
+@dataclass(frozen=True)
+class AvailabilityTargets:
+    check: ClassVar[str] = "availability"
+    target: float = 0.9
+    window: str = "faults+settle"  # also the window max_outage judges
+
+
+SCHEMA = obj(
+    "Successful samples / all samples in the window must be >= target.",
+    {
+        "target": {"type": "number", "minimum": 0, "maximum": 1, "description": "Minimum ratio, 0..1 (default 0.9)."},
+        "window": {"type": "string", "enum": list(WINDOWS), "description": "faults+settle (default): first fault inject to end of settle; faults: first inject to heal-all; all: every sample."},
+    },
+)
+
+
+def build(fields: Fields, base: AvailabilityTargets) -> AvailabilityTargets:
+    f = fields.child("availability")
+    return AvailabilityTargets(target=float(f.get("target", base.target)), window=str(f.get("window", base.window)))
 
 
 def check(inp: CheckInput) -> tuple[Verdict, ...]:
-    cap, target = inp.subject, inp.targets.availability
-    window, samples, where = judged_samples(inp)
+    targets = inp.targets.get(AvailabilityTargets)
+    cap, target = inp.subject, targets.target
+    window, samples, where = judged_samples(inp, targets.window)
     if window is None or not samples:
         return (
             Verdict(
@@ -36,3 +64,10 @@ def check(inp: CheckInput) -> tuple[Verdict, ...]:
             details={"ok": ok, "total": len(samples), "window": [window.start, window.end], "window_kind": window.kind},
         ),
     )
+
+
+register(Check(
+    "availability", "capability", check,
+    summary="The share of the judged window in which the capability served its users.",
+    targets=AvailabilityTargets, schema=SCHEMA, build=build, labels={"availability": "availability"},
+))

@@ -23,9 +23,10 @@ from drills.model.durations import format_duration
 from drills.model.scenario import Targets
 from drills.model.timeline import Sample, Timeline
 
-__all__ = ["CheckInput", "Window", "Run", "judged_window", "in_window", "failure_runs", "fmt_t", "fmt_pct"]
+__all__ = ["CheckInput", "Window", "WINDOWS", "Run", "judged_window", "in_window", "failure_runs", "fmt_t", "fmt_pct"]
 
 _HEAL_ALL_IDS = ("*", "all", "heal-all")
+WINDOWS = ("faults+settle", "faults", "all")  # the window kinds judged_window knows
 
 
 @dataclass(frozen=True)
@@ -109,9 +110,9 @@ def in_window(samples: list[Sample], window: Window) -> list[Sample]:
     return [s for s in samples if window.start <= s.t < window.end]
 
 
-def judged_samples(inp: CheckInput) -> tuple[Window | None, list[Sample], str]:
-    """The judged window, the subject's samples in it, and where the window lies (for messages)."""
-    window = judged_window(inp.timeline, inp.targets.window, inp.probe_period)
+def judged_samples(inp: CheckInput, kind: str) -> tuple[Window | None, list[Sample], str]:
+    """The judged window of ``kind``, the subject's samples in it, and where it lies (for messages)."""
+    window = judged_window(inp.timeline, kind, inp.probe_period)
     samples = in_window(inp.timeline.samples(inp.subject), window) if window else []
     return window, samples, window.describe() if window else "the timeline is empty"
 

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import re
 
+from drills.checks.base import Check, register
 from drills.model.result import Verdict
 from drills.model.topology import EDGE, Service, Topology
 
@@ -151,3 +152,11 @@ def dualization_lint(topology: Topology, capabilities: tuple[str, ...] = ()) -> 
                 )
             )
     return tuple(verdicts)
+
+
+register(Check(
+    "dualization", "topology", None,
+    summary="Static, before anything runs: every capability has an instance in every site and depends "
+    "on nothing that lives in one site only.",
+    labels={"dualization": "dualization lint"},
+))

@@ -9,15 +9,35 @@ start, or to the window end when it never recovered. ``bound`` is the probe peri
 
 from __future__ import annotations
 
-from drills.model.result import Verdict
-from drills.checks.common import CheckInput, failure_runs, fmt_d, fmt_t, judged_samples
+from dataclasses import dataclass
+from typing import ClassVar
 
-__all__ = ["check"]
+from drills.checks.availability import AvailabilityTargets
+from drills.checks.base import Check, register
+from drills.checks.common import CheckInput, failure_runs, fmt_d, fmt_t, judged_samples
+from drills.model.fields import Fields
+from drills.model.result import Verdict
+from drills.model.schema_parts import duration, obj
+
+__all__ = ["MaxOutageTargets", "check"]
+
+
+@dataclass(frozen=True)
+class MaxOutageTargets:
+    check: ClassVar[str] = "max_outage"
+    target: float = 20.0
+
+
+SCHEMA = obj("Longest run of consecutive failed samples must be <= target.", {"target": duration("Longest tolerated outage (default 20s).")})
+
+
+def build(fields: Fields, base: MaxOutageTargets) -> MaxOutageTargets:
+    return MaxOutageTargets(target=fields.child("max_outage").duration("target", base.target))
 
 
 def check(inp: CheckInput) -> tuple[Verdict, ...]:
-    cap, target = inp.subject, inp.targets.max_outage
-    window, samples, where = judged_samples(inp)
+    cap, target = inp.subject, inp.targets.get(MaxOutageTargets).target
+    window, samples, where = judged_samples(inp, inp.targets.get(AvailabilityTargets).window)
     if window is None or not samples:
         return (
             Verdict(
@@ -54,3 +74,10 @@ def check(inp: CheckInput) -> tuple[Verdict, ...]:
             },
         ),
     )
+
+
+register(Check(
+    "max_outage", "capability", check,
+    summary="The longest time the capability was down without a break, over the availability window.",
+    targets=MaxOutageTargets, schema=SCHEMA, build=build, labels={"max_outage": "longest outage"},
+))

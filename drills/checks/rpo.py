@@ -3,8 +3,8 @@
     ledger     every ``Write`` with ``acked`` True, per (stream, key)
     read-back  the last ``ReadBack`` of each (stream, key): every id found (duplicates kept)
 
-    lost        ledger ids never read back             -> ``rpo``        (<= targets.rpo, default 0)
-    duplicates  ids read back more than once           -> ``duplicates`` (<= targets.duplicates)
+    lost        ledger ids never read back             -> ``rpo``        (<= rpo.target, default 0)
+    duplicates  ids read back more than once           -> ``duplicates`` (<= rpo.duplicates)
 
 A key with acknowledged writes but no read-back, or an incomplete read-back, makes
 ``rpo`` unknown ("read-back missing"): nothing proves those writes survived. Duplicates
@@ -14,12 +14,38 @@ found in a partial read-back still fail; none found in a partial one is unknown.
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import dataclass
+from typing import ClassVar
 
 from drills.model.result import Verdict
 from drills.model.timeline import ReadBack
+from drills.checks.base import Check, register
 from drills.checks.common import CheckInput
+from drills.model.fields import Fields
+from drills.model.schema_parts import obj
 
-__all__ = ["check"]
+__all__ = ["RpoTargets", "check"]
+
+
+@dataclass(frozen=True)
+class RpoTargets:
+    check: ClassVar[str] = "rpo"
+    target: int = 0  # acknowledged writes that may be lost
+    duplicates: int = 0  # writes that may be read back more than once
+
+
+SCHEMA = obj(
+    "Acknowledged writes lost, counted by reading everything back after heal.",
+    {
+        "target": {"type": "integer", "minimum": 0, "description": "Acknowledged writes that may be lost (default 0)."},
+        "duplicates": {"type": "integer", "minimum": 0, "description": "Writes that may be read back more than once (default 0)."},
+    },
+)
+
+
+def build(fields: Fields, base: RpoTargets) -> RpoTargets:
+    f = fields.child("rpo")
+    return RpoTargets(target=int(f.get("target", base.target)), duplicates=int(f.get("duplicates", base.duplicates)))
 
 _SHOW = 10
 
@@ -38,7 +64,7 @@ def _last_readbacks(inp: CheckInput) -> dict[str, ReadBack]:
 
 
 def _rpo(inp: CheckInput, readbacks: dict[str, ReadBack]) -> Verdict:
-    stream, target = inp.subject, inp.targets.rpo
+    stream, target = inp.subject, inp.targets.get(RpoTargets).target
     acked = [w for w in inp.timeline.writes() if w.stream == stream and w.acked]
     if not acked:
         return Verdict(check="rpo", capability=stream, status="unknown", target=float(target), unit="count",
@@ -70,7 +96,7 @@ def _rpo(inp: CheckInput, readbacks: dict[str, ReadBack]) -> Verdict:
 
 
 def _duplicates(inp: CheckInput, readbacks: dict[str, ReadBack]) -> Verdict:
-    stream, target = inp.subject, inp.targets.duplicates
+    stream, target = inp.subject, inp.targets.get(RpoTargets).duplicates
     if not readbacks:
         return Verdict(check="duplicates", capability=stream, status="unknown", target=float(target), unit="count",
                        comparison="<=", message=f"{stream} duplicates unknown: no {stream} read-back was recorded")
@@ -94,3 +120,11 @@ def _duplicates(inp: CheckInput, readbacks: dict[str, ReadBack]) -> Verdict:
 def check(inp: CheckInput) -> tuple[Verdict, ...]:
     readbacks = _last_readbacks(inp)
     return (_rpo(inp, readbacks), _duplicates(inp, readbacks))
+
+
+register(Check(
+    "rpo", "stream", check,
+    summary="Acknowledged writes lost or stored twice, found by reading every write back after the drill.",
+    targets=RpoTargets, schema=SCHEMA, build=build,
+    labels={"rpo": "RPO (lost writes)", "duplicates": "duplicate writes"},
+))

@@ -6,7 +6,7 @@ For every successful fault inject (``FaultEvent`` action=inject, ok=True):
       t_i        (in [t_i, heal])       t_first          t_stable (start of the run)
 
     rto_first  = t_first  - t_i      (0 when the capability never failed: reported so)
-    rto_stable = t_stable - t_i      (N = targets.stable_after)
+    rto_stable = t_stable - t_i      (N = rto.stable_after)
 
 Samples count from the inject when they *ended* after it (``t + latency >= t_i``):
 a request in flight when the power went out is a casualty of the fault. The first
@@ -23,13 +23,42 @@ outage can fall between two samples). The verdict reports the worst fault.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import Any, ClassVar
 
-from drills.model.result import Verdict
-from drills.model.timeline import FaultEvent, Sample, Timeline
+from drills.checks.base import Check, register
 from drills.checks.common import CheckInput, fmt_d, fmt_t, is_heal_of
+from drills.model.fields import Fields
+from drills.model.result import Verdict
+from drills.model.schema_parts import duration, obj
+from drills.model.timeline import FaultEvent, Sample, Timeline
 
-__all__ = ["check", "Recovery", "recoveries"]
+__all__ = ["RtoTargets", "check", "Recovery", "recoveries"]
+
+
+@dataclass(frozen=True)
+class RtoTargets:
+    check: ClassVar[str] = "rto"
+    target: float = 20.0  # inject -> first success
+    stable_target: float = 20.0  # inject -> start of a stable run of successes
+    stable_after: int = 10  # consecutive successes that make a recovery stable
+
+
+SCHEMA = obj(
+    "Recovery time after each fault inject.",
+    {
+        "target": duration("Inject -> first success after the first failure (default 20s)."),
+        "stable_target": duration("Inject -> start of a stable run of successes (default: same as target)."),
+        "stable_after": {"type": "integer", "minimum": 1, "description": "Consecutive successes that make a recovery stable (default 10)."},
+    },
+)
+
+
+def build(fields: Fields, base: RtoTargets) -> RtoTargets:
+    f = fields.child("rto")
+    first = f.duration("target", base.target)
+    # a target set at this level is also the stable target unless that is set too
+    stable = f.duration("stable_target", first if f.has("target") else base.stable_target)
+    return RtoTargets(target=first, stable_target=stable, stable_after=int(f.get("stable_after", base.stable_after)))
 
 
 @dataclass(frozen=True)
@@ -129,7 +158,7 @@ def _verdict(check: str, cap: str, target: float, recs: list[Recovery], stable: 
 
 
 def check(inp: CheckInput) -> tuple[Verdict, ...]:
-    cap, t = inp.subject, inp.targets
+    cap, t = inp.subject, inp.targets.get(RtoTargets)
     samples = inp.timeline.samples(cap)
     recs = recoveries(inp.timeline, cap, t.stable_after, inp.probe_period)
     why = ""
@@ -142,9 +171,17 @@ def check(inp: CheckInput) -> tuple[Verdict, ...]:
         return tuple(
             Verdict(check=c, capability=cap, status="unknown", message=f"{cap} {label} unknown: {why}",
                     target=tgt, unit="s", comparison="<=")
-            for c, label, tgt in (("rto_first", "RTO", t.rto), ("rto_stable", "stable RTO", t.rto_stable))
+            for c, label, tgt in (("rto_first", "RTO", t.target), ("rto_stable", "stable RTO", t.stable_target))
         )
     return (
-        _verdict("rto_first", cap, t.rto, recs, False, t.stable_after),
-        _verdict("rto_stable", cap, t.rto_stable, recs, True, t.stable_after),
+        _verdict("rto_first", cap, t.target, recs, False, t.stable_after),
+        _verdict("rto_stable", cap, t.stable_target, recs, True, t.stable_after),
     )
+
+
+register(Check(
+    "rto", "capability", check,
+    summary="How long after each fault the capability served users again (first success, and stable).",
+    targets=RtoTargets, schema=SCHEMA, build=build,
+    labels={"rto_first": "RTO (first success)", "rto_stable": "RTO (stable)"},
+))

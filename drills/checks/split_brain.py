@@ -10,18 +10,35 @@ A switch-back after heal also reads as A..B..A; with only ``primary`` per write 
 check cannot tell them apart, so it fails and lets a human read the ids.
 Writes without ``primary`` are ignored (counted in details); when no write carries
 one, the verdict is unknown: primary identity was not reported, nothing is proven.
-Disabled (no verdict) when ``targets.split_brain`` is false.
+Disabled (no verdict) when the scenario says ``checks: {split_brain: false}``.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from itertools import combinations
+from typing import ClassVar
 
 from drills.model.result import Verdict
 from drills.model.timeline import Write
+from drills.checks.base import Check, register
 from drills.checks.common import CheckInput, fmt_t
+from drills.model.fields import Fields
 
-__all__ = ["check", "interleavings"]
+__all__ = ["SplitBrainTargets", "check", "interleavings"]
+
+
+@dataclass(frozen=True)
+class SplitBrainTargets:
+    check: ClassVar[str] = "split_brain"
+    enabled: bool = True
+
+
+SCHEMA = {"type": "boolean", "description": "Judge split brain: two primaries acknowledging writes for one key, interleaved (default true)."}
+
+
+def build(fields: Fields, base: SplitBrainTargets) -> SplitBrainTargets:
+    return SplitBrainTargets(enabled=bool(fields.get("split_brain", base.enabled)))
 
 
 def interleavings(writes: list[Write]) -> list[tuple[str, str, list[str]]]:
@@ -47,7 +64,7 @@ def interleavings(writes: list[Write]) -> list[tuple[str, str, list[str]]]:
 
 
 def check(inp: CheckInput) -> tuple[Verdict, ...]:
-    if not inp.targets.split_brain:
+    if not inp.targets.get(SplitBrainTargets).enabled:
         return ()
     stream = inp.subject
     acked = [w for w in inp.timeline.writes() if w.stream == stream and w.acked]
@@ -77,3 +94,10 @@ def check(inp: CheckInput) -> tuple[Verdict, ...]:
                     comparison="==", details=details,
                     message=f"{stream}: no split brain, each of {len(by_key)} key(s) had one primary at a time "
                             f"(primaries seen: {', '.join(primaries)}{note})"),)
+
+
+register(Check(
+    "split_brain", "stream", check,
+    summary="Two datastore primaries acknowledging writes for one key in overlapping intervals.",
+    targets=SplitBrainTargets, schema=SCHEMA, build=build, labels={"split_brain": "split brain"},
+))

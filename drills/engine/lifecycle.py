@@ -15,7 +15,6 @@ from __future__ import annotations
 import signal
 import traceback
 from contextlib import contextmanager
-from dataclasses import asdict
 from datetime import timedelta, timezone
 from pathlib import Path
 from types import FrameType
@@ -181,4 +180,4 @@ def _utc(d: Drill, t: float) -> str:
 
 
 def _targets(s: Scenario) -> dict[str, object]:
-    return {cap: asdict(s.checks.for_capability(cap)) for cap in s.capabilities}
+    return {cap: s.checks.for_capability(cap).to_dict() for cap in s.capabilities}

@@ -4,7 +4,7 @@ Vocabulary
     Scenario     one drill: topology, probes, steady-state gate, faults, settle, checks, abort.
     Topology     what the compose file declares (see :mod:`drills.model.topology`).
     FaultSpec    one scheduled fault; ``params`` is its type's dataclass (see drills/faults/).
-    Targets      check targets for one capability (defaults merged with overrides).
+    Targets      check targets for one capability: each check's params (defaults merged with overrides).
 
 Lifecycle: built only by :func:`drills.scenario.load_scenario`, after the
 file passed every rule; never mutated. All times are float seconds; fault ``at``
@@ -13,9 +13,9 @@ is an offset from the start of the fault phase.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Literal, Protocol
+from typing import Any, Literal, Protocol, TypeVar
 
 from drills.model.topology import Topology
 
@@ -88,19 +88,38 @@ class FaultSpec:
         return self.params.describe()
 
 
+P = TypeVar("P")
+
+
 @dataclass(frozen=True)
 class Targets:
-    """Check targets for one capability (units: ratio, seconds, counts)."""
+    """The check targets of one capability: one frozen params dataclass per check.
 
-    availability: float = 0.9
-    window: str = "faults+settle"
-    max_outage: float = 20.0
-    rto: float = 20.0
-    rto_stable: float = 20.0
-    stable_after: int = 10
-    rpo: int = 0
-    duplicates: int = 0
-    split_brain: bool = True
+    Each check (drills/checks/<name>.py) declares its params class, with its defaults and a
+    ``check`` class attribute naming it; a check whose params are absent here uses its defaults.
+    """
+
+    items: tuple[Any, ...] = ()
+
+    @classmethod
+    def of(cls, *params: Any) -> Targets:
+        return cls().replace(*params)
+
+    def get(self, kind: type[P]) -> P:
+        """The ``kind`` params held here, else ``kind()`` (its defaults)."""
+        for item in self.items:
+            if isinstance(item, kind):
+                return item
+        return kind()
+
+    def replace(self, *params: Any) -> Targets:
+        """These targets with ``params`` instead of the held params of the same classes."""
+        kinds = {type(p) for p in params}
+        return Targets(tuple(i for i in self.items if type(i) not in kinds) + tuple(params))
+
+    def to_dict(self) -> dict[str, Any]:
+        """``{check name: {field: value}}``, as in the scenario file (for result.json)."""
+        return {str(getattr(i, "check", type(i).__name__)): asdict(i) for i in self.items}
 
 
 @dataclass(frozen=True)

@@ -31,6 +31,7 @@ from drills.model.scenario import (
     Targets,
 )
 from drills.scenario.schema import JOURNEYS
+from drills.checks import REGISTRY
 from drills.faults import FAULT_TYPES
 from drills.model.fields import Fields
 from drills.model.topology import Topology
@@ -80,7 +81,7 @@ def build_scenario(
         seen[f.id] = i
     fault_phase = _fault_phase(data, faults, fail, dur)
     caps = probes.capabilities
-    checks = _checks(data.get("checks") or {}, caps, fail, dur)
+    checks = _checks(data.get("checks") or {}, caps, topology, compose, fail)
     abort = []
     for i, rule in enumerate(data.get("abort") or []):
         cap = str(rule["capability"])
@@ -174,29 +175,17 @@ def _fault_phase(
     return end
 
 
-def _targets(t: dict[str, Any], base: Targets, p: Path_, dur: Callable[[Path_, Any], float]) -> Targets:
-    av, mo, rto, rpo = (t.get(k) or {} for k in ("availability", "max_outage", "rto", "rpo"))
-    rto_first = dur(p + ("rto", "target"), rto["target"]) if "target" in rto else base.rto
-    return Targets(
-        availability=float(av.get("target", base.availability)),
-        window=str(av.get("window", base.window)),
-        max_outage=dur(p + ("max_outage", "target"), mo["target"]) if "target" in mo else base.max_outage,
-        rto=rto_first,
-        rto_stable=dur(p + ("rto", "stable_target"), rto["stable_target"]) if "stable_target" in rto
-        else (rto_first if "target" in rto else base.rto_stable),
-        stable_after=int(rto.get("stable_after", base.stable_after)),
-        rpo=int(rpo.get("target", base.rpo)),
-        duplicates=int(rpo.get("duplicates", base.duplicates)),
-        split_brain=bool(t.get("split_brain", base.split_brain)),
-    )
+def _targets(fields: Fields, base: Targets) -> Targets:
+    """Every configurable check's params read from ``fields`` (``checks:`` or one capability's overrides)."""
+    return Targets.of(*(c.build(fields, base.get(c.targets)) for c in REGISTRY.values() if c.targets is not None))
 
 
-def _checks(c: dict[str, Any], caps: tuple[str, ...], fail: Fail, dur: Callable[[Path_, Any], float]) -> CheckSpec:
-    defaults = _targets(c, Targets(), ("checks",), dur)
+def _checks(c: dict[str, Any], caps: tuple[str, ...], topo: Topology, compose: str, fail: Fail) -> CheckSpec:
+    defaults = _targets(Fields(c, ("checks",), topo, compose, fail), Targets())
     per: list[tuple[str, Targets]] = []
     for cap, over in (c.get("per_capability") or {}).items():
         p: Path_ = ("checks", "per_capability", cap)
         if cap not in caps:
             raise fail(p, f"unknown capability '{cap}' (measured by the probes: {', '.join(caps)})")
-        per.append((cap, _targets(over or {}, defaults, p, dur)))
+        per.append((cap, _targets(Fields(over or {}, p, topo, compose, fail), defaults)))
     return CheckSpec(defaults=defaults, per_capability=tuple(per))

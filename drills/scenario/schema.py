@@ -15,13 +15,13 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from drills.checks import REGISTRY
 from drills.faults import FAULT_TYPES
 from drills.model.schema_parts import duration, obj
 
-__all__ = ["SCHEMA", "JOURNEYS", "WINDOWS", "schema_json"]
+__all__ = ["SCHEMA", "JOURNEYS", "schema_json"]
 
 JOURNEYS = ("chat", "login", "devtools")
-WINDOWS = ("faults+settle", "faults", "all")
 _dur = duration
 _obj = obj
 
@@ -56,38 +56,8 @@ def _fault_schema() -> dict[str, Any]:
 
 
 def _targets(description: str) -> dict[str, Any]:
-    return _obj(
-        description,
-        {
-            "availability": _obj(
-                "Successful samples / all samples in the window must be >= target.",
-                {
-                    "target": {"type": "number", "minimum": 0, "maximum": 1, "description": "Minimum ratio, 0..1 (default 0.9)."},
-                    "window": {"type": "string", "enum": list(WINDOWS), "description": "faults+settle (default): first fault inject to end of settle; faults: first inject to heal-all; all: every sample."},
-                },
-            ),
-            "max_outage": _obj(
-                "Longest run of consecutive failed samples must be <= target.",
-                {"target": _dur("Longest tolerated outage (default 20s).")},
-            ),
-            "rto": _obj(
-                "Recovery time after each fault inject.",
-                {
-                    "target": _dur("Inject -> first success after the first failure (default 20s)."),
-                    "stable_target": _dur("Inject -> start of a stable run of successes (default: same as target)."),
-                    "stable_after": {"type": "integer", "minimum": 1, "description": "Consecutive successes that make a recovery stable (default 10)."},
-                },
-            ),
-            "rpo": _obj(
-                "Acknowledged writes lost, counted by reading everything back after heal.",
-                {
-                    "target": {"type": "integer", "minimum": 0, "description": "Acknowledged writes that may be lost (default 0)."},
-                    "duplicates": {"type": "integer", "minimum": 0, "description": "Writes that may be read back more than once (default 0)."},
-                },
-            ),
-            "split_brain": {"type": "boolean", "description": "Judge split brain: two primaries acknowledging writes for one key, interleaved (default true)."},
-        },
-    )
+    """Every configurable check's schema, under its name."""
+    return _obj(description, {name: c.schema for name, c in sorted(REGISTRY.items()) if c.schema is not None})
 
 
 _CHECKS = _targets("Targets for every capability; per_capability overrides them field by field.")

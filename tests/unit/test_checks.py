@@ -11,8 +11,9 @@ from drills.checks import availability
 from drills.checks import max_outage
 from drills.checks import rto
 from drills.model.result import Verdict, overall_status
-from drills.model.scenario import CheckSpec, Targets
+from drills.model.scenario import CheckSpec
 from drills.model.timeline import FaultEvent, Phase, Record, Sample, Timeline
+from tests.unit.targets import flat_targets
 
 P = 1.0  # probe period used by these timelines: one sample per second
 
@@ -42,7 +43,7 @@ def heal(t: float, fault: str = "cut-a") -> FaultEvent:
 
 def run(check: Check | str, timeline: Timeline, subject: str = "chat", **targets: Any) -> tuple[Verdict, ...]:
     fn = REGISTRY[check].fn if isinstance(check, str) else check.fn
-    return fn(CheckInput(timeline, subject, Targets(**targets), P))
+    return fn(CheckInput(timeline, subject, flat_targets(**targets), P))
 
 
 # ---------------------------------------------------------------- window
@@ -223,7 +224,7 @@ def test_evaluate_runs_every_check_for_every_capability() -> None:
 
 def test_evaluate_uses_per_capability_targets() -> None:
     t = tl(inject(0), samples("chat", "---" + "+" * 20), samples("devtools", "---" + "+" * 20))
-    spec = CheckSpec(Targets(rto=2.0), (("devtools", Targets(rto=5.0)),))
+    spec = CheckSpec(flat_targets(rto=2.0), (("devtools", flat_targets(rto=5.0)),))
     verdicts = {v.name: v for v in evaluate(t, spec, P, streams=())}
     assert verdicts["rto_first[chat]"].status == "fail"
     assert verdicts["rto_first[devtools]"].status == "pass"

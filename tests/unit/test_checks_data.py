@@ -7,9 +7,10 @@ from typing import Any, Sequence
 from drills.checks import CheckFn, CheckInput, should_abort
 from drills.checks import rpo
 from drills.checks import split_brain
-from drills.model.scenario import AbortRule, Targets
+from drills.model.scenario import AbortRule
 from drills.model.result import Verdict
 from drills.model.timeline import ReadBack, Record, Sample, Timeline, Write
+from tests.unit.targets import flat_targets
 
 
 def w(t: float, id: str, acked: bool = True, key: str = "room-1", primary: str = "", stream: str = "chat") -> Write:
@@ -21,7 +22,7 @@ def rb(ids: tuple[str, ...], key: str = "room-1", complete: bool = True, t: floa
 
 
 def judge(records: Sequence[Record], check: CheckFn = rpo.check, **targets: Any) -> tuple[Verdict, ...]:
-    return check(CheckInput(Timeline(tuple(records)), "chat", Targets(**targets), 0.1))
+    return check(CheckInput(Timeline(tuple(records)), "chat", flat_targets(**targets), 0.1))
 
 
 # ---------------------------------------------------------------- RPO / duplicates

@@ -5,6 +5,9 @@ from pathlib import Path
 import jsonschema
 import pytest
 
+from drills.checks.availability import AvailabilityTargets
+from drills.checks.rpo import RpoTargets
+from drills.checks.rto import RtoTargets
 from drills.errors import EXIT_INVALID, ScenarioError
 from drills.faults.partition import Partition
 from drills.faults.power_cut import PowerCut
@@ -89,7 +92,7 @@ def test_defaults_and_model(tmp_path: Path) -> None:
     assert (s.probes.period, s.probes.timeout, s.probes.journeys) == (0.1, 2.0, ("chat", "login", "devtools"))
     assert (s.steady_state.duration, s.steady_state.min_consecutive, s.steady_state.timeout) == (5.0, 5, 60.0)
     assert s.settle == 20.0 and s.fault_phase == 3.0
-    assert s.checks.defaults.availability == 0.9 and s.checks.defaults.rpo == 0
+    assert s.checks.defaults.get(AvailabilityTargets).target == 0.9 and s.checks.defaults.get(RpoTargets).target == 0
     assert s.faults[0].params == PowerCut("b") and s.faults[0].heal_at == 3.0
     assert s.topology.sites == ("a", "b")
     assert s.topology.capabilities == ("chat", "login", "devtools")
@@ -124,11 +127,11 @@ abort: [{capability: dns, down_longer_than: 1m}]
     assert params[2] == ServiceFault("a", "chat", "chat-a")
     assert params[3] == ServiceFault("b", "login-b", "login-b")
     assert s.faults[1].duration is None and s.fault_phase == 60.0
-    assert s.checks.for_capability("devtools").rto == 30.0
-    assert s.checks.for_capability("devtools").rto_stable == 30.0
-    assert s.checks.for_capability("chat").rto == 20.0
-    assert s.checks.for_capability("dns").availability == 0.5
-    assert s.checks.for_capability("dns").rto == 20.0  # inherits the defaults
+    assert s.checks.for_capability("devtools").get(RtoTargets).target == 30.0
+    assert s.checks.for_capability("devtools").get(RtoTargets).stable_target == 30.0
+    assert s.checks.for_capability("chat").get(RtoTargets).target == 20.0
+    assert s.checks.for_capability("dns").get(AvailabilityTargets).target == 0.5
+    assert s.checks.for_capability("dns").get(RtoTargets).target == 20.0  # inherits the defaults
     assert s.capabilities == ("chat", "login", "devtools", "dns")
     assert s.abort[0].down_longer_than == 60.0
 
