@@ -127,7 +127,7 @@ def drill_stack() -> Iterator[Stack]:
                              client=client)
     try:
         project.up(wait=True)
-        endpoints = {c: project.endpoint_url(c) for c in ("chat", "login", "devtools")}
+        endpoints = {c: project.endpoint_url(c) for c in project.capabilities()}
         yield Stack(project, endpoints, WanClient(*project.toxiproxy_api()), client, run_id)
     finally:
         project.down()

@@ -202,12 +202,19 @@ class ComposeProject:
             "(hint: ports: [\"127.0.0.1::PORT\"] in the compose file)"
         )
 
-    def endpoint_url(self, capability: str) -> str:
+    def _entry_ports(self) -> tuple[Any, dict[str, int]]:
         entry = self._one_with_label(L.ENDPOINTS)
         try:
-            ports = L.parse_endpoints(entry.labels[L.ENDPOINTS])
+            return entry, L.parse_endpoints(entry.labels[L.ENDPOINTS])
         except ValueError as exc:
             raise TopologyError(str(exc)) from exc
+
+    def capabilities(self) -> list[str]:
+        """The capabilities the entry point serves, as its ``org.drills.endpoints`` label lists them."""
+        return list(self._entry_ports()[1])
+
+    def endpoint_url(self, capability: str) -> str:
+        entry, ports = self._entry_ports()
         if capability not in ports:
             raise TopologyError(
                 f"the entrypoint serves {sorted(ports)}, not {capability!r}"

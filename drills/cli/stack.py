@@ -75,7 +75,7 @@ def cmd_up(args: argparse.Namespace) -> int:
             runs.unregister(run_id)
             raise
         print(f"up: {project.name}  (remove with: drill down {run_id})")
-        for cap in ("chat", "login", "devtools"):
+        for cap in project.capabilities():
             print(f"  {cap:<9} {project.endpoint_url(cap)}")
         host, port = project.toxiproxy_api()
         print(f"  toxiproxy http://{host}:{port}")

@@ -33,19 +33,19 @@ __all__ = [
 
 @dataclass(frozen=True)
 class CustomProbe:
+    """A probe the scenario declares itself; ``params`` is its type's dataclass (drills/probes/custom/)."""
+
     name: str
-    type: Literal["http", "command"]
+    type: str
     capability: str
-    url: str = ""
-    expect_status: int = 200
-    argv: tuple[str, ...] = ()
+    params: Any = None
 
 
 @dataclass(frozen=True)
 class ProbeSpec:
     period: float = 0.1
     timeout: float = 2.0
-    journeys: tuple[str, ...] = ("chat", "login", "devtools")
+    journeys: tuple[str, ...] = ()  # the loader defaults to every registered journey
     custom: tuple[CustomProbe, ...] = ()
 
     @property

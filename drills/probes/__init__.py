@@ -1,25 +1,55 @@
-"""Journey probes and their registry (see base.py for the lifecycle).
+"""Probes: journeys and probe types, each one file that registers itself (see base.py).
 
+    JOURNEYS      name -> JourneyType   built-in user actions (drills/probes/journeys/)
+    PROBE_TYPES   name -> ProbeType     probes a scenario declares itself (drills/probes/custom/)
     build_probes(spec, endpoints, clock, run_id) -> [Probe]   every probe a scenario declares
 """
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
 from typing import Callable
 
 from drills.model.scenario import ProbeSpec
-from drills.probes import custom, journeys  # noqa: F401  (registers the probe types)
-from drills.probes.base import PROBES, LedgerProbe, Outcome, Probe, ProbeLoop
+from drills.probes import custom, journeys
+from drills.probes.base import (
+    JOURNEYS,
+    PROBE_TYPES,
+    JourneyType,
+    LedgerProbe,
+    Outcome,
+    Probe,
+    ProbeLoop,
+    ProbeType,
+    register_journey,
+    default_journeys,
+    register_probe_type,
+)
 
-__all__ = ["PROBES", "LedgerProbe", "Outcome", "Probe", "ProbeLoop", "build_probes"]
+__all__ = [
+    "JOURNEYS",
+    "PROBE_TYPES",
+    "JourneyType",
+    "LedgerProbe",
+    "Outcome",
+    "Probe",
+    "ProbeLoop",
+    "ProbeType",
+    "build_probes",
+    "default_journeys",
+    "register_journey",
+    "register_probe_type",
+]
+
+for _package in (journeys, custom):
+    for _module in pkgutil.iter_modules(_package.__path__):
+        importlib.import_module(f"{_package.__name__}.{_module.name}")
 
 
 def build_probes(spec: ProbeSpec, endpoints: dict[str, str], clock: Callable[[], float], run_id: str) -> list[Probe]:
     """The journeys and custom probes of ``spec``, ready to sample (nothing is sent yet)."""
-    probes: list[Probe] = [PROBES[j](endpoints, clock, spec.timeout, run_id=run_id) for j in spec.journeys]
+    probes = [JOURNEYS[j].make(endpoints, clock, spec.timeout, run_id=run_id) for j in spec.journeys]
     for cp in spec.custom:
-        if cp.type == "http":
-            probes.append(PROBES["http"](cp.name, cp.capability, cp.url, endpoints, spec.timeout, cp.expect_status))
-        else:
-            probes.append(PROBES["command"](cp.name, cp.capability, cp.argv, spec.timeout))
+        probes.append(PROBE_TYPES[cp.type].make(cp.name, cp.capability, cp.params, endpoints, spec.timeout))
     return probes

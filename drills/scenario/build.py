@@ -30,9 +30,9 @@ from drills.model.scenario import (
     SteadyState,
     Targets,
 )
-from drills.scenario.schema import JOURNEYS
 from drills.checks import REGISTRY
 from drills.faults import FAULT_TYPES
+from drills.probes import PROBE_TYPES, default_journeys
 from drills.model.fields import Fields
 from drills.model.topology import Topology
 from drills.scenario.discover import TopologyProblem, available_variants, discover
@@ -64,7 +64,7 @@ def build_scenario(
     except TopologyProblem as exc:
         raise _topology_error(exc, fail, repo_root, compose, variant) from exc
 
-    probes = _probes(data.get("probes") or {}, fail, dur)
+    probes = _probes(data.get("probes") or {}, topology, compose, fail, dur)
     ss = data.get("steady_state") or {}
     steady = SteadyState(
         duration=dur(("steady_state", "duration"), ss.get("duration", 5)),
@@ -115,34 +115,23 @@ def _topology_error(
     return ScenarioError(str(exc.file), exc.field, exc.rule, exc.line)
 
 
-def _probes(p: dict[str, Any], fail: Fail, dur: Callable[[Path_, Any], float]) -> ProbeSpec:
+def _probes(p: dict[str, Any], topo: Topology, compose: str, fail: Fail, dur: Dur) -> ProbeSpec:
     period = dur(("probes", "period"), p.get("period", "100ms"))
     if period <= 0:
         raise fail(("probes", "period"), "must be > 0s")
+    journeys = tuple(p.get("journeys", default_journeys()))
     custom: list[CustomProbe] = []
-    names: set[str] = set(p.get("journeys", JOURNEYS))
+    names: set[str] = set(journeys)
     for i, c in enumerate(p.get("custom") or []):
         if c["name"] in names:
             raise fail(("probes", "custom", i, "name"), f"duplicate probe name '{c['name']}'")
         names.add(c["name"])
-        if c["type"] == "http" and not c.get("url"):
-            raise fail(("probes", "custom", i), "an http probe needs 'url'")
-        if c["type"] == "command" and not c.get("argv"):
-            raise fail(("probes", "custom", i), "a command probe needs 'argv'")
-        custom.append(
-            CustomProbe(
-                name=c["name"],
-                type=c["type"],
-                capability=c["capability"],
-                url=c.get("url", ""),
-                expect_status=int(c.get("expect_status", 200)),
-                argv=tuple(c.get("argv", ())),
-            )
-        )
+        params = PROBE_TYPES[c["type"]].build(Fields(c, ("probes", "custom", i), topo, compose, fail))
+        custom.append(CustomProbe(name=c["name"], type=c["type"], capability=c["capability"], params=params))
     return ProbeSpec(
         period=period,
         timeout=dur(("probes", "timeout"), p.get("timeout", "2s")),
-        journeys=tuple(p.get("journeys", JOURNEYS)),
+        journeys=journeys,
         custom=tuple(custom),
     )
 

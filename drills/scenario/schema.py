@@ -17,11 +17,11 @@ from typing import Any
 
 from drills.checks import REGISTRY
 from drills.faults import FAULT_TYPES
+from drills.probes import JOURNEYS, PROBE_TYPES, default_journeys
 from drills.model.schema_parts import duration, obj
 
-__all__ = ["SCHEMA", "JOURNEYS", "schema_json"]
+__all__ = ["SCHEMA", "schema_json"]
 
-JOURNEYS = ("chat", "login", "devtools")
 _dur = duration
 _obj = obj
 
@@ -51,6 +51,28 @@ def _fault_schema() -> dict[str, Any]:
             **{k: v for k, v in _FAULT_COMMON.items() if k != "type"},
             "type": {"type": "string", "enum": sorted(FAULT_TYPES), "description": "Fault type."},
         },
+        "allOf": branches,
+    }
+
+
+_PROBE_COMMON: dict[str, Any] = {
+    "name": {"type": "string", "minLength": 1, "description": "Unique probe name."},
+    "type": {"type": "string", "description": "Probe type (registry name)."},
+    "capability": {"type": "string", "minLength": 1, "description": "Capability it measures (a built-in one or your own)."},
+}
+
+
+def _custom_schema() -> dict[str, Any]:
+    """One ``if type == X then X's fields`` branch per registered probe type."""
+    branches = []
+    for name, pt in sorted(PROBE_TYPES.items()):
+        branch = _obj(f"A {name} probe: {pt.summary}", {**_PROBE_COMMON, **pt.fields}, ("name", "type", "capability", *pt.required))
+        branches.append({"if": {"properties": {"type": {"const": name, "description": f"Selects the {name} fields."}}}, "then": branch})
+    return {
+        "type": "object",
+        "description": "One custom probe; success is defined by its type.",
+        "required": ["name", "type", "capability"],
+        "properties": {**_PROBE_COMMON, "type": {"type": "string", "enum": sorted(PROBE_TYPES), "description": "Probe type."}},
         "allOf": branches,
     }
 
@@ -91,25 +113,10 @@ SCHEMA: dict[str, Any] = {
                     "journeys": {
                         "type": "array",
                         "uniqueItems": True,
-                        "items": {"type": "string", "enum": list(JOURNEYS)},
-                        "description": "Built-in journeys to run (default all: chat, login, devtools).",
+                        "items": {"type": "string", "enum": sorted(JOURNEYS)},
+                        "description": f"Built-in journeys to run (default all: {', '.join(default_journeys())}).",
                     },
-                    "custom": {
-                        "type": "array",
-                        "description": "User-declared probes.",
-                        "items": _obj(
-                            "One custom probe: an HTTP GET or a command; success is status match / exit 0.",
-                            {
-                                "name": {"type": "string", "minLength": 1, "description": "Unique probe name."},
-                                "type": {"type": "string", "enum": ["http", "command"], "description": "http or command."},
-                                "capability": {"type": "string", "minLength": 1, "description": "Capability it measures (a built-in one or your own)."},
-                                "url": {"type": "string", "description": "http: URL; {chat}, {login}, {devtools} expand to that capability's entry URL."},
-                                "expect_status": {"type": "integer", "minimum": 100, "maximum": 599, "description": "http: expected status (default 200)."},
-                                "argv": {"type": "array", "minItems": 1, "items": {"type": "string"}, "description": "command: argv, run without a shell."},
-                            },
-                            ("name", "type", "capability"),
-                        ),
-                    },
+                    "custom": {"type": "array", "description": "Probes the scenario declares itself.", "items": _custom_schema()},
                 },
             ),
             "steady_state": _obj(

@@ -1,10 +1,17 @@
-"""A small HTTP helper shared by the journey probes: one session, a timeout on every call."""
+"""The HTTP client the journey probes share: one session, a timeout on every call, tokens.
+
+    Http            one service's base URL; ``call``/``json`` check the status; ``login`` keeps a token
+    Authenticated   a journey on one service with a token from the login service, renewed on 401
+    failed(exc)     a failed action as an Outcome with a one-line reason
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
 import requests
+
+from drills.probes.base import Outcome, short_error
 
 
 class ApiError(Exception):
@@ -45,3 +52,29 @@ class Http:
 
     def close(self) -> None:
         self.session.close()
+
+
+def failed(exc: Exception) -> Outcome:
+    return Outcome(False, short_error(exc) if not isinstance(exc, ApiError) else str(exc))
+
+
+class Authenticated:
+    """Keeps a token from the login service for a journey on another service."""
+
+    def __init__(self, endpoints: dict[str, str], capability: str, creds: tuple[str, str], timeout: float) -> None:
+        self.api = Http(endpoints[capability], timeout)
+        self.auth = Http(endpoints["login"], timeout)
+        self.creds = creds
+
+    def ensure_token(self) -> None:
+        if not self.api.token:
+            self.api.token = str(self.auth.login(*self.creds)["token"])
+
+    def call_json(self, method: str, path: str, expect: tuple[int, ...] = (200,), **kw: Any) -> dict[str, Any]:
+        self.ensure_token()
+        try:
+            return self.api.json(method, path, expect, **kw)
+        except ApiError as exc:
+            if "HTTP 401" in str(exc):
+                self.api.token = ""  # renewed on the next sample
+            raise

@@ -1,0 +1,73 @@
+"""chat: send a message with a unique client id to a room, then read it back.
+
+Every acknowledged message goes to the RPO ledger (stream ``chat``); ``read_back`` reads the whole
+room after the drill, page by page, bounded.
+"""
+
+from __future__ import annotations
+
+import itertools
+import uuid
+
+import requests
+
+from drills.model.timeline import ReadBack, Write
+from drills.probes.base import Clock, JourneyType, Outcome, register_journey
+from drills.probes.client import ApiError, Authenticated, failed
+from drills.probes.journeys.login import USER
+
+READ_PAGE = 500
+MAX_PAGES = 400  # read-back is bounded: at most 200,000 records per key
+
+
+class ChatJourney:
+    def __init__(self, endpoints: dict[str, str], clock: Clock, timeout: float, name: str = "chat",
+                 run_id: str = "") -> None:  # fmt: skip
+        self.name, self.capability, self.clock = name, "chat", clock
+        self.client = Authenticated(endpoints, "chat", USER, timeout)
+        self.room = f"drill-{run_id or uuid.uuid4().hex[:8]}"
+        self.seq = itertools.count(1)
+        self.prefix = uuid.uuid4().hex[:6]
+
+    def sample(self) -> Outcome:
+        cid = f"{self.prefix}-{next(self.seq)}"
+        try:
+            ack = self.client.call_json("POST", f"/rooms/{self.room}/messages", (201,),
+                                        json={"body": f"drill message {cid}", "client_id": cid})  # fmt: skip
+        except (requests.RequestException, ApiError, KeyError, ValueError) as exc:
+            # Not acknowledged: it may or may not have been stored; it is not in the ledger.
+            w = Write(t=round(self.clock(), 4), stream="chat", key=self.room, id=cid, acked=False)
+            return Outcome(False, f"send: {failed(exc).error}", writes=(w,))
+        site = str(ack.get("site", ""))
+        w = Write(t=round(self.clock(), 4), stream="chat", key=self.room, id=cid, acked=True,
+                  server_id=str(ack.get("id", "")), site=site, primary=str(ack.get("primary", "")))  # fmt: skip
+        try:
+            after = int(str(ack["id"])) - 1
+            page = self.client.call_json("GET", f"/rooms/{self.room}/messages", params={"after": after, "limit": 5})
+            found = any(m.get("client_id") == cid for m in page.get("messages", []))
+        except (requests.RequestException, ApiError, KeyError, ValueError) as exc:
+            return Outcome(False, f"read: {failed(exc).error}", site, (w,))
+        return Outcome(found, "" if found else "sent message not readable", site, (w,))
+
+    def read_back(self) -> list[ReadBack]:
+        ids: list[str] = []
+        after = 0
+        try:
+            for _ in range(MAX_PAGES):
+                page = self.client.call_json("GET", f"/rooms/{self.room}/messages",
+                                             params={"after": after, "limit": READ_PAGE})  # fmt: skip
+                msgs = page.get("messages", [])
+                if not msgs:
+                    break
+                ids.extend(str(m["client_id"]) for m in msgs)
+                after = int(msgs[-1]["id"])
+        except (requests.RequestException, ApiError, KeyError, ValueError) as exc:
+            return [ReadBack(t=round(self.clock(), 4), stream="chat", key=self.room, ids=tuple(ids),
+                             complete=False, error=failed(exc).error)]  # fmt: skip
+        return [ReadBack(t=round(self.clock(), 4), stream="chat", key=self.room, ids=tuple(ids))]
+
+
+register_journey(JourneyType(
+    name="chat", order=10, make=ChatJourney, streams=("chat",),
+    summary="Send a message with a unique id and read it back; every acknowledged message is in the RPO ledger.",
+))

@@ -1,0 +1,79 @@
+"""devtools: as an admin, change a config key and read it back, record a deploy and read it
+back, and read the runbook; every acknowledged deploy goes to the RPO ledger (stream ``deploys``).
+"""
+
+from __future__ import annotations
+
+import itertools
+import uuid
+
+import requests
+
+from drills.model.timeline import ReadBack, Write
+from drills.probes.base import Clock, JourneyType, Outcome, register_journey
+from drills.probes.client import ApiError, Authenticated, failed
+
+ADMIN = ("ops", "ops-pw")
+
+
+class DevtoolsJourney:
+    def __init__(self, endpoints: dict[str, str], clock: Clock, timeout: float, name: str = "devtools",
+                 run_id: str = "") -> None:  # fmt: skip
+        self.name, self.capability, self.clock = name, "devtools", clock
+        self.client = Authenticated(endpoints, "devtools", ADMIN, timeout)
+        self.key = f"drill.flag.{run_id or uuid.uuid4().hex[:8]}"
+        self.seq = itertools.count(1)
+        self.prefix = uuid.uuid4().hex[:6]
+        self.acked: dict[str, str] = {}  # deploy version -> server id
+
+    def sample(self) -> Outcome:
+        n = next(self.seq)
+        version = f"{self.prefix}-{n}"
+        writes: list[Write] = []
+        site = ""
+        try:
+            cfg = self.client.call_json("PUT", f"/config/{self.key}", json={"value": version})
+            back = self.client.call_json("GET", f"/config/{self.key}")
+            if back.get("value") != version:
+                return Outcome(False, f"config read back {back.get('value')!r}, wrote {version!r}")
+            try:
+                dep = self.client.call_json("POST", "/deploys", (201,), json={"service": "chat", "version": version})
+            except (requests.RequestException, ApiError):
+                writes.append(Write(t=round(self.clock(), 4), stream="deploys", key=self.key, id=version, acked=False))
+                raise
+            site = str(dep.get("site", cfg.get("site", "")))
+            writes.append(Write(t=round(self.clock(), 4), stream="deploys", key=self.key, id=version, acked=True,
+                                server_id=str(dep["id"]), site=site, primary=str(dep.get("primary", ""))))  # fmt: skip
+            self.acked[version] = str(dep["id"])
+            got = self.client.call_json("GET", f"/deploys/{dep['id']}")
+            if got.get("version") != version:
+                return Outcome(False, f"deploy read back {got.get('version')!r}", site, tuple(writes))
+            if n % 10 == 1:  # the runbook is static: read it once a second at 10 Hz
+                self.client.ensure_token()
+                self.client.api.call("GET", "/runbook")
+        except (requests.RequestException, ApiError, KeyError, ValueError) as exc:
+            return Outcome(False, failed(exc).error, site, tuple(writes))
+        return Outcome(True, site=site, writes=tuple(writes))
+
+    def read_back(self) -> list[ReadBack]:
+        found: list[str] = []
+        try:
+            for version, server_id in list(self.acked.items()):
+                try:
+                    got = self.client.call_json("GET", f"/deploys/{server_id}")
+                except ApiError as exc:
+                    if "HTTP 404" in str(exc):
+                        continue  # lost: not found
+                    raise
+                if got.get("version") == version:
+                    found.append(version)
+        except (requests.RequestException, ApiError, KeyError, ValueError) as exc:
+            return [ReadBack(t=round(self.clock(), 4), stream="deploys", key=self.key, ids=tuple(found),
+                             complete=False, error=failed(exc).error)]  # fmt: skip
+        return [ReadBack(t=round(self.clock(), 4), stream="deploys", key=self.key, ids=tuple(found))]
+
+
+register_journey(JourneyType(
+    name="devtools", order=30, make=DevtoolsJourney, streams=("deploys",),
+    summary="As an operator: change a config key, record a deploy and read both back, read the runbook.",
+))

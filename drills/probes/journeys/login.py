@@ -1,0 +1,33 @@
+"""login: POST /login as a demo user, then GET /verify with the token."""
+
+from __future__ import annotations
+
+import requests
+
+from drills.probes.base import Clock, JourneyType, Outcome, register_journey
+from drills.probes.client import ApiError, Http, failed
+
+USER = ("alice", "alice-pw")
+
+
+class LoginJourney:
+    def __init__(self, endpoints: dict[str, str], clock: Clock, timeout: float, name: str = "login",
+                 run_id: str = "") -> None:  # fmt: skip
+        self.name, self.capability = name, "login"
+        self.http = Http(endpoints["login"], timeout)
+
+    def sample(self) -> Outcome:
+        try:
+            data = self.http.login(*USER)
+            who = self.http.json("GET", "/verify")
+            if who.get("user") != USER[0]:
+                return Outcome(False, f"/verify answered user {who.get('user')!r}", str(data.get("site", "")))
+            return Outcome(True, site=str(data.get("site", "")))
+        except (requests.RequestException, ApiError, KeyError, ValueError) as exc:
+            return failed(exc)
+
+
+register_journey(JourneyType(
+    name="login", order=20, make=LoginJourney,
+    summary="Log in as a demo user, then verify the token (POST /login, GET /verify).",
+))
