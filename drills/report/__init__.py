@@ -3,8 +3,12 @@
 Vocabulary
     bundle     one directory per run, ``reports/<utc-time>-<scenario>/``, holding the
                evidence (scenario.yaml as run, timeline.jsonl, result.json,
-               environment.json), the reports derived from it (report.html, summary.md,
-               junit.xml) and SHA256SUMS over every other file.
+               environment.json), the reports derived from it (one file per report
+               format: report.html, summary.md, junit.xml) and SHA256SUMS over every
+               other file.
+    format     a report format: one module of :mod:`drills.report.formats` that carries
+               its name, its file, a one-line description and its renderer, and
+               registers itself in ``FORMATS``.
     finding    a plain-words sentence derived from a verdict that did not pass.
     history    many bundles' result.json read side by side, per capability.
 
@@ -14,6 +18,7 @@ aborted, error). ``drill report BUNDLE`` regenerates the derived files offline,
 Reports are pure readers of the result and the timeline: nothing here judges.
 
     write_bundle(result, timeline_path, scenario_path, out_dir, environment) -> Path
+    bundle_files() -> tuple[str, ...]        evidence + one file per report format + SHA256SUMS
     verify_bundle(dir) -> list[str]          problems; [] = intact
     regenerate(dir, force=False) -> Regenerated
     render_html / render_markdown / render_junit (result, timeline, ...) -> str
@@ -21,14 +26,17 @@ Reports are pure readers of the result and the timeline: nothing here judges.
 
 from __future__ import annotations
 
-from drills.report.bundle import BUNDLE_FILES, Regenerated, regenerate, verify_bundle, write_bundle
-from drills.report.html import render_html
-from drills.report.junit import render_junit
-from drills.report.markdown import render_markdown
+from drills.report.bundle import Regenerated, bundle_files, regenerate, verify_bundle, write_bundle
+from drills.report.formats import FORMATS, ReportFormat
+from drills.report.formats.html import render_html
+from drills.report.formats.junit import render_junit
+from drills.report.formats.markdown import render_markdown
 
 __all__ = [
-    "BUNDLE_FILES",
+    "FORMATS",
+    "ReportFormat",
     "Regenerated",
+    "bundle_files",
     "regenerate",
     "render_html",
     "render_junit",
@@ -36,3 +44,4 @@ __all__ = [
     "verify_bundle",
     "write_bundle",
 ]
+

@@ -5,15 +5,15 @@
         timeline.jsonl     every sample / fault event / write / read-back (evidence)
         result.json        DrillResult.to_dict()                        (evidence)
         environment.json   versions, digests, host facts, git commit    (evidence)
-        report.html        derived: self-contained HTML report
-        summary.md         derived: CI job summary
-        junit.xml          derived: one testcase per verdict
+        report.html        derived: self-contained HTML report        (one file per registered
+        summary.md         derived: CI job summary                     report format, see
+        junit.xml          derived: one testcase per verdict           drills.report.formats)
         SHA256SUMS         ``<sha256>  <name>`` for every other file (sha256sum -c format)
 
     write_bundle(...)  -> the directory; works on every path, also when the run broke
                           (status error, empty or truncated timeline)
     verify_bundle(dir) -> problems: missing, unlisted or tampered files ([] = intact)
-    regenerate(dir)    -> rewrite the derived files from the evidence, then SHA256SUMS;
+    regenerate(dir)    -> rewrite every derived file from the evidence, then SHA256SUMS;
                           refuses (unless forced) when the evidence itself fails verification,
                           so regenerating never launders a tampered bundle.
 """
@@ -33,15 +33,14 @@ from drills.errors import UsageError
 from drills.model.result import DrillResult
 from drills.model.timeline import Timeline, load_timeline
 from drills.engine.environment import collect_environment
-from drills.report.html import render_html
-from drills.report.junit import render_junit
-from drills.report.markdown import render_markdown
+from drills.report.evidence import EVIDENCE_FILES, MANIFEST
+from drills.report.formats import FORMATS, Rendering
 from drills.report.recompute import recompute_verdicts
 
 __all__ = [
-    "BUNDLE_FILES",
     "EVIDENCE_FILES",
-    "DERIVED_FILES",
+    "derived_files",
+    "bundle_files",
     "MANIFEST",
     "Regenerated",
     "write_bundle",
@@ -51,10 +50,15 @@ __all__ = [
     "write_manifest",
 ]
 
-MANIFEST = "SHA256SUMS"
-EVIDENCE_FILES = ("scenario.yaml", "timeline.jsonl", "result.json", "environment.json")
-DERIVED_FILES = ("report.html", "summary.md", "junit.xml")
-BUNDLE_FILES = (*EVIDENCE_FILES, *DERIVED_FILES, MANIFEST)
+
+def derived_files() -> tuple[str, ...]:
+    """The file of every registered report format, read from the registry when asked."""
+    return tuple(f.file for f in FORMATS.values())
+
+
+def bundle_files() -> tuple[str, ...]:
+    """Every file a bundle holds: the evidence, the derived files, the manifest."""
+    return (*EVIDENCE_FILES, *derived_files(), MANIFEST)
 
 
 def _write(path: Path, data: str | bytes) -> None:
@@ -89,9 +93,10 @@ def write_manifest(directory: Path) -> None:
 
 
 def _render_all(directory: Path, result: DrillResult, timeline: Timeline, recomputed: str, notes: list[str]) -> None:
-    _write(directory / "report.html", render_html(result, timeline, recomputed=recomputed, notes=tuple(notes)))
-    _write(directory / "summary.md", render_markdown(result, recomputed=recomputed))
-    _write(directory / "junit.xml", render_junit(result))
+    """Write every registered report format's file."""
+    rendering = Rendering(result, timeline, recomputed, tuple(notes))
+    for fmt in FORMATS.values():
+        _write(directory / fmt.file, fmt.render(rendering))
 
 
 def write_bundle(
@@ -175,7 +180,7 @@ def _problems(directory: Path) -> list[tuple[str, str]]:
     for name in _files(directory):
         if name not in listed:
             problems.append((name, f"unlisted: {name} (not in {MANIFEST})"))
-    for name in BUNDLE_FILES:
+    for name in bundle_files():
         if name != MANIFEST and name not in listed and not (directory / name).exists():
             problems.append((name, f"missing: {name} (every bundle has one)"))
     return problems
@@ -191,13 +196,13 @@ class Regenerated:
 
 
 def regenerate(directory: Path, force: bool = False) -> Regenerated:
-    """Rewrite report.html, summary.md and junit.xml from the bundle's evidence, then SHA256SUMS.
+    """Rewrite every derived file (one per report format) from the bundle's evidence, then SHA256SUMS.
 
     Refuses with the problems (UsageError) when evidence files fail verification and
     ``force`` is False: a new manifest must never bless a tampered timeline or result."""
     directory = Path(directory)
     _require_bundle(directory)
-    blocking = [sentence for name, sentence in _problems(directory) if name not in DERIVED_FILES]
+    blocking = [sentence for name, sentence in _problems(directory) if name not in derived_files()]
     if blocking and not force:
         raise UsageError(
             f"{directory}: the evidence fails verification, not regenerating (--force overrides): "

@@ -11,8 +11,7 @@ from html import escape
 from markupsafe import Markup
 
 from drills.report.history import Point
-from drills.report.html import template_env
-from drills.report.view import fmt_utc
+from drills.report.view import fmt_utc, template_env
 
 __all__ = ["render_history_html", "history_chart"]
 

@@ -5,6 +5,7 @@
     fmt_bound(verdict)        "±1s" (resolution of the measurement), or ""
     Clock(t0_utc).at(t)       timeline seconds -> "2026-11-28 20:00:12.3 UTC"
     findings(result)          one Finding per verdict that did not pass, in words
+    template_env()            the Jinja environment of the HTML pages (templates/, autoescaped)
 
 Reports are readers: the numbers come from the verdicts, the words only rephrase them.
 """
@@ -13,7 +14,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
+from functools import lru_cache
 from typing import Any
+
+from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from drills.model.durations import format_duration
 from drills.model.result import DrillResult, Verdict
@@ -31,6 +35,7 @@ __all__ = [
     "run_duration",
     "findings",
     "flatten",
+    "template_env",
 ]
 
 STATUS_WORD = {"passed": "PASSED", "failed": "FAILED", "aborted": "ABORTED", "error": "ERROR"}
@@ -191,3 +196,15 @@ def flatten(data: Any, prefix: str = "") -> list[tuple[str, str]]:
             data = ", ".join(str(x) for x in data)
         rows.append((prefix or "value", "" if data is None else str(data)))
     return rows
+
+
+@lru_cache(maxsize=1)
+def template_env() -> Environment:
+    """The templates of the HTML report and the history page: autoescaped, strict about names."""
+    return Environment(
+        loader=PackageLoader("drills.report", "templates"),
+        autoescape=True,
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )

@@ -13,7 +13,7 @@ import pytest
 
 from drills.cli import main
 from drills.errors import UsageError
-from drills.report import BUNDLE_FILES, verify_bundle, write_bundle
+from drills.report import bundle_files, verify_bundle, write_bundle
 from drills.report.synthetic import synthetic_run, write_jsonl
 from drills.model.result import DrillResult
 
@@ -31,7 +31,7 @@ def bundle(tmp_path: Path) -> Path:
 
 
 def test_bundle_has_every_file_and_verifies(bundle: Path) -> None:
-    assert sorted(p.name for p in bundle.iterdir()) == sorted(BUNDLE_FILES)
+    assert sorted(p.name for p in bundle.iterdir()) == sorted(bundle_files())
     assert (bundle / "scenario.yaml").read_bytes() == SCENARIO
     env = json.loads((bundle / "environment.json").read_text())
     assert env["docker"] == "27.3.1" and env["images"]["chat"] == "sha256:1b2c"
@@ -46,7 +46,7 @@ def test_bundle_has_every_file_and_verifies(bundle: Path) -> None:
 def test_manifest_is_sha256sum_format(bundle: Path) -> None:
     lines = (bundle / "SHA256SUMS").read_text().splitlines()
     names = [line.split("  ", 1)[1] for line in lines]
-    assert names == sorted(n for n in BUNDLE_FILES if n != "SHA256SUMS")
+    assert names == sorted(n for n in bundle_files() if n != "SHA256SUMS")
     for line in lines:
         digest, name = line.split("  ", 1)
         assert hashlib.sha256((bundle / name).read_bytes()).hexdigest() == digest
@@ -54,7 +54,7 @@ def test_manifest_is_sha256sum_format(bundle: Path) -> None:
         subprocess.run(["sha256sum", "--quiet", "-c", "SHA256SUMS"], cwd=bundle, check=True)
 
 
-@pytest.mark.parametrize("name", [n for n in BUNDLE_FILES if n != "SHA256SUMS"])
+@pytest.mark.parametrize("name", [n for n in bundle_files() if n != "SHA256SUMS"])
 def test_one_flipped_byte_is_reported(bundle: Path, name: str, capsys: pytest.CaptureFixture[str]) -> None:
     path = bundle / name
     data = bytearray(path.read_bytes())

@@ -1,6 +1,6 @@
 """The Markdown summary: short enough for a CI job page (GitHub ``$GITHUB_STEP_SUMMARY``).
 
-    render_markdown(result, recomputed="") -> str
+    format ``markdown`` -> summary.md        render_markdown(result, recomputed="") -> str
 
 Verdict line, run facts, the checks table (target vs measured), findings, and where
 the full evidence is. GitHub-flavoured Markdown; table cells are escaped.
@@ -9,6 +9,7 @@ the full evidence is. GitHub-flavoured Markdown; table cells are escaped.
 from __future__ import annotations
 
 from drills.model.result import DrillResult
+from drills.report.formats.base import Rendering, ReportFormat, register
 from drills.report.view import STATUS_WORD, findings, fmt_bound, fmt_target, fmt_utc, fmt_value, run_duration
 
 __all__ = ["render_markdown"]
@@ -64,3 +65,10 @@ def render_markdown(result: DrillResult, recomputed: str = "") -> str:
         "",
     ]
     return "\n".join(lines)
+
+
+def _render(r: Rendering) -> str:
+    return render_markdown(r.result, recomputed=r.recomputed)
+
+
+register(ReportFormat("markdown", "summary.md", "short Markdown summary, for CI job pages", _render))

@@ -1,6 +1,6 @@
 """JUnit XML: one ``<testsuite>`` per drill, one ``<testcase>`` per verdict.
 
-    render_junit(result) -> str
+    format ``junit`` -> junit.xml            render_junit(result) -> str
 
     classname   the scenario name          name   verdict.name, e.g. ``availability[chat]``
     pass        an empty testcase
@@ -22,6 +22,7 @@ import socket
 import xml.etree.ElementTree as ET
 
 from drills.model.result import DrillResult, Verdict
+from drills.report.formats.base import Rendering, ReportFormat, register
 from drills.report.view import fmt_target, fmt_value, parse_utc
 
 __all__ = ["render_junit"]
@@ -89,3 +90,10 @@ def render_junit(result: DrillResult) -> str:
     suites.append(suite)
     ET.indent(suites)
     return '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(suites, encoding="unicode") + "\n"
+
+
+def _render(r: Rendering) -> str:
+    return render_junit(r.result)
+
+
+register(ReportFormat("junit", "junit.xml", "the verdicts as JUnit test cases, for CI", _render))

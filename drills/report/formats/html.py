@@ -1,25 +1,26 @@
 """The HTML report: one self-contained file (inline CSS and SVG, no scripts, no network).
 
-    render_html(result, timeline, recomputed="") -> str
+    format ``html`` -> report.html           render_html(result, timeline, recomputed="", notes=()) -> str
 
 Sections, in reading order for someone who was not there: verdict, what/when/how long,
 checks (target vs measured), findings, a timeline chart per capability, phases (UTC),
 fault events, remediation and sign-off (blank, for a person to fill in), objectives
-and targets, environment, and the evidence files of the bundle (relative links).
+and targets, environment, and the evidence files of the bundle (relative links: the
+evidence, every other registered report format, the manifest).
 """
 
 from __future__ import annotations
 
-from functools import lru_cache
 from typing import Any
 
-from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
 
 from drills import __version__
 from drills.model.result import DrillResult
 from drills.model.timeline import Timeline
 from drills.report.chart import Span, capability_chart, timeline_extent
+from drills.report.evidence import EVIDENCE, MANIFEST, MANIFEST_DESCRIPTION
+from drills.report.formats.base import FORMATS, Rendering, ReportFormat, register
 from drills.report.view import (
     STATUS_WORD,
     Clock,
@@ -30,30 +31,18 @@ from drills.report.view import (
     fmt_utc,
     fmt_value,
     run_duration,
+    template_env,
 )
 
-__all__ = ["render_html", "template_env", "EVIDENCE_LINKS"]
+__all__ = ["render_html", "evidence_links"]
 
-EVIDENCE_LINKS = (
-    ("timeline.jsonl", "raw timeline: every probe sample, fault event, write and read-back (JSON lines)"),
-    ("result.json", "the drill result as recorded by the runner (verdicts, phases, targets)"),
-    ("scenario.yaml", "the scenario file exactly as run (its sha256 is the scenario digest)"),
-    ("environment.json", "versions, image digests, host facts, git commit"),
-    ("junit.xml", "the verdicts as JUnit test cases, for CI"),
-    ("summary.md", "short Markdown summary, for CI job pages"),
-    ("SHA256SUMS", "checksums of every file above: sha256sum -c SHA256SUMS"),
-)
+NAME = "html"
 
 
-@lru_cache(maxsize=1)
-def template_env() -> Environment:
-    return Environment(
-        loader=PackageLoader("drills.report", "templates"),
-        autoescape=True,
-        undefined=StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
+def evidence_links() -> tuple[tuple[str, str], ...]:
+    """(file, description) of every other file in the bundle, as the report links them."""
+    others = tuple((f.file, f.description) for f in FORMATS.values() if f.name != NAME)
+    return (*EVIDENCE, *others, (MANIFEST, MANIFEST_DESCRIPTION))
 
 
 def _checks(result: DrillResult) -> list[dict[str, str]]:
@@ -142,10 +131,18 @@ def render_html(
         ],
         "targets": flatten(result.targets),
         "environment": flatten(result.environment),
-        "evidence": EVIDENCE_LINKS,
+        "evidence": evidence_links(),
         "recomputed": recomputed,
         "notes": notes,
         "remediation_rows": [f.text for f in found] + ["", ""],
         "version": __version__,
     }
     return template_env().get_template("report.html.j2").render(**context)
+
+
+def _render(r: Rendering) -> str:
+    return render_html(r.result, r.timeline, recomputed=r.recomputed, notes=r.notes)
+
+
+register(ReportFormat(NAME, "report.html", "the report for people (self-contained: open it offline, print it)",
+                      _render))

@@ -1,0 +1,24 @@
+"""The fixed files of a bundle: the evidence a run leaves, and the manifest over everything.
+
+    EVIDENCE     (file, what it holds) for each evidence file, in the order the report lists them
+    MANIFEST     SHA256SUMS: ``<sha256>  <name>`` for every other file of the bundle
+
+The *derived* files (the reports) are not named here: each report format registers its own
+file (:mod:`drills.report.formats`). Evidence is written once, by the run; derived files can
+be regenerated from it at any time. This module imports nothing from drills, so both the
+bundle and the report formats can read it.
+"""
+
+from __future__ import annotations
+
+__all__ = ["EVIDENCE", "EVIDENCE_FILES", "MANIFEST", "MANIFEST_DESCRIPTION"]
+
+EVIDENCE: tuple[tuple[str, str], ...] = (
+    ("timeline.jsonl", "raw timeline: every probe sample, fault event, write and read-back (JSON lines)"),
+    ("result.json", "the drill result as recorded by the runner (verdicts, phases, targets)"),
+    ("scenario.yaml", "the scenario file exactly as run (its sha256 is the scenario digest)"),
+    ("environment.json", "versions, image digests, host facts, git commit"),
+)
+EVIDENCE_FILES: tuple[str, ...] = tuple(name for name, _ in EVIDENCE)
+MANIFEST = "SHA256SUMS"
+MANIFEST_DESCRIPTION = "checksums of every file above: sha256sum -c SHA256SUMS"
