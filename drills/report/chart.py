@@ -13,9 +13,11 @@ Downsampling keeps it fast and small: samples are bucketed into at most
 of the same colour merge into one rectangle, so a 10-minute 10 Hz timeline is a
 handful of elements, not thousands.
 
-RTO spans come from the ``rto_first`` verdict's details when the check engine recorded
-them (``details["faults"]``: inject_t, failed_at, first); otherwise, for display only,
-from each fault inject to the first ok sample after the outage it caused.
+RTO spans come from the one RTO definition, :func:`drills.checks.rto.recoveries` (the
+function the rto check judges with), so the chart always shows the number in the checks
+table: for each fault the capability failed under, inject -> inject + ``first``
+(``RTO 6.5s``), or inject -> end of the chart when ``first`` is None (``cut-a: not
+recovered``). A fault the capability never failed under draws no span.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from html import escape
 
+from drills.checks.rto import recoveries
 from drills.model.timeline import FaultEvent, Sample, Timeline
 
 __all__ = ["COLUMNS", "Span", "timeline_extent", "capability_chart", "rto_spans"]
@@ -51,20 +54,20 @@ def timeline_extent(timeline: Timeline) -> tuple[float, float]:
     return lo, hi if hi > lo else lo + 1.0
 
 
-def rto_spans(samples: list[Sample], faults: list[FaultEvent]) -> list[Span]:
-    """Inject -> first ok sample after the first failure it caused (display only)."""
+def rto_spans(timeline: Timeline, capability: str, end: float) -> list[Span]:
+    """The rto check's recoveries of ``capability`` as spans; ``end``: where "not recovered" stops.
+
+    Only ``first`` is drawn; it depends neither on the stable run length nor on the probe
+    period (those only shape ``stable`` and the error bounds), so neutral values are passed.
+    """
     spans: list[Span] = []
-    for ev in faults:
-        if ev.action != "inject":
-            continue
-        after = [s for s in samples if s.t >= ev.t]
-        first_fail = next((i for i, s in enumerate(after) if not s.ok), None)
-        if first_fail is None:
-            continue
-        rec = next((s for s in after[first_fail:] if s.ok), None)
-        end = rec.t if rec else (after[-1].t if after else ev.t)
-        label = f"RTO {end - ev.t:.1f}s" if rec else "not recovered"
-        spans.append(Span(ev.t, end, label))
+    for r in recoveries(timeline, capability, stable_after=1, probe_period=0.0):
+        if r.failed_at is None:
+            continue  # never failed under this fault: nothing to shade
+        if r.first is None:
+            spans.append(Span(r.inject_t, max(end, r.inject_t), f"{r.fault}: not recovered"))
+        else:
+            spans.append(Span(r.inject_t, r.inject_t + r.first, f"RTO {r.first:.1f}s"))
     return spans
 
 
@@ -107,9 +110,9 @@ def _buckets(samples: list[Sample], lo: float, hi: float, n: int) -> list[tuple[
 
 def capability_chart(
     capability: str, samples: list[Sample], faults: list[FaultEvent], extent: tuple[float, float], t0_label: str,
-    spans: list[Span] | None = None,
+    spans: list[Span],
 ) -> str:
-    """One chart; ``spans``: the RTO spans to shade (default: derived by :func:`rto_spans`)."""
+    """One chart; ``spans``: the RTO spans to shade (from :func:`rto_spans`)."""
     lo, hi = extent
     sc = _Scale(lo, hi)
     n = max(1, min(COLUMNS, int((W - PAD_L - PAD_R))))
@@ -123,7 +126,7 @@ def capability_chart(
         f'<text x="4" y="{LAT_Y + LAT_H / 2 + 4:.0f}" class="lbl">latency</text>',
     ]
     # RTO spans (behind everything)
-    for sp in rto_spans(samples, faults) if spans is None else spans:
+    for sp in spans:
         x1, x2 = sc.x(sp.start), sc.x(sp.end)
         out.append(
             f'<rect x="{x1:.1f}" y="{STRIP_Y - 4}" width="{max(1.0, x2 - x1):.1f}" height="{AXIS_Y - STRIP_Y + 4}" '

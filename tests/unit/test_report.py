@@ -149,7 +149,9 @@ def test_junit_broken_run_is_an_error() -> None:
     assert aborted.find("testcase/failure[@type='aborted']") is not None
 
 
-def test_chart_shades_rto_spans_from_verdict_details_and_is_downsampled() -> None:
+def test_chart_shades_the_rto_checks_spans_and_is_downsampled() -> None:
+    # The span is computed from the timeline with the rto check's own definition
+    # (tests/unit/test_chart.py); on this timeline it matches the verdict below.
     rto = Verdict("rto_first", "chat", "pass", "chat RTO 6.5s", 30.0, 6.5, "s", 0.1, "<=",
                   details={"faults": [{"fault": "cut-a", "inject_t": 120.0, "failed_at": 120.0, "first": 6.5}]})
     html = render_html(replace(FAILED, verdicts=(rto,)), TIMELINE)

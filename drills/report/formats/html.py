@@ -18,7 +18,7 @@ from markupsafe import Markup
 from drills import __version__
 from drills.model.result import DrillResult
 from drills.model.timeline import Timeline
-from drills.report.chart import Span, capability_chart, timeline_extent
+from drills.report.chart import capability_chart, rto_spans, timeline_extent
 from drills.report.evidence import EVIDENCE, MANIFEST, MANIFEST_DESCRIPTION
 from drills.report.formats.base import FORMATS, Rendering, ReportFormat, register
 from drills.report.view import (
@@ -60,25 +60,6 @@ def _checks(result: DrillResult) -> list[dict[str, str]]:
     ]
 
 
-def _verdict_spans(result: DrillResult, cap: str, end: float) -> list[Span] | None:
-    """RTO spans as the rto_first check measured them, or None when it recorded none."""
-    for v in result.verdicts:
-        recs = v.details.get("faults") if v.check == "rto_first" and v.capability == cap else None
-        if not isinstance(recs, list):
-            continue
-        spans = []
-        for r in recs:
-            if not isinstance(r, dict) or r.get("failed_at") is None or r.get("inject_t") is None:
-                continue
-            start, first = float(r["inject_t"]), r.get("first")
-            if first is None:
-                spans.append(Span(start, end, f"{r.get('fault', '')}: not recovered"))
-            else:
-                spans.append(Span(start, start + float(first), f"RTO {float(first):.1f}s"))
-        return spans
-    return None
-
-
 def _charts(result: DrillResult, timeline: Timeline, clock: Clock) -> list[dict[str, Any]]:
     extent = timeline_extent(timeline)
     faults = timeline.faults()
@@ -93,7 +74,7 @@ def _charts(result: DrillResult, timeline: Timeline, clock: Clock) -> list[dict[
             {
                 "capability": cap,
                 "svg": Markup(capability_chart(cap, samples, faults, extent, t0_label,
-                                               _verdict_spans(result, cap, extent[1]))),
+                                               rto_spans(timeline, cap, extent[1]))),
                 "samples": len(samples),
                 "failed": bad,
                 "probes": ", ".join(sorted({s.probe for s in samples})),
