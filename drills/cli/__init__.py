@@ -5,6 +5,7 @@
     run       run                                drills end to end
     stack     sweep, up, down                    the replica by hand, and leftovers
     report    report, verify, history            evidence bundles, offline
+    reference reference                          the plugin reference, from the registries
 
 Every handler returns an exit code; errors from the project's exception tree print one
 line on stderr (``drill: error: ...``) and map to their code: 0 passed, 1 a check failed,
@@ -18,7 +19,7 @@ import sys
 from typing import Sequence
 
 from drills import __version__
-from drills.cli import report, run, scenario, setup, stack
+from drills.cli import reference, report, run, scenario, setup, stack
 from drills.cli.common import Command
 from drills.errors import EXIT_INVALID, DrillsError
 
@@ -30,6 +31,7 @@ COMMANDS: dict[str, Command] = {
     **run.COMMANDS,
     **stack.COMMANDS,
     **report.COMMANDS,
+    **reference.COMMANDS,
 }
 
 

@@ -1,7 +1,7 @@
 """Build the typed model from schema-valid scenario data, enforcing semantic rules.
 
 Vocabulary: *data* is the YAML as plain Python data, already valid against
-:data:`drills.scenario.schema.SCHEMA`; *rules* are the checks the schema cannot
+:func:`drills.scenario.schema.scenario_schema`; *rules* are the checks the schema cannot
 express because they need the topology or the whole file:
 
     unknown site / domain / link / service   (named against the compose file)

@@ -29,12 +29,11 @@ from drills.errors import ScenarioError
 from drills.scenario.build import build_scenario
 from drills.scenario.root import repo_root as find_repo_root
 from drills.model.scenario import Scenario
-from drills.scenario.schema import SCHEMA
+from drills.scenario.schema import scenario_schema
 from drills.scenario.yamlsrc import LineMap, Path_, YamlProblem, parse_yaml, render_path
 
 __all__ = ["load_scenario", "list_scenarios"]
 
-_VALIDATOR = Draft202012Validator(SCHEMA)
 _JSON_TYPES = {dict: "mapping", list: "list", str: "string", bool: "boolean", int: "integer", float: "number"}
 
 
@@ -69,7 +68,7 @@ def load_scenario(path: str | Path, repo_root: str | Path | None = None) -> Scen
 
 
 def _validate(file: str, data: dict[str, Any], lines: LineMap) -> None:
-    errors = list(_VALIDATOR.iter_errors(data))
+    errors = list(Draft202012Validator(scenario_schema()).iter_errors(data))
     if not errors:
         return
     problems = [_render(e) for e in errors]

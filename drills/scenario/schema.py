@@ -1,13 +1,14 @@
-"""The JSON Schema (draft 2020-12) of a scenario file.
+"""The JSON Schema (draft 2020-12) of a scenario file, assembled from the plugin registries.
 
-This is what ``drill schema`` prints for editors, so every field carries a
-description. ``additionalProperties: false`` everywhere: a typo is an error,
-never a silently ignored field. The schema checks *shape*; rules that need the
-topology (unknown site, unknown link) or the whole file (duplicate fault ids,
-a heal after the end of the fault phase) live in :mod:`drills.scenario.loader`.
+This is what ``drill schema`` prints for editors, so every field carries a description, and
+``additionalProperties: false`` holds everywhere: a typo is an error, never a silently ignored
+field. The core fields are written here; each fault type, probe type, journey and check brings
+its own fields (drills/faults/, drills/probes/, drills/checks/). The schema checks *shape*; rules
+that need the topology (unknown site, unknown link) or the whole file (duplicate fault ids, a
+heal after the end of the fault phase) live in :mod:`drills.scenario.build` and the plugins.
 
-Lifecycle: built once at import time as plain JSON data; the loader validates
-the parsed YAML against it before building the typed model.
+Lifecycle: :func:`scenario_schema` builds it from the registries as they are (cached until a
+plugin registers); the loader validates the parsed YAML against it before building the model.
 """
 
 from __future__ import annotations
@@ -17,138 +18,139 @@ from typing import Any
 
 from drills.checks import REGISTRY
 from drills.faults import FAULT_TYPES
+from drills.model.schema_parts import JsonSchema, duration, obj
 from drills.probes import JOURNEYS, PROBE_TYPES, default_journeys
-from drills.model.schema_parts import duration, obj
 
-__all__ = ["SCHEMA", "schema_json"]
+__all__ = ["scenario_schema", "schema_json"]
 
-_dur = duration
-_obj = obj
-
-
-_FAULT_COMMON: dict[str, Any] = {
+_FAULT_COMMON: JsonSchema = {
     "id": {"type": "string", "minLength": 1, "description": "Unique id of this fault in the schedule."},
     "type": {"type": "string", "description": "Fault type (registry name)."},
-    "at": _dur("When to inject, as an offset from the start of the fault phase."),
-    "duration": _dur(
-        "How long the fault lasts before its own heal. Omitted: it stays until the final heal-all."
-    ),
+    "at": duration("When to inject, as an offset from the start of the fault phase."),
+    "duration": duration("How long the fault lasts before its own heal. Omitted: it stays until the final heal-all."),
 }
-
-
-def _fault_schema() -> dict[str, Any]:
-    """One ``if type == X then X's fields`` branch per registered fault type."""
-    branches = []
-    for name, ft in sorted(FAULT_TYPES.items()):
-        props = {**_FAULT_COMMON, **ft.fields}
-        branch = _obj(f"A {name} fault: {ft.summary}", props, ("id", "type", "at", *ft.required))
-        branches.append({"if": {"properties": {"type": {"const": name, "description": f"Selects the {name} fields."}}}, "then": branch})
-    return {
-        "type": "object",
-        "description": "One fault: injected at `at`, healed after `duration` (or by the final heal-all).",
-        "required": ["id", "type", "at"],
-        "properties": {
-            **{k: v for k, v in _FAULT_COMMON.items() if k != "type"},
-            "type": {"type": "string", "enum": sorted(FAULT_TYPES), "description": "Fault type."},
-        },
-        "allOf": branches,
-    }
-
-
-_PROBE_COMMON: dict[str, Any] = {
+_PROBE_COMMON: JsonSchema = {
     "name": {"type": "string", "minLength": 1, "description": "Unique probe name."},
     "type": {"type": "string", "description": "Probe type (registry name)."},
     "capability": {"type": "string", "minLength": 1, "description": "Capability it measures (a built-in one or your own)."},
 }
 
 
-def _custom_schema() -> dict[str, Any]:
-    """One ``if type == X then X's fields`` branch per registered probe type."""
+def _by_type(what: str, common: JsonSchema, kinds: dict[str, tuple[str, JsonSchema, tuple[str, ...]]],
+             required: tuple[str, ...]) -> JsonSchema:  # fmt: skip
+    """An object whose ``type`` selects one registered kind's fields (one if/then branch per kind)."""
     branches = []
-    for name, pt in sorted(PROBE_TYPES.items()):
-        branch = _obj(f"A {name} probe: {pt.summary}", {**_PROBE_COMMON, **pt.fields}, ("name", "type", "capability", *pt.required))
-        branches.append({"if": {"properties": {"type": {"const": name, "description": f"Selects the {name} fields."}}}, "then": branch})
+    for name, (summary, fields, needs) in sorted(kinds.items()):
+        branch = obj(f"A {name} {what}: {summary}", {**common, **fields}, (*required, *needs))
+        branches.append({"if": {"properties": {"type": {"const": name, "description": f"Selects the {name} fields."}}},
+                         "then": branch})  # fmt: skip
     return {
         "type": "object",
-        "description": "One custom probe; success is defined by its type.",
-        "required": ["name", "type", "capability"],
-        "properties": {**_PROBE_COMMON, "type": {"type": "string", "enum": sorted(PROBE_TYPES), "description": "Probe type."}},
+        "description": f"One {what}; its type selects its fields.",
+        "required": list(required),
+        "properties": {**common, "type": {"type": "string", "enum": sorted(kinds), "description": f"{what.capitalize()} type."}},
         "allOf": branches,
     }
 
 
-def _targets(description: str) -> dict[str, Any]:
+def _targets(description: str) -> JsonSchema:
     """Every configurable check's schema, under its name."""
-    return _obj(description, {name: c.schema for name, c in sorted(REGISTRY.items()) if c.schema is not None})
+    return obj(description, {name: c.schema for name, c in sorted(REGISTRY.items()) if c.schema is not None})
 
 
-_CHECKS = _targets("Targets for every capability; per_capability overrides them field by field.")
-_CHECKS["properties"]["per_capability"] = {
-    "type": "object",
-    "description": "Overrides per capability name, same fields as above.",
-    "additionalProperties": _targets("Overrides for one capability."),
-}
+def _checks() -> JsonSchema:
+    checks = _targets("Targets for every capability; per_capability overrides them field by field.")
+    checks["properties"]["per_capability"] = {
+        "type": "object",
+        "description": "Overrides per capability name, same fields as above.",
+        "additionalProperties": _targets("Overrides for one capability."),
+    }
+    return checks
 
-SCHEMA: dict[str, Any] = {
-    "$schema": "https://json-schema.org/draft/2020-12/schema",
-    "$id": "https://drills.dev/schema/scenario.json",
-    "title": "drills scenario",
-    **_obj(
-        "A disaster-recovery drill: topology, probes, steady-state gate, fault schedule, settle, checks, abort rules.",
-        {
-            "name": {"type": "string", "pattern": r"^[a-z0-9][a-z0-9._-]*$", "description": "Short id of the drill (lowercase, digits, . _ -)."},
-            "description": {"type": "string", "description": "What the drill does and what it should prove, in plain words."},
-            "topology": _obj(
-                "The replica to bring up.",
-                {
-                    "compose": {"type": "string", "minLength": 1, "description": "Compose file, relative to the repo root (default docker-compose.yml)."},
-                    "variant": {"type": ["string", "null"], "description": "Broken variant: fixtures/variants/<variant>.yml is layered on top (default none)."},
-                },
-            ),
-            "probes": _obj(
-                "Journey probes sampled continuously during the drill.",
-                {
-                    "period": _dur("Time between samples of one journey (default 100ms)."),
-                    "timeout": _dur("Per-sample timeout (default 2s)."),
-                    "journeys": {
-                        "type": "array",
-                        "uniqueItems": True,
-                        "items": {"type": "string", "enum": sorted(JOURNEYS)},
-                        "description": f"Built-in journeys to run (default all: {', '.join(default_journeys())}).",
-                    },
-                    "custom": {"type": "array", "description": "Probes the scenario declares itself.", "items": _custom_schema()},
-                },
-            ),
-            "steady_state": _obj(
-                "Readiness gate before any fault: every journey must succeed steadily.",
-                {
-                    "duration": _dur("Observation window (default 5s)."),
-                    "min_consecutive": {"type": "integer", "minimum": 1, "description": "Consecutive successes required per journey (default 5)."},
-                    "timeout": _dur("Give up (environment failure) after this long (default 60s)."),
-                },
-            ),
-            "faults": {"type": "array", "description": "The fault schedule.", "items": _fault_schema()},
-            "fault_phase": _dur("Length of the fault phase; heal-all runs at its end (default: when the last fault ends)."),
-            "settle": _dur("Observe this long after heal-all before checks (default 20s)."),
-            "checks": _CHECKS,
-            "abort": {
-                "type": "array",
-                "description": "Stop early (heal, then judge) when a rule fires.",
-                "items": _obj(
-                    "Abort when a capability is down longer than a limit.",
+
+def _build() -> JsonSchema:
+    faults = {n: (f.summary, f.fields, f.required) for n, f in FAULT_TYPES.items()}
+    probes = {n: (p.summary, p.fields, p.required) for n, p in PROBE_TYPES.items()}
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": "https://drills.dev/schema/scenario.json",
+        "title": "drills scenario",
+        **obj(
+            "A disaster-recovery drill: topology, probes, steady-state gate, fault schedule, settle, checks, abort rules.",
+            {
+                "name": {"type": "string", "pattern": r"^[a-z0-9][a-z0-9._-]*$", "description": "Short id of the drill (lowercase, digits, . _ -)."},
+                "description": {"type": "string", "description": "What the drill does and what it should prove, in plain words."},
+                "topology": obj(
+                    "The replica to bring up.",
                     {
-                        "capability": {"type": "string", "description": "Capability name, or * for any."},
-                        "down_longer_than": _dur("Consecutive failures longer than this fire the rule."),
+                        "compose": {"type": "string", "minLength": 1, "description": "Compose file, relative to the repo root (default docker-compose.yml)."},
+                        "variant": {"type": ["string", "null"], "description": "Broken variant: fixtures/variants/<variant>.yml is layered on top (default none)."},
                     },
-                    ("capability", "down_longer_than"),
                 ),
+                "probes": obj(
+                    "Journey probes sampled continuously during the drill.",
+                    {
+                        "period": duration("Time between samples of one journey (default 100ms)."),
+                        "timeout": duration("Per-sample timeout (default 2s)."),
+                        "journeys": {
+                            "type": "array",
+                            "uniqueItems": True,
+                            "items": {"type": "string", "enum": sorted(JOURNEYS)},
+                            "description": f"Built-in journeys to run (default all: {', '.join(default_journeys())}).",
+                        },
+                        "custom": {
+                            "type": "array",
+                            "description": "Probes the scenario declares itself.",
+                            "items": _by_type("probe", _PROBE_COMMON, probes, ("name", "type", "capability")),
+                        },
+                    },
+                ),
+                "steady_state": obj(
+                    "Readiness gate before any fault: every journey must succeed steadily.",
+                    {
+                        "duration": duration("Observation window (default 5s)."),
+                        "min_consecutive": {"type": "integer", "minimum": 1, "description": "Consecutive successes required per journey (default 5)."},
+                        "timeout": duration("Give up (environment failure) after this long (default 60s)."),
+                    },
+                ),
+                "faults": {
+                    "type": "array",
+                    "description": "The fault schedule: each fault injected at `at`, healed after `duration` (or by the final heal-all).",
+                    "items": _by_type("fault", _FAULT_COMMON, faults, ("id", "type", "at")),
+                },
+                "fault_phase": duration("Length of the fault phase; heal-all runs at its end (default: when the last fault ends)."),
+                "settle": duration("Observe this long after heal-all before checks (default 20s)."),
+                "checks": _checks(),
+                "abort": {
+                    "type": "array",
+                    "description": "Stop early (heal, then judge) when a rule fires.",
+                    "items": obj(
+                        "Abort when a capability is down longer than a limit.",
+                        {
+                            "capability": {"type": "string", "description": "Capability name, or * for any."},
+                            "down_longer_than": duration("Consecutive failures longer than this fire the rule."),
+                        },
+                        ("capability", "down_longer_than"),
+                    ),
+                },
             },
-        },
-        ("name",),
-    ),
-}
+            ("name",),
+        ),
+    }
+
+
+_cache: tuple[tuple[tuple[str, ...], ...], JsonSchema] | None = None
+
+
+def scenario_schema() -> JsonSchema:
+    """The schema for the plugins registered now (rebuilt when a registry changed)."""
+    global _cache
+    key = (tuple(FAULT_TYPES), tuple(PROBE_TYPES), tuple(JOURNEYS), tuple(REGISTRY))
+    if _cache is None or _cache[0] != key:
+        _cache = (key, _build())
+    return _cache[1]
 
 
 def schema_json() -> str:
     """The schema as pretty JSON (for ``drill schema``)."""
-    return json.dumps(SCHEMA, indent=2)
+    return json.dumps(scenario_schema(), indent=2)

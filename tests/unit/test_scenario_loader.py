@@ -13,7 +13,7 @@ from drills.faults.partition import Partition
 from drills.faults.power_cut import PowerCut
 from drills.faults.service import ServiceFault
 from drills.faults.wan import Wan
-from drills.scenario import SCHEMA, list_scenarios, load_scenario, schema_json
+from drills.scenario import list_scenarios, load_scenario, scenario_schema, schema_json
 from drills.scenario import repo_root
 
 DATA = Path(__file__).parent / "data"
@@ -176,7 +176,7 @@ def test_list_scenarios_reads_name_and_description() -> None:
 
 
 def test_schema_is_valid_and_documents_every_field() -> None:
-    jsonschema.Draft202012Validator.check_schema(SCHEMA)
+    jsonschema.Draft202012Validator.check_schema(scenario_schema())
     assert '"additionalProperties": false' in schema_json()
 
     def walk(node: object, path: str) -> None:
@@ -189,4 +189,4 @@ def test_schema_is_valid_and_documents_every_field() -> None:
             for i, sub in enumerate(node):
                 walk(sub, f"{path}[{i}]")
 
-    walk(SCHEMA, "$")
+    walk(scenario_schema(), "$")

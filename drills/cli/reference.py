@@ -1,0 +1,83 @@
+"""``drill reference``: the plugin reference (fault types, journeys, probe types, checks) as Markdown.
+
+Rendered from the registries themselves, so the committed docs/reference.md cannot drift from the
+code: a unit test compares the two, and ``drill reference > docs/reference.md`` regenerates it.
+"""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from drills.checks import REGISTRY
+from drills.cli.common import Command, no_args
+from drills.errors import EXIT_OK
+from drills.faults import FAULT_TYPES
+from drills.model.schema_parts import JsonSchema
+from drills.probes import JOURNEYS, PROBE_TYPES, default_journeys
+
+__all__ = ["COMMANDS", "render_reference"]
+
+
+def _kind(schema: JsonSchema) -> str:
+    if "anyOf" in schema:
+        return "duration"
+    kind = schema.get("type", "")
+    if kind == "array" and isinstance(schema.get("items"), dict) and schema["items"].get("type"):
+        return f"list of {schema['items']['type']}"
+    return str(kind) if isinstance(kind, str) else " or ".join(kind)
+
+
+def _fields(fields: dict[str, Any], required: tuple[str, ...] = ()) -> list[str]:
+    if not fields:
+        return ["No fields of its own.", ""]
+    rows = ["| field | kind | required | meaning |", "| --- | --- | --- | --- |"]
+    for name, schema in fields.items():
+        text = str(schema.get("description", "")).split(" A duration:")[0]
+        rows.append(f"| `{name}` | {_kind(schema)} | {'yes' if name in required else ''} | {text} |")
+    return [*rows, ""]
+
+
+def render_reference() -> str:
+    out = [
+        "# Plugin reference",
+        "",
+        "Generated from the plugin registries by `drill reference > docs/reference.md`; a unit test",
+        "fails when it is out of date. How to add a plugin: CONTRIBUTING.md.",
+        "",
+        "## Fault types (`faults[].type`)",
+        "",
+        "Every fault also takes `id`, `at` and optionally `duration`.",
+        "",
+    ]
+    for name, ft in sorted(FAULT_TYPES.items()):
+        out += [f"### `{name}`", "", ft.summary, "", *_fields(ft.fields, ft.required)]
+    out += ["## Journeys (`probes.journeys`)", "", f"Default: all of them, in this order: {', '.join(default_journeys())}.", ""]
+    for name in default_journeys():
+        j = JOURNEYS[name]
+        ledger = f" Writes go to the RPO ledger stream(s): {', '.join(j.streams)}." if j.streams else ""
+        out += [f"### `{name}`", "", j.summary + ledger, ""]
+    out += ["## Custom probe types (`probes.custom[].type`)", "", "Every custom probe also takes `name` and `capability`.", ""]
+    for name, pt in sorted(PROBE_TYPES.items()):
+        out += [f"### `{name}`", "", pt.summary, "", *_fields(pt.fields, pt.required)]
+    out += ["## Checks (`checks.<name>`)", ""]
+    for name, c in sorted(REGISTRY.items()):
+        verdicts = ", ".join(f"`{v}` ({label})" for v, label in c.labels.items()) or f"`{name}`"
+        out += [f"### `{name}` ({c.scope})", "", c.summary, "", f"Verdicts: {verdicts}.", ""]
+        if c.schema is None:
+            out += ["Not configured in a scenario.", ""]
+        elif c.schema.get("type") == "object":
+            out += _fields(c.schema.get("properties", {}))
+        else:
+            out += [f"`checks.{name}`: {_kind(c.schema)}. {c.schema.get('description', '')}", ""]
+    return "\n".join(out).rstrip("\n") + "\n"
+
+
+def cmd_reference(args: argparse.Namespace) -> int:
+    print(render_reference(), end="")
+    return EXIT_OK
+
+
+COMMANDS: dict[str, Command] = {
+    "reference": ("print the plugin reference (fault types, journeys, probe types, checks) as Markdown", no_args, cmd_reference),
+}
