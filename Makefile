@@ -1,6 +1,8 @@
 # The two quick-start commands:  make drill   and   make test
 # Both first make this machine ready (a venv with drills, then `drill setup`:
 # Docker engine, Compose v2, images; idempotent, a few seconds when done before).
+# `make test` is everything CI runs: `make lint` (ruff + mypy --strict, configured in
+# pyproject.toml), then the unit and integration tests. `make unit` skips both lint and Docker.
 
 PYTHON ?= python3
 VENV   ?= .venv
@@ -8,7 +10,7 @@ BIN    := $(VENV)/bin
 SCENARIO ?= scenarios/site-a-power-cut.yaml
 PYTEST_ARGS ?=
 
-.PHONY: drill test setup install unit bench clean
+.PHONY: drill test lint setup install unit bench clean
 
 $(BIN)/drill: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -24,7 +26,16 @@ setup: install
 drill: setup
 	$(BIN)/drill run $(SCENARIO)
 
-test: setup
+LINT_PATHS := drills tests bench
+
+# Runs both checkers even when the first fails, so one run shows every finding.
+lint: install
+	@status=0; \
+	$(BIN)/ruff check $(LINT_PATHS) || status=1; \
+	$(BIN)/mypy || status=1; \
+	exit $$status
+
+test: lint setup
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 unit: install
@@ -37,4 +48,4 @@ bench: setup
 
 clean:
 	-$(BIN)/drill sweep
-	rm -rf $(VENV) reports .pytest_cache
+	rm -rf $(VENV) reports .pytest_cache .mypy_cache .ruff_cache
