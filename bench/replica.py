@@ -21,9 +21,10 @@ import sys
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import docker
 import requests
@@ -32,10 +33,9 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "tests" / "integration"))
 
-from replica_helpers import ChatLedger, JourneyFailed, Journeys, cut_site, until_ok  # noqa: E402
-
 from drills.adapters import ComposeProject  # noqa: E402
 from drills.setup.replica_images import build_images  # noqa: E402
+from replica_helpers import ChatLedger, JourneyFailed, Journeys, cut_site, until_ok  # noqa: E402
 
 PROBE_PERIOD_S = 0.1
 BOUND_S = 60.0

@@ -10,15 +10,14 @@ import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from drills.report import render_html, render_junit, render_markdown  # noqa: E402
-from drills.report import write_bundle  # noqa: E402
-from drills.report.synthetic import synthetic_run, write_jsonl  # noqa: E402
-from drills.model.timeline import Sample, Timeline  # noqa: E402
+from drills.model.timeline import Sample, Timeline
+from drills.report import render_html, render_junit, render_markdown, write_bundle
+from drills.report.synthetic import synthetic_run, write_jsonl
 
 RUNS = 5
 HTML_BUDGET = 2.0

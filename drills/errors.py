@@ -22,22 +22,22 @@ exception: it is a verdict (exit 1).
 from __future__ import annotations
 
 __all__ = [
-    "EXIT_OK",
     "EXIT_CHECK_FAILED",
-    "EXIT_INVALID",
     "EXIT_ENVIRONMENT",
+    "EXIT_INVALID",
+    "EXIT_OK",
+    "ComposeUnavailable",
     "DrillsError",
+    "EngineUnavailable",
+    "EnvironmentFailure",
+    "FaultError",
+    "ImageError",
     "InvalidInput",
     "ScenarioError",
-    "UsageError",
-    "EnvironmentFailure",
-    "EngineUnavailable",
-    "ComposeUnavailable",
-    "ImageError",
     "SetupError",
-    "TopologyError",
-    "FaultError",
     "TeardownError",
+    "TopologyError",
+    "UsageError",
 ]
 
 EXIT_OK = 0

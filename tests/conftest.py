@@ -8,7 +8,7 @@ missing engine is an error, never a silent skip.
 from __future__ import annotations
 
 import os
-from typing import Iterator
+from collections.abc import Iterator
 
 import pytest
 

@@ -11,9 +11,10 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Mapping, Protocol, Sequence
+from typing import Protocol
 
 __all__ = ["Completed", "Host", "LocalHost"]
 
@@ -111,7 +112,7 @@ class LocalHost:
     def spawn_daemon(self, argv: Sequence[str], log: Path) -> int:
         log.parent.mkdir(parents=True, exist_ok=True)
         with log.open("ab") as fh:
-            proc = subprocess.Popen(  # noqa: S603 - argument list, no shell
+            proc = subprocess.Popen(
                 list(argv),
                 stdout=fh,
                 stderr=subprocess.STDOUT,

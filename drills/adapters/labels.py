@@ -17,19 +17,19 @@ Toxiproxy proxies are named ``<from>_<to>_<what>`` (see :func:`drills.model.topo
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Mapping
 
 __all__ = [
-    "RUN",
-    "DOMAIN",
-    "ROLE",
     "CAPABILITY",
-    "ENDPOINTS",
-    "TOXIPROXY_API",
     "COMPOSE_PROJECT",
     "COMPOSE_SERVICE",
+    "DOMAIN",
     "EDGE",
+    "ENDPOINTS",
+    "ROLE",
+    "RUN",
+    "TOXIPROXY_API",
     "Service",
     "parse_endpoints",
 ]
@@ -62,7 +62,7 @@ class Service:
     @classmethod
     def from_labels(
         cls, container_id: str, labels: Mapping[str, str], status: str, health: str | None
-    ) -> "Service":
+    ) -> Service:
         return cls(
             service=labels.get(COMPOSE_SERVICE, container_id[:12]),
             container_id=container_id,

@@ -13,11 +13,10 @@ from typing import Any
 
 import docker.errors
 
+from drills.adapters.labels import RUN
 from drills.errors import EngineUnavailable, TeardownError
 
-from drills.adapters.labels import RUN
-
-__all__ = ["SweepReport", "sweep", "leftovers"]
+__all__ = ["SweepReport", "leftovers", "sweep"]
 
 
 @dataclass

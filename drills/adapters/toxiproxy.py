@@ -25,7 +25,7 @@ from toxiproxy.exceptions import InvalidToxic, NotFound, ProxyExists
 
 from drills.errors import FaultError
 
-__all__ = ["ProxyState", "WanClient", "TOXIC_TYPES"]
+__all__ = ["TOXIC_TYPES", "ProxyState", "WanClient"]
 
 TOXIC_TYPES = ("latency", "bandwidth", "slow_close", "timeout", "reset_peer", "slicer", "limit_data")
 

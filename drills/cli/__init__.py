@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import Sequence
+from collections.abc import Sequence
 
 from drills import __version__
 from drills.cli import reference, report, run, scenario, setup, stack

@@ -14,12 +14,12 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from drills.cli.common import Command
 from drills.errors import EXIT_CHECK_FAILED, EXIT_OK, UsageError
 from drills.report.bundle import regenerate, verify_bundle
 from drills.report.history import Rule, flag, latest_regressions, load_history, series
 from drills.report.history_html import render_history_html
 from drills.report.view import STATUS_WORD, fmt_utc
-from drills.cli.common import Command
 
 __all__ = ["COMMANDS"]
 

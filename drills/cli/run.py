@@ -8,17 +8,15 @@ from __future__ import annotations
 
 import argparse
 import shutil
-import sys
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-
 from typing import TYPE_CHECKING
 
+from drills.cli.common import Command
 from drills.cli.scenario import files_arg, load_all, scenario_files
 from drills.errors import EXIT_CHECK_FAILED, EXIT_ENVIRONMENT, EXIT_OK
 from drills.model.result import DrillResult
 from drills.model.scenario import Scenario
-from drills.cli.common import Command
 
 if TYPE_CHECKING:
     from rich.table import Table
@@ -62,7 +60,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     console = Console()
     codes = []
     for sc in scenarios:
-        stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
         bundle = Path(args.reports) / f"{stamp}-{sc.name}"
         bundle.mkdir(parents=True, exist_ok=True)
         console.print(f"drill {sc.name}: {sc.description}".rstrip(": "))

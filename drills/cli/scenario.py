@@ -9,11 +9,11 @@ import argparse
 import sys
 from pathlib import Path
 
+from drills.cli.common import Command, no_args
 from drills.engine.plan import plan
 from drills.errors import EXIT_OK, ScenarioError, UsageError
 from drills.model.scenario import Scenario
 from drills.scenario import list_scenarios, load_scenario, schema_json
-from drills.cli.common import Command, no_args
 
 __all__ = ["COMMANDS", "files_arg", "load_all", "scenario_files"]
 
@@ -74,7 +74,7 @@ def cmd_list(args: argparse.Namespace) -> int:
         raise UsageError(f"no scenario files in {args.dir}")
     width = max(len(str(p)) for p, _, _ in rows)
     for path, name, desc in rows:
-        print(f"{str(path):<{width}}  {desc or name}")
+        print(f"{path!s:<{width}}  {desc or name}")
     return EXIT_OK
 
 

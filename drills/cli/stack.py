@@ -10,10 +10,10 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from drills.cli.common import Command
 from drills.engine import runs
 from drills.errors import EXIT_OK, UsageError
 from drills.scenario import repo_root
-from drills.cli.common import Command
 
 
 def _count(report: object) -> str:
@@ -22,8 +22,8 @@ def _count(report: object) -> str:
 
 
 def cmd_sweep(args: argparse.Namespace) -> int:
-    from drills.adapters.docker_client import engine_client
     from drills.adapters import sweep
+    from drills.adapters.docker_client import engine_client
 
     client = engine_client()
     try:
@@ -57,8 +57,8 @@ def _variant_files(root: Path, variant: str | None) -> list[Path]:
 
 
 def cmd_up(args: argparse.Namespace) -> int:
-    from drills.adapters.docker_client import engine_client
     from drills.adapters import ComposeProject
+    from drills.adapters.docker_client import engine_client
 
     root = repo_root()
     files = _variant_files(root, args.variant)
@@ -85,8 +85,8 @@ def cmd_up(args: argparse.Namespace) -> int:
 
 
 def cmd_down(args: argparse.Namespace) -> int:
-    from drills.adapters.docker_client import engine_client
     from drills.adapters import sweep
+    from drills.adapters.docker_client import engine_client
 
     recs = {k: r for k, r in runs.records().items() if r.kind == "up"}
     targets = list(recs) if args.run_id is None else [args.run_id]

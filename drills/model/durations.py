@@ -14,7 +14,7 @@ from __future__ import annotations
 import math
 import re
 
-__all__ = ["ALLOWED_FORMS", "SCHEMA_PATTERN", "parse_duration", "format_duration"]
+__all__ = ["ALLOWED_FORMS", "SCHEMA_PATTERN", "format_duration", "parse_duration"]
 
 ALLOWED_FORMS = "a number of seconds (5, 1.5) or a number with a unit: 100ms, 5s, 1.5s, 2m, 1h"
 

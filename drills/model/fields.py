@@ -12,14 +12,15 @@ never kept after the model is built.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, Callable, Mapping, Union
+from typing import Any, Union
 
 from drills.errors import ScenarioError
 from drills.model.durations import parse_duration
 from drills.model.topology import EDGE, Topology
 
-__all__ = ["Fields", "PathKey", "FieldPath"]
+__all__ = ["FieldPath", "Fields", "PathKey"]
 
 PathKey = Union[str, int]
 FieldPath = tuple[PathKey, ...]

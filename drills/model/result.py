@@ -18,7 +18,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
-__all__ = ["Verdict", "PhaseSpan", "DrillResult", "VerdictStatus", "RunStatus"]
+__all__ = ["DrillResult", "PhaseSpan", "RunStatus", "Verdict", "VerdictStatus"]
 
 VerdictStatus = Literal["pass", "fail", "unknown"]
 RunStatus = Literal["passed", "failed", "aborted", "error"]

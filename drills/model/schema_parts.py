@@ -11,7 +11,7 @@ from typing import Any
 
 from drills.model.durations import SCHEMA_PATTERN
 
-__all__ = ["JsonSchema", "duration", "obj", "string", "integer"]
+__all__ = ["JsonSchema", "duration", "integer", "obj", "string"]
 
 JsonSchema = dict[str, Any]
 

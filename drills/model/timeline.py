@@ -21,23 +21,24 @@ from __future__ import annotations
 
 import json
 import threading
+from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import IO, Any, Iterable, Iterator, Literal, Protocol, Union
+from typing import IO, Any, Literal, Protocol, Union
 
 __all__ = [
+    "FaultEvent",
     "Header",
     "Phase",
-    "Sample",
-    "FaultEvent",
-    "Write",
     "ReadBack",
     "Record",
+    "Sample",
     "Timeline",
     "TimelineWriter",
+    "Write",
+    "load_timeline",
     "read_timeline",
     "record_from_dict",
-    "load_timeline",
 ]
 
 PHASES = ("bringup", "steady", "fault", "heal", "settle", "verify", "teardown")

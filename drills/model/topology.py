@@ -14,11 +14,11 @@ Lifecycle: built by :func:`drills.scenario.discover.discover`; never mutated.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable
 
-__all__ = ["EDGE", "Service", "Link", "Topology", "parse_link_name"]
+__all__ = ["EDGE", "Link", "Service", "Topology", "parse_link_name"]
 
 EDGE = "edge"
 _WHAT = re.compile(r"^[a-z0-9-]+$")

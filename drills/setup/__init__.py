@@ -14,12 +14,10 @@ A second run finds everything in place, changes nothing, and takes a few seconds
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
-from drills.setup.compose import ensure_compose
-from drills.setup.engine import ensure_engine
 from drills.adapters.host import Host, LocalHost
 from drills.setup.base_images import (
     BASE_IMAGE,
@@ -28,8 +26,10 @@ from drills.setup.base_images import (
     build_toxiproxy_image,
     ensure_image,
 )
+from drills.setup.compose import ensure_compose
+from drills.setup.engine import ensure_engine
 
-__all__ = ["StepReport", "run_setup", "Host", "LocalHost"]
+__all__ = ["Host", "LocalHost", "StepReport", "run_setup"]
 
 
 @dataclass(frozen=True)

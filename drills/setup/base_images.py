@@ -18,13 +18,13 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
+from drills.adapters.host import Host
 from drills.errors import ImageError
 from drills.setup.engine import apt_install
-from drills.adapters.host import Host
 
 BASE_IMAGE = "debian:bookworm-slim"
 TOXIPROXY_VERSION = "2.5.0"

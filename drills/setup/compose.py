@@ -14,8 +14,8 @@ import re
 import tempfile
 from pathlib import Path
 
-from drills.errors import ComposeUnavailable, SetupError
 from drills.adapters.host import Host
+from drills.errors import ComposeUnavailable, SetupError
 
 PLUGIN_DIR = Path("/usr/libexec/docker/cli-plugins")
 PLUGIN_SUITE = "trixie"

@@ -11,13 +11,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import docker
-from docker.errors import DockerException, ImageNotFound
+from docker.errors import ImageNotFound
 
 from drills.adapters.docker_client import engine_client
-from drills.setup.compose import compose_version
 from drills.adapters.host import Host
 from drills.errors import ImageError
 from drills.setup.base_images import BASE_IMAGE, LOCAL_LABEL, TOXIPROXY_IMAGE
+from drills.setup.compose import compose_version
 from drills.setup.replica_images import image_specs
 
 

@@ -16,8 +16,8 @@ from pathlib import Path
 
 from tenacity import Retrying, retry_if_result, stop_after_delay, wait_fixed
 
-from drills.errors import EngineUnavailable, SetupError
 from drills.adapters.host import Host
+from drills.errors import EngineUnavailable, SetupError
 
 ENGINE_PACKAGES = ("docker.io", "containerd", "runc", "iptables")
 DAEMON_LOG = Path("/var/log/drills-dockerd.log")

@@ -15,9 +15,10 @@ from __future__ import annotations
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 import requests
 from tenacity import RetryError, Retrying, retry_if_exception_type, stop_after_delay, wait_fixed
@@ -49,7 +50,7 @@ class Journeys:
     _admin_token: str | None = None
 
     @classmethod
-    def of(cls, project: ComposeProject) -> "Journeys":
+    def of(cls, project: ComposeProject) -> Journeys:
         return cls(project.endpoint_url("chat"), project.endpoint_url("login"),
                    project.endpoint_url("devtools"))
 
@@ -190,7 +191,7 @@ class ChatLedger:
                 self.failed += 1
             self._stop.wait(self.period_s)
 
-    def __enter__(self) -> "ChatLedger":
+    def __enter__(self) -> ChatLedger:
         self._thread.start()
         return self
 

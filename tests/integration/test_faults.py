@@ -16,7 +16,7 @@ import pytest
 from drills.pytest_plugin import Chaos, Stack
 
 sys.path.insert(0, str(Path(__file__).parent))
-from replica_helpers import Journeys, until_ok  # noqa: E402
+from replica_helpers import Journeys, until_ok
 
 pytestmark = pytest.mark.integration
 

@@ -11,9 +11,9 @@ import os
 import sys
 import time
 import uuid
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
 
 import docker
 import pytest
@@ -21,12 +21,11 @@ import requests
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from replica_helpers import ChatLedger, JourneyFailed, Journeys, cut_site, until_ok  # noqa: E402
-
-from drills.errors import TopologyError  # noqa: E402
-from drills.adapters import ComposeProject, leftovers  # noqa: E402
-from drills.model.topology import parse_link_name  # noqa: E402
-from drills.setup.replica_images import build_images  # noqa: E402
+from drills.adapters import ComposeProject, leftovers
+from drills.errors import TopologyError
+from drills.model.topology import parse_link_name
+from drills.setup.replica_images import build_images
+from replica_helpers import ChatLedger, JourneyFailed, Journeys, cut_site, until_ok
 
 REPO = Path(__file__).resolve().parents[2]
 KAKAO = "fixtures/variants/kakao-2022.yml"
@@ -150,9 +149,8 @@ def test_failed_bring_up_explains_itself_and_leaves_nothing(
     )
     project = ComposeProject(f"drills-test-{uuid.uuid4().hex[:8]}",
                              ["docker-compose.yml", str(broken)], {}, REPO, client=docker_client)
-    with pytest.raises(TopologyError) as failure:
-        with project:
-            pytest.fail("a stack with a never-healthy service must not come up")
+    with pytest.raises(TopologyError) as failure, project:
+        pytest.fail("a stack with a never-healthy service must not come up")
     message = str(failure.value)
     assert "devtools-b" in message and "unhealthy" in message, message
     assert "hint:" in message, message

@@ -17,8 +17,8 @@ import os
 import re
 import shutil
 import subprocess
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 
@@ -74,7 +74,7 @@ def test_report_renders_offline_in_chromium(tmp_path: Path) -> None:
                           {"docker": "27.3.1"})
     page = (bundle / "report.html").resolve()
     html = page.read_text()
-    assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//|@import|url\(|<script|<link""", html, re.I)
+    assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//|@import|url\(|<script|<link""", html, re.IGNORECASE)
 
     dom = _run(browser, tmp_path / "profile-dom", "--dump-dom", page.as_uri())
     assert dom.returncode == 0, dom.stderr[-2000:]

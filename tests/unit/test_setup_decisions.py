@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Mapping, Sequence
 
 import pytest
 
+from drills.adapters.host import Completed
 from drills.errors import ComposeUnavailable, EngineUnavailable, ImageError
 from drills.setup import StepReport, run_setup
+from drills.setup.base_images import ensure_image
 from drills.setup.compose import ensure_compose, mirror_uri
 from drills.setup.engine import ensure_engine
-from drills.adapters.host import Completed
-from drills.setup.base_images import ensure_image
 
 Rule = Callable[[tuple[str, ...]], Completed | None]
 
