@@ -1,11 +1,17 @@
 """pytest plugin for drills (registered through the ``pytest11`` entry point).
 
-Scenario files as tests: ``pytest scenarios/`` collects every ``*.yaml`` in a
-directory named ``scenarios`` as one test item that runs the drill. A failing
-drill shows its verdict table, not a Python traceback; a broken scenario file
-shows its one-line error.
+Scenario files as tests, opt-in: with ``--drills-scenarios`` on the command line, or
+``drills_scenarios = true`` in the pytest configuration, every ``*.yaml`` / ``*.yml`` in a
+directory named ``scenarios`` is one test item that runs the drill (``pytest
+--drills-scenarios scenarios/``). Without either, nothing is collected: the plugin is
+loaded wherever drills is installed, and a folder of YAML data that happens to be called
+``scenarios`` must not start containers. Naming such a folder or file on the command
+line without the flag prints one line saying how to turn collection on.
 
-Fixtures for drills written in Python:
+A failing drill shows its verdict table, not a Python traceback; a broken scenario
+file shows its one-line error.
+
+Fixtures for drills written in Python (always available, nothing to enable):
 
     def test_devtools_survives_site_a(drill_stack, chaos):
         with chaos.power_cut("a"):
@@ -13,6 +19,7 @@ Fixtures for drills written in Python:
 
 ``drill_stack`` brings the reference replica up once per test module (torn
 down after it); ``chaos`` injects a fault and heals it when the block exits.
+See docs/pytest-plugin.md.
 """
 
 from __future__ import annotations
@@ -36,10 +43,54 @@ class DrillFailed(Exception):
         self.text = text
 
 
+OPTION = "--drills-scenarios"
+INI = "drills_scenarios"
+_IGNORED = pytest.StashKey[int]()  # scenario files named on the command line but not collected
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("drills", "disaster-recovery drills")
+    group.addoption(OPTION, action="store_true", default=False, dest=INI,
+                    help="collect every *.yaml in a folder named 'scenarios' as a drill test "
+                         "(each one runs the drill: containers, faults, minutes)")  # fmt: skip
+    parser.addini(INI, type="bool", default=False,
+                  help=f"collect scenario files as drill tests, as {OPTION} does (default: false)")
+
+
+def collects_scenarios(config: pytest.Config) -> bool:
+    """True when scenario collection was asked for (flag or ini option)."""
+    return bool(config.getoption(INI) or config.getini(INI))
+
+
+def _is_scenario_file(path: Path) -> bool:
+    return path.suffix in (".yaml", ".yml") and path.parent.name == "scenarios"
+
+
+def _named_on_command_line(config: pytest.Config, path: Path) -> bool:
+    """``path`` or its ``scenarios`` folder was a positional argument (not from testpaths)."""
+    if config.args_source != pytest.Config.ArgsSource.ARGS:
+        return False
+    named = {Path(config.invocation_params.dir, arg.split("::")[0]).resolve() for arg in config.args}
+    return path.resolve() in named or path.parent.resolve() in named
+
+
 def pytest_collect_file(parent: pytest.Collector, file_path: Path) -> pytest.Collector | None:
-    if file_path.suffix in (".yaml", ".yml") and file_path.parent.name == "scenarios":
+    if not _is_scenario_file(file_path):
+        return None
+    if collects_scenarios(parent.config):
         return ScenarioFile.from_parent(parent, path=file_path)
+    if _named_on_command_line(parent.config, file_path):
+        parent.config.stash[_IGNORED] = parent.config.stash.get(_IGNORED, 0) + 1
     return None
+
+
+def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
+    ignored = config.stash.get(_IGNORED, 0)
+    if ignored:
+        terminalreporter.write_line(
+            f"drills: {ignored} scenario file(s) not collected: pass {OPTION} "
+            f"(or set {INI} = true in the pytest configuration) to run them as drills"
+        )
 
 
 class ScenarioFile(pytest.File):
