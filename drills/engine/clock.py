@@ -13,10 +13,10 @@ so schedules and abort predicates are tested without waiting.
 from __future__ import annotations
 
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
-__all__ = ["Clock", "SystemClock", "FakeClock"]
+__all__ = ["Clock", "FakeClock", "SystemClock"]
 
 
 class Clock(Protocol):
@@ -34,7 +34,7 @@ class SystemClock:
         return time.monotonic()
 
     def utc_now(self) -> datetime:
-        return datetime.now(timezone.utc)
+        return datetime.now(UTC)
 
     def sleep(self, seconds: float) -> None:
         if seconds > 0:
@@ -47,7 +47,7 @@ class FakeClock:
     def __init__(
         self,
         start: float = 0.0,
-        utc_start: datetime = datetime(2026, 1, 1, tzinfo=timezone.utc),
+        utc_start: datetime = datetime(2026, 1, 1, tzinfo=UTC),
     ) -> None:
         if utc_start.tzinfo is None:
             raise ValueError("utc_start must be timezone-aware (UTC)")

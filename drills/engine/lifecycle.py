@@ -14,26 +14,24 @@ from __future__ import annotations
 
 import signal
 import traceback
+from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import timedelta, timezone
+from datetime import UTC, timedelta
 from pathlib import Path
 from types import FrameType
-from typing import Iterator
 
-from drills.engine import runs
 from drills.checks import evaluate
-from drills.adapters.docker_client import engine_client
-from drills.engine.environment import describe
+from drills.checks.dualization import dualization_lint
+from drills.engine import runs
+from drills.engine.compose_stack import compose_files
+from drills.engine.progress import Progress
+from drills.engine.runner import Drill
+from drills.engine.stack import Stack, Wiring
 from drills.errors import DrillsError
 from drills.faults import FaultContext
-from drills.engine.progress import Progress
 from drills.model.result import DrillResult, PhaseSpan, Verdict, overall_status
-from drills.engine.runner import Drill
-from drills.checks.dualization import dualization_lint
 from drills.model.scenario import Scenario
-from drills.model.timeline import Header
-from drills.adapters import ComposeProject, sweep
-from drills.adapters.toxiproxy import WanClient
+from drills.model.timeline import Header, load_timeline
 
 
 class DrillInterrupted(KeyboardInterrupt):
@@ -69,45 +67,37 @@ def signals_held() -> Iterator[None]:
             signal.signal(s, h)
 
 
-def compose_files(scenario: Scenario) -> list[Path]:
-    files = [scenario.topology.compose]
-    if scenario.topology.variant_file is not None:
-        files.append(scenario.topology.variant_file)
-    return files
-
-
-def sweep_stale(client: object, progress: Progress) -> None:
+def sweep_stale(stack: Stack, progress: Progress) -> None:
+    """Reap the resources of every run whose record names a process that is gone."""
     for rec in runs.records().values():
         if runs.is_stale(rec):
-            removed = sweep(client, rec.run_id)
+            removed = stack.sweep(rec.run_id)
             runs.unregister(rec.run_id)
-            progress.message(f"swept stale run {rec.run_id} (pid {rec.pid} gone): {removed.total} resource(s)")
+            progress.message(f"swept stale run {rec.run_id} (pid {rec.pid} gone): {removed} resource(s)")
 
 
-def run_drill(scenario: Scenario, bundle_dir: Path, progress: Progress) -> DrillResult:
-    d = Drill(scenario, bundle_dir, progress)
+def run_drill(scenario: Scenario, bundle_dir: Path, progress: Progress, *, wiring: Wiring | None = None) -> DrillResult:
+    """Play ``scenario`` end to end; ``wiring`` replaces the real clock, stack, probes or faults (tests)."""
+    w = wiring or Wiring()
+    d = Drill(scenario, bundle_dir, progress, w)
     d.timeline.append(Header(run_id=d.run_id, scenario=scenario.name, t0_utc=d.t0_utc.isoformat()))
     error = ""
     interrupted: KeyboardInterrupt | None = None
-    client = None
-    project: ComposeProject | None = None
+    stack: Stack | None = None
+    brought_up = False
     ctx: FaultContext | None = None
-    files = compose_files(scenario)
     try:
         with sigterm_as_interrupt():
             try:
                 d.phase("bringup")
-                client = engine_client()
-                sweep_stale(client, progress)
-                repo_root = scenario.topology.compose.parent
-                project = ComposeProject(d.project, files, {"DRILLS_RUN_ID": d.run_id}, repo_root, client=client)
-                runs.register(d.run_id, d.project, "run", [str(f) for f in files])
-                project.up(wait=True)
-                endpoints = {cap: project.endpoint_url(cap) for cap in scenario.topology.capabilities}
-                host, port = project.toxiproxy_api()
-                wan = WanClient(host, port)
-                ctx = FaultContext(client, d.project, wan, scenario.topology)
-                d.environment = describe(client, d.project, wan.version().strip('"'))
+                stack = w.open_stack(scenario, d.run_id, d.project)
+                sweep_stale(stack, progress)
+                brought_up = True  # from here on, teardown runs even if up() fails half-way
+                runs.register(d.run_id, d.project, "run", [str(f) for f in compose_files(scenario)])
+                stack.up()
+                endpoints = stack.endpoints(scenario.topology.capabilities)
+                ctx = stack.fault_context()
+                d.environment = stack.describe()
                 d.phase("steady")
                 d.start_probes(endpoints)
                 d.steady_gate()
@@ -123,7 +113,7 @@ def run_drill(scenario: Scenario, bundle_dir: Path, progress: Progress) -> Drill
             except DrillsError as exc:
                 error = str(exc)
                 progress.message(f"drill: error: {error}")
-            except Exception as exc:  # a bug of ours or a library's: still heal, tear down, keep evidence
+            except Exception as exc:  # noqa: BLE001 - a bug of ours or a library's: heal, tear down, keep evidence
                 error = f"unexpected {type(exc).__name__}: {exc}"
                 progress.message(f"drill: error: {error}\n{traceback.format_exc()}")
             except KeyboardInterrupt as exc:
@@ -137,26 +127,27 @@ def run_drill(scenario: Scenario, bundle_dir: Path, progress: Progress) -> Drill
                 for heal_exc in d.heal_all(ctx):
                     error = error or f"heal failed: {heal_exc}"
             d.phase("teardown")
-            if project is not None:
+            if stack is not None and brought_up:
                 try:
-                    project.down()
+                    stack.down()
                 except Exception as exc:  # noqa: BLE001 - reported as the run's error; sweep reaps the rest
                     error = error or f"teardown failed: {exc} (drill sweep removes what is left)"
             runs.unregister(d.run_id)
             d.phase("done")
             d.timeline.close()
             progress.close()
-    result = finish(d, error, client)
-    if client is not None:
-        client.close()
+    result = finish(d, error)
+    if stack is not None:
+        stack.close()
     if interrupted is not None:
         raise DrillInterrupted(result) from interrupted
     return result
 
 
-def finish(d: Drill, error: str, client: object) -> DrillResult:
+def finish(d: Drill, error: str) -> DrillResult:
+    """Judge the timeline as saved on disk (what ``drill verify`` re-judges), then build the result."""
     s = d.scenario
-    timeline = d.timeline.snapshot()
+    timeline, _ = load_timeline(d.timeline.path)
     verdicts: tuple[Verdict, ...] = dualization_lint(s.topology, s.capabilities)
     if not error:
         verdicts += evaluate(timeline, s.checks, s.probes.period, capabilities=s.capabilities)
@@ -176,7 +167,7 @@ def finish(d: Drill, error: str, client: object) -> DrillResult:
 
 
 def _utc(d: Drill, t: float) -> str:
-    return (d.t0_utc + timedelta(seconds=t)).astimezone(timezone.utc).isoformat()
+    return (d.t0_utc + timedelta(seconds=t)).astimezone(UTC).isoformat()
 
 
 def _targets(s: Scenario) -> dict[str, object]:

@@ -1,5 +1,10 @@
 """The drill's moving parts: its clock, phases, probes, fault schedule and heal-all.
 
+Time comes only from the run's :class:`drills.engine.clock.Clock` (``wiring.clock``): ``t`` of
+every record is ``clock.monotonic() - t0``, waits are ``clock.sleep``, ``t0_utc`` is
+``clock.utc_now()``. Probes, their loops and faults come from the run's
+:class:`drills.engine.stack.Wiring`, so the whole lifecycle runs against fakes in unit tests.
+
     bringup   sweep stale runs, compose up (one project per run, labelled with the run id)
     steady    probes start; gate: every capability N consecutive successes, then `duration`
     fault     play the plan (inject/heal at offsets); abort rules watched; ends with heal-all
@@ -8,29 +13,27 @@
     teardown  heal anything still active, compose down, forget the run
 
 Record first, judge later: probes and faults only append to the timeline file;
-checks run after teardown on the saved timeline (see orchestrate.py, which
+checks run after teardown on the saved timeline (see lifecycle.py, which
 sequences these phases and owns heal/teardown on every path).
 """
 
 from __future__ import annotations
 
 import threading
-import time
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime
 from pathlib import Path
 
-from tenacity import RetryError, Retrying, retry_if_result, stop_after_delay, wait_fixed
-
-from drills.engine import runs
 from drills.checks import should_abort
-from drills.errors import TopologyError
-from drills.faults import Fault, FaultContext, make_fault
-from drills.probes import LedgerProbe, ProbeLoop, build_probes
-from drills.engine.progress import LiveState, Progress
-from drills.model.scenario import Scenario
+from drills.engine import runs
 from drills.engine.plan import HEAL_ALL, Step, due_steps, next_step_at, plan
+from drills.engine.progress import LiveState, Progress
+from drills.engine.stack import ProbeRunner, Wiring
+from drills.errors import TopologyError
+from drills.faults import Fault, FaultContext
+from drills.model.scenario import Scenario
 from drills.model.timeline import FaultEvent, Phase, TimelineWriter
+from drills.probes import LedgerProbe
 
 TICK_S = 0.2
 
@@ -42,25 +45,26 @@ class Drill:
     scenario: Scenario
     bundle_dir: Path
     progress: Progress
+    wiring: Wiring = field(default_factory=Wiring)
     run_id: str = ""
-    t0: float = 0.0
-    t0_utc: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
     active: dict[str, Fault] = field(default_factory=dict)
-    loops: list[ProbeLoop] = field(default_factory=list)
+    loops: list[ProbeRunner] = field(default_factory=list)
     stop_probes: threading.Event = field(default_factory=threading.Event)
     phase_marks: list[tuple[str, float]] = field(default_factory=list)
     aborted: str = ""
     environment: dict[str, object] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
+        self.clock = self.wiring.clock
+        self.t0_utc: datetime = self.clock.utc_now()
         self.run_id = self.run_id or runs.new_run_id(self.scenario.name, self.t0_utc)
         self.project = f"drills-{self.run_id}"
         self.timeline = TimelineWriter(self.bundle_dir / "timeline.jsonl")
-        self.t0 = time.monotonic()
+        self.t0 = self.clock.monotonic()
 
     # -- clock and records ---------------------------------------------------------------
     def now(self) -> float:
-        return time.monotonic() - self.t0
+        return self.clock.monotonic() - self.t0
 
     def phase(self, name: str) -> None:
         t = round(self.now(), 4)
@@ -78,7 +82,7 @@ class Drill:
     def wait(self, seconds: float, watch_abort: bool = False) -> None:
         end = self.now() + seconds
         while (left := end - self.now()) > 0:
-            time.sleep(min(TICK_S, left))
+            self.clock.sleep(min(TICK_S, left))
             self._show()
             if watch_abort and self._check_abort():
                 return
@@ -101,8 +105,9 @@ class Drill:
 
     def inject(self, ctx: FaultContext, fid: str) -> None:
         spec = self.scenario.fault(fid)
-        assert spec is not None
-        fault = make_fault(spec)
+        if spec is None:  # the plan only names the scenario's faults
+            raise ValueError(f"fault {fid!r} is not in scenario {self.scenario.name}")
+        fault = self.wiring.make_fault(spec)
         self.active[fid] = fault
         t = self.now()
         try:
@@ -163,8 +168,9 @@ class Drill:
     # -- probes ----------------------------------------------------------------------------
     def start_probes(self, endpoints: dict[str, str]) -> None:
         spec = self.scenario.probes
-        probes = build_probes(spec, endpoints, self.now, self.run_id)
-        self.loops = [ProbeLoop(p, self.timeline, self.now, spec.period, self.stop_probes) for p in probes]
+        probes = self.wiring.build_probes(spec, endpoints, self.now, self.run_id)
+        self.loops = [self.wiring.probe_loop(p, self.timeline, self.now, spec.period, self.stop_probes)
+                      for p in probes]  # fmt: skip
         for lp in self.loops:
             lp.start()
 
@@ -177,25 +183,26 @@ class Drill:
         }
 
     def steady_gate(self) -> None:
+        """Every capability ``min_consecutive`` ok samples in a row (within ``timeout``), then ``duration``."""
         ss = self.scenario.steady_state
-
-        def not_ready() -> list[str]:
-            self._show("waiting for steady state")
-            tl = self.timeline.snapshot()
-            bad = []
-            for cap in self.scenario.capabilities:
-                tail = tl.samples(cap)[-ss.min_consecutive:]
-                if len(tail) < ss.min_consecutive or not all(s.ok for s in tail):
-                    last = tail[-1].error if tail else "no sample yet"
-                    bad.append(f"{cap} ({last or 'recovering'})")
-            return bad
-
-        try:
-            Retrying(stop=stop_after_delay(ss.timeout), wait=wait_fixed(TICK_S), retry=retry_if_result(bool))(not_ready)
-        except RetryError as exc:
-            raise TopologyError(f"steady state not reached within {ss.timeout:.0f}s: "
-                                f"{', '.join(exc.last_attempt.result())}") from None  # fmt: skip
+        deadline = self.now() + ss.timeout
+        while bad := self._not_steady(ss.min_consecutive):
+            if self.now() >= deadline:
+                raise TopologyError(f"steady state not reached within {ss.timeout:.0f}s: {', '.join(bad)}")
+            self.clock.sleep(TICK_S)
         self.wait(ss.duration)
+
+    def _not_steady(self, n: int) -> list[str]:
+        """The capabilities whose last ``n`` samples are not all ok, each with its last error."""
+        self._show("waiting for steady state")
+        tl = self.timeline.snapshot()
+        bad = []
+        for cap in self.scenario.capabilities:
+            tail = tl.samples(cap)[-n:]
+            if len(tail) < n or not all(s.ok for s in tail):
+                last = tail[-1].error if tail else "no sample yet"
+                bad.append(f"{cap} ({last or 'recovering'})")
+        return bad
 
     def read_back(self) -> None:
         for lp in self.loops:

@@ -1,0 +1,72 @@
+"""The real stack of a run: one Compose project on the local Docker engine, with its WAN.
+
+It composes the adapters (see :mod:`drills.engine.stack` for the lifecycle it serves)::
+
+    ComposeStack(scenario, run_id, project)
+        engine_client()                 a Docker client that answered a ping (EngineUnavailable)
+        ComposeProject(project, files)  compose up / down, endpoints and the WAN API by labels
+        WanClient(toxiproxy API)        opened on first use, after up()
+        describe(...)                   drills, Compose, Toxiproxy, engine and image versions
+
+Every call below raises only :mod:`drills.errors` types (the adapters translate).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import docker
+
+from drills.adapters import ComposeProject, sweep
+from drills.adapters.docker_client import engine_client
+from drills.adapters.toxiproxy import WanClient
+from drills.engine.environment import describe
+from drills.faults import FaultContext
+from drills.model.scenario import Scenario
+
+__all__ = ["ComposeStack", "compose_files"]
+
+
+def compose_files(scenario: Scenario) -> list[Path]:
+    """The compose file of the scenario's topology, then its variant override (if any)."""
+    files = [scenario.topology.compose]
+    if scenario.topology.variant_file is not None:
+        files.append(scenario.topology.variant_file)
+    return files
+
+
+class ComposeStack:
+    def __init__(self, scenario: Scenario, run_id: str, project: str) -> None:
+        self.scenario, self.project = scenario, project
+        self.client: docker.DockerClient = engine_client()
+        self.compose = ComposeProject(project, compose_files(scenario), {"DRILLS_RUN_ID": run_id},
+                                      scenario.topology.compose.parent, client=self.client)  # fmt: skip
+        self._wan: WanClient | None = None
+
+    def sweep(self, run_id: str) -> int:
+        return sweep(self.client, run_id).total
+
+    def up(self) -> None:
+        self.compose.up(wait=True)
+
+    def endpoints(self, capabilities: Sequence[str]) -> dict[str, str]:
+        return {cap: self.compose.endpoint_url(cap) for cap in capabilities}
+
+    def wan(self) -> WanClient:
+        if self._wan is None:
+            host, port = self.compose.toxiproxy_api()
+            self._wan = WanClient(host, port)
+        return self._wan
+
+    def fault_context(self) -> FaultContext:
+        return FaultContext(self.client, self.project, self.wan(), self.scenario.topology)
+
+    def describe(self) -> dict[str, object]:
+        return describe(self.client, self.project, self.wan().version().strip('"'))
+
+    def down(self) -> None:
+        self.compose.down()
+
+    def close(self) -> None:
+        self.client.close()

@@ -1,0 +1,82 @@
+"""The replaceable parts of a run: its stack, its clock, its probes, their loops and its faults.
+
+Vocabulary
+    stack      the running replica of one run (one Compose project) and what reaches it (the
+               engine, the WAN), seen by the lifecycle only through :class:`Stack`;
+               :class:`drills.engine.compose_stack.ComposeStack` is the real one.
+    probe runner  one probe sampled every period until stopped (:class:`drills.probes.ProbeLoop`).
+    wiring     the seams of a run (:class:`Wiring`): clock, stack factory, probe builder, probe
+               loop factory, fault factory. Every default is the real thing; unit tests pass
+               fakes (tests/unit/engine_fakes.py), so no thread waits and no container exists.
+
+Lifecycle of a stack (``run_drill`` calls it in this order; any call may raise a DrillsError)::
+
+    stack = wiring.open_stack(scenario, run_id, project)   reach the engine; nothing created yet
+    stack.sweep(stale_run_id) -> n removed                 once per stale run record
+    stack.up()                                             bring the project up, wait until ready
+    stack.endpoints(capabilities)                          {capability: URL of the entry point}
+    stack.fault_context()                                  what faults touch: Docker + WAN + topology
+    stack.describe()                                       versions and images, for environment.json
+    stack.down()                                           remove everything of the run (if up() was tried)
+    stack.close()                                          release the engine connection (always)
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from drills.engine.clock import Clock, SystemClock
+from drills.engine.compose_stack import ComposeStack
+from drills.faults import Fault, FaultContext, make_fault
+from drills.model.scenario import FaultSpec, ProbeSpec, Scenario
+from drills.model.timeline import Sink
+from drills.probes import Probe, ProbeLoop, build_probes
+
+__all__ = ["FaultFactory", "LoopFactory", "ProbeBuilder", "ProbeRunner", "Stack", "StackFactory", "Wiring"]
+
+
+class Stack(Protocol):
+    def sweep(self, run_id: str) -> int: ...
+
+    def up(self) -> None: ...
+
+    def endpoints(self, capabilities: Sequence[str]) -> dict[str, str]: ...
+
+    def fault_context(self) -> FaultContext: ...
+
+    def describe(self) -> dict[str, object]: ...
+
+    def down(self) -> None: ...
+
+    def close(self) -> None: ...
+
+
+class ProbeRunner(Protocol):
+    probe: Probe
+    last_ok: bool | None
+    count: int
+    cpu_s: float
+
+    def start(self) -> None: ...
+
+    def join(self, timeout: float) -> None: ...
+
+
+StackFactory = Callable[[Scenario, str, str], Stack]  # (scenario, run id, compose project name)
+ProbeBuilder = Callable[[ProbeSpec, dict[str, str], Callable[[], float], str], list[Probe]]
+LoopFactory = Callable[[Probe, Sink, Callable[[], float], float, threading.Event], ProbeRunner]
+FaultFactory = Callable[[FaultSpec], Fault]
+
+
+@dataclass(frozen=True)
+class Wiring:
+    """The seams of one run; every default is the real thing."""
+
+    clock: Clock = field(default_factory=SystemClock)
+    open_stack: StackFactory = ComposeStack
+    build_probes: ProbeBuilder = build_probes
+    probe_loop: LoopFactory = ProbeLoop
+    make_fault: FaultFactory = make_fault
