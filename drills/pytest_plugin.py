@@ -26,11 +26,12 @@ from __future__ import annotations
 
 import io
 import uuid
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
 
@@ -108,7 +109,7 @@ class ScenarioItem(pytest.Item):
 
         scenario = load_scenario(self.path)  # ScenarioError -> shown as one line below
         reports = Path(self.config.rootpath) / "reports"
-        bundle = reports / f"{datetime.now(timezone.utc):%Y%m%dT%H%M%SZ}-{scenario.name}"
+        bundle = reports / f"{datetime.now(UTC):%Y%m%dT%H%M%SZ}-{scenario.name}"
         bundle.mkdir(parents=True, exist_ok=True)
         log = io.StringIO()
         try:
@@ -166,10 +167,10 @@ class Stack:
 
 @pytest.fixture(scope="module")
 def drill_stack() -> Iterator[Stack]:
-    from drills.scenario import repo_root
-    from drills.adapters.docker_client import engine_client
     from drills.adapters import ComposeProject
+    from drills.adapters.docker_client import engine_client
     from drills.adapters.toxiproxy import WanClient
+    from drills.scenario import repo_root
 
     root = repo_root()
     run_id = f"pytest-{uuid.uuid4().hex[:8]}"

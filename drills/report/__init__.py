@@ -34,8 +34,8 @@ from drills.report.formats.markdown import render_markdown
 
 __all__ = [
     "FORMATS",
-    "ReportFormat",
     "Regenerated",
+    "ReportFormat",
     "bundle_files",
     "regenerate",
     "render_html",

@@ -20,33 +20,33 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
-import os
 import re
 import shutil
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from drills.engine.environment import collect_environment
 from drills.errors import UsageError
 from drills.model.result import DrillResult
 from drills.model.timeline import Timeline, load_timeline
-from drills.engine.environment import collect_environment
 from drills.report.evidence import EVIDENCE_FILES, MANIFEST
 from drills.report.formats import FORMATS, Rendering
 from drills.report.recompute import recompute_verdicts
 
 __all__ = [
     "EVIDENCE_FILES",
-    "derived_files",
-    "bundle_files",
     "MANIFEST",
     "Regenerated",
-    "write_bundle",
-    "verify_bundle",
-    "regenerate",
+    "bundle_files",
+    "derived_files",
     "load_timeline",
+    "regenerate",
+    "verify_bundle",
+    "write_bundle",
     "write_manifest",
 ]
 
@@ -68,7 +68,7 @@ def _write(path: Path, data: str | bytes) -> None:
         tmp.write_text(data, encoding="utf-8")
     else:
         tmp.write_bytes(data)
-    os.replace(tmp, path)
+    tmp.replace(path)
 
 
 def _sha256(path: Path) -> str:
@@ -177,12 +177,12 @@ def _problems(directory: Path) -> list[tuple[str, str]]:
             problems.append((name, f"missing: {name} (listed in {MANIFEST})"))
         elif _sha256(path) != digest:
             problems.append((name, f"tampered: {name} (sha256 differs from {MANIFEST})"))
-    for name in _files(directory):
-        if name not in listed:
-            problems.append((name, f"unlisted: {name} (not in {MANIFEST})"))
-    for name in bundle_files():
-        if name != MANIFEST and name not in listed and not (directory / name).exists():
-            problems.append((name, f"missing: {name} (every bundle has one)"))
+    problems += [(name, f"unlisted: {name} (not in {MANIFEST})") for name in _files(directory) if name not in listed]
+    problems += [
+        (name, f"missing: {name} (every bundle has one)")
+        for name in bundle_files()
+        if name != MANIFEST and name not in listed and not (directory / name).exists()
+    ]
     return problems
 
 
@@ -214,10 +214,8 @@ def regenerate(directory: Path, force: bool = False) -> Regenerated:
         raise UsageError(f"{directory / 'result.json'}: cannot read the drill result: {exc}") from exc
     env_path = directory / "environment.json"
     if env_path.is_file():
-        try:
+        with contextlib.suppress(ValueError):  # the report still renders; verify_bundle reports a tampered file
             result = _with_environment(result, json.loads(env_path.read_text(encoding="utf-8")))
-        except ValueError:
-            pass  # the report still renders; verify_bundle reports a tampered file
     timeline, notes = load_timeline(directory / "timeline.jsonl")
     outcome = recompute_verdicts(directory, result)
     if outcome.result is not None:

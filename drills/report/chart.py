@@ -28,7 +28,7 @@ from html import escape
 from drills.checks.rto import recoveries
 from drills.model.timeline import FaultEvent, Sample, Timeline
 
-__all__ = ["COLUMNS", "Span", "timeline_extent", "capability_chart", "rto_spans"]
+__all__ = ["COLUMNS", "Span", "capability_chart", "rto_spans", "timeline_extent"]
 
 COLUMNS = 600
 W, PAD_L, PAD_R = 960, 56, 16
@@ -50,7 +50,7 @@ def timeline_extent(timeline: Timeline) -> tuple[float, float]:
     ts = [r.t for r in timeline.records if hasattr(r, "t")]  # every record but the header
     if not ts:
         return 0.0, 1.0
-    lo, hi = min(0.0, min(ts)), max(ts)
+    lo, hi = min(0.0, *ts), max(ts)
     return lo, hi if hi > lo else lo + 1.0
 
 
@@ -115,12 +115,11 @@ def capability_chart(
     """One chart; ``spans``: the RTO spans to shade (from :func:`rto_spans`)."""
     lo, hi = extent
     sc = _Scale(lo, hi)
-    n = max(1, min(COLUMNS, int((W - PAD_L - PAD_R))))
+    n = max(1, min(COLUMNS, int(W - PAD_L - PAD_R)))
     cols = _buckets(samples, lo, hi, n)
     colw = (W - PAD_L - PAD_R) / n
     out: list[str] = [
-        f'<svg class="chart" viewBox="0 0 {W} {H}" '
-        f'role="img" aria-label="{escape(capability)} timeline">',
+        f'<svg class="chart" viewBox="0 0 {W} {H}" role="img" aria-label="{escape(capability)} timeline">',
         f"<title>{escape(capability)}: availability and latency over time</title>",
         f'<text x="4" y="{STRIP_Y + 13}" class="lbl">up/down</text>',
         f'<text x="4" y="{LAT_Y + LAT_H / 2 + 4:.0f}" class="lbl">latency</text>',
@@ -172,7 +171,8 @@ def capability_chart(
         out.append(
             f'<line x1="{x:.1f}" y1="{12 + 10 * row}" x2="{x:.1f}" y2="{AXIS_Y}" stroke="{colour}" '
             f'stroke-width="1.5"{dash}/>'
-            f'<text x="{lx:.1f}" y="{10 + 10 * row}" class="mk" fill="{colour}" text-anchor="{anchor}">{escape(label)}</text>'
+            f'<text x="{lx:.1f}" y="{10 + 10 * row}" class="mk" fill="{colour}" '
+            f'text-anchor="{anchor}">{escape(label)}</text>'
         )
     # x axis
     out.append(f'<line x1="{PAD_L}" y1="{AXIS_Y}" x2="{W - PAD_R}" y2="{AXIS_Y}" stroke="#555"/>')

@@ -24,7 +24,7 @@ from pathlib import Path
 from drills.errors import UsageError
 from drills.model.result import DrillResult
 
-__all__ = ["Rule", "Point", "load_history", "series", "flag", "latest_regressions"]
+__all__ = ["Point", "Rule", "flag", "latest_regressions", "load_history", "series"]
 
 
 @dataclass(frozen=True)
@@ -67,7 +67,8 @@ def load_history(directory: Path) -> list[tuple[Path, DrillResult]]:
 def series(results: list[tuple[Path, DrillResult]]) -> dict[tuple[str, str], list[Point]]:
     out: dict[tuple[str, str], list[Point]] = {}
     for bundle, r in results:
-        caps = {v.capability: None for v in r.verdicts if v.capability != "*" and v.check in ("availability", "rto_first", "rto_stable")}
+        judged = ("availability", "rto_first", "rto_stable")
+        caps = {v.capability: None for v in r.verdicts if v.capability != "*" and v.check in judged}
         for cap in caps:
             by_check = {v.check: v for v in r.verdicts if v.capability == cap}
             avail = by_check.get("availability")

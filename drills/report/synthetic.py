@@ -11,7 +11,7 @@ A second, short WAN outage at t=480 s blips chat.
 from __future__ import annotations
 
 import random
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from drills.model.result import DrillResult, PhaseSpan, Verdict
 from drills.model.timeline import FaultEvent, Header, Phase, Record, Sample
@@ -27,7 +27,7 @@ _OUTAGES = {  # capability -> [(start, end)] of failed samples
 
 
 def _utc(t: float) -> str:
-    return (datetime.fromisoformat(T0_UTC) + timedelta(seconds=t)).astimezone(timezone.utc).isoformat()
+    return (datetime.fromisoformat(T0_UTC) + timedelta(seconds=t)).astimezone(UTC).isoformat()
 
 
 def synthetic_run(
@@ -57,7 +57,7 @@ def synthetic_run(
             records.append(Sample(t=t, probe=cap, capability=cap, ok=not down, latency=round(lat, 4),
                                   error="timeout after 2s" if down else "", site=site))
     ends = [t for _, t in phase_starts[1:]] + [duration]
-    phases = tuple(PhaseSpan(p, _utc(t), _utc(e), t, e) for (p, t), e in zip(phase_starts, ends))
+    phases = tuple(PhaseSpan(p, _utc(t), _utc(e), t, e) for (p, t), e in zip(phase_starts, ends, strict=True))
     verdicts = (
         Verdict("dualization", "devtools", "fail",
                 "devtools has no instance in site b: losing site a takes it down",
@@ -94,7 +94,7 @@ def synthetic_run(
     return result, records
 
 
-def write_jsonl(records: list[Record], path: "object") -> None:
+def write_jsonl(records: list[Record], path: object) -> None:
     import json
     from dataclasses import asdict
     from pathlib import Path

@@ -13,7 +13,7 @@ Reports are readers: the numbers come from the verdicts, the words only rephrase
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
@@ -23,18 +23,18 @@ from drills.model.durations import format_duration
 from drills.model.result import DrillResult, Verdict
 
 __all__ = [
-    "STATUS_WORD",
     "CHECK_LABEL",
+    "STATUS_WORD",
     "Clock",
     "Finding",
-    "fmt_value",
-    "fmt_target",
-    "fmt_bound",
-    "fmt_utc",
-    "parse_utc",
-    "run_duration",
     "findings",
     "flatten",
+    "fmt_bound",
+    "fmt_target",
+    "fmt_utc",
+    "fmt_value",
+    "parse_utc",
+    "run_duration",
     "template_env",
 ]
 
@@ -78,17 +78,17 @@ def parse_utc(text: str) -> datetime | None:
     if not text:
         return None
     try:
-        dt = datetime.fromisoformat(text.replace("Z", "+00:00"))
+        dt = datetime.fromisoformat(text)  # Python 3.11+ reads a trailing Z as UTC
     except ValueError:
         return None
-    return dt if dt.tzinfo else dt.replace(tzinfo=timezone.utc)
+    return dt if dt.tzinfo else dt.replace(tzinfo=UTC)
 
 
 def fmt_utc(value: str | datetime | None, precise: bool = False) -> str:
     dt = parse_utc(value) if isinstance(value, str) else value
     if dt is None:
         return str(value or "—")
-    dt = dt.astimezone(timezone.utc)
+    dt = dt.astimezone(UTC)
     text = dt.strftime("%Y-%m-%d %H:%M:%S")
     if precise:
         text += f".{dt.microsecond // 100000}"
@@ -140,7 +140,8 @@ def _headline(v: Verdict) -> str:
         return f"{CHECK_LABEL.get(v.check, v.check)} of {cap} could not be judged"
     window = _WINDOW_WORDS.get(str(v.details.get("window_kind", "")), "judged window")
     if v.check == "availability" and m is not None:
-        return f"{cap} was unavailable for {fmt_value(1 - m, 'ratio')} of the {window} (target: available {fmt_target(v)})"
+        down = fmt_value(1 - m, "ratio")
+        return f"{cap} was unavailable for {down} of the {window} (target: available {fmt_target(v)})"
     if v.check == "max_outage" and m is not None:
         return f"the longest outage of {cap} lasted {fmt_value(m, 's')} (allowed {fmt_target(v)})"
     if v.check in ("rto_first", "rto_stable"):

@@ -13,14 +13,14 @@ import pytest
 
 from drills.cli import main
 from drills.errors import UsageError
+from drills.model.result import DrillResult
 from drills.report import bundle_files, verify_bundle, write_bundle
 from drills.report.synthetic import synthetic_run, write_jsonl
-from drills.model.result import DrillResult
 
 SCENARIO = b"name: site-a-power-cut\n# exact bytes matter: \xc3\xa9\r\n"
 
 
-@pytest.fixture()
+@pytest.fixture
 def bundle(tmp_path: Path) -> Path:
     result, records = synthetic_run(duration=60, hz=2)
     write_jsonl(records, tmp_path / "timeline.jsonl")

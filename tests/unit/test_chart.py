@@ -90,4 +90,5 @@ def test_the_span_is_the_checks_rto_on_the_synthetic_run() -> None:
         first = next(v for v in verdicts if v.check == "rto_first" and v.capability == cap).measured
         spans = rto_spans(tl, cap, end=600.0)
         assert first is not None
-        assert max(s.end - s.start for s in spans) == pytest.approx(first, abs=1e-9)  # the verdict reports the worst fault
+        # the verdict reports the worst fault
+        assert max(s.end - s.start for s in spans) == pytest.approx(first, abs=1e-9)

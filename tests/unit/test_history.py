@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from drills.cli import main
+from drills.model.result import Verdict
 from drills.report.history import Point, Rule, flag
 from drills.report.synthetic import synthetic_run
-from drills.model.result import Verdict
 
 
 def _p(i: int, avail: float | None, rto: float | None, judged: bool = True) -> Point:

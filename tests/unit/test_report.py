@@ -8,11 +8,11 @@ from dataclasses import replace
 
 import pytest
 
+from drills.model.result import DrillResult, PhaseSpan, Verdict
+from drills.model.timeline import Timeline
 from drills.report import render_html, render_junit, render_markdown
 from drills.report.synthetic import synthetic_run
 from drills.report.view import findings
-from drills.model.result import DrillResult, PhaseSpan, Verdict
-from drills.model.timeline import Timeline
 
 FAILED, RECORDS = synthetic_run()
 TIMELINE = Timeline(tuple(RECORDS))
@@ -42,7 +42,7 @@ def assert_self_contained(html: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "result, word", [(PASSED, "PASSED"), (FAILED, "FAILED"), (ABORTED, "ABORTED"), (ERROR, "ERROR")]
+    ("result", "word"), [(PASSED, "PASSED"), (FAILED, "FAILED"), (ABORTED, "ABORTED"), (ERROR, "ERROR")]
 )
 def test_html_for_each_status(result: DrillResult, word: str) -> None:
     timeline = Timeline() if result.status == "error" else TIMELINE
@@ -66,7 +66,7 @@ def test_html_for_each_status(result: DrillResult, word: str) -> None:
 
 def test_html_check_rows_target_and_measured() -> None:
     html = render_html(FAILED, TIMELINE)
-    rows = re.findall(r'<tr class="check-row">(.*?)</tr>', html, re.S)
+    rows = re.findall(r'<tr class="check-row">(.*?)</tr>', html, re.DOTALL)
     assert len(rows) == len(FAILED.verdicts)
     assert "<td>availability</td><td>devtools</td><td>≥ 95%</td>\n      <td>0%</td>" in html
     assert "<td>rto_first</td><td>chat</td><td>≤ 30s</td>\n      <td>6.5s</td><td>±100ms</td>" in html

@@ -53,7 +53,7 @@ def test_the_html_report_links_every_other_file_of_the_bundle() -> None:
 
 
 @pytest.mark.parametrize(
-    "fmt, says",
+    ("fmt", "says"),
     [
         (ReportFormat("html", "other.html", "x", lambda r: ""), "already registered"),
         (ReportFormat("csv", "summary.md", "x", lambda r: ""), "already written by 'markdown'"),
@@ -67,7 +67,7 @@ def test_register_refuses_a_clash(fmt: ReportFormat, says: str) -> None:
     before = dict(FORMATS)
     with pytest.raises(ValueError, match=re.escape(says)):
         register(fmt)
-    assert FORMATS == before
+    assert before == FORMATS
 
 
 def _verdicts_csv(r: Rendering) -> str:

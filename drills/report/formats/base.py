@@ -15,8 +15,8 @@ Renderers are pure readers: they never judge, and never touch the file system.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from drills.model.result import DrillResult
 from drills.model.timeline import Timeline

@@ -32,8 +32,10 @@ def render_markdown(result: DrillResult, recomputed: str = "") -> str:
         lines += [result.description, ""]
     digest = result.scenario_digest[:12] if result.scenario_digest else "—"
     lines += [
-        f"Run `{result.run_id}` · {fmt_utc(result.started_utc)} → {fmt_utc(result.ended_utc)} "
-        f"({run_duration(result)}) · scenario sha256 `{digest}`",
+        (
+            f"Run `{result.run_id}` · {fmt_utc(result.started_utc)} → {fmt_utc(result.ended_utc)} "
+            f"({run_duration(result)}) · scenario sha256 `{digest}`"
+        ),
         "",
     ]
     if result.error:
@@ -60,8 +62,10 @@ def render_markdown(result: DrillResult, recomputed: str = "") -> str:
         lines += [f"- **{_cell(f.capability).replace('*', 'all')}**: {f.text}" for f in found]
         lines.append("")
     lines += [
-        "Full report: `report.html` in the drill's bundle (with `timeline.jsonl`, `result.json`, "
-        "`junit.xml` and `SHA256SUMS`).",
+        (
+            "Full report: `report.html` in the drill's bundle (with `timeline.jsonl`, `result.json`, "
+            "`junit.xml` and `SHA256SUMS`)."
+        ),
         "",
     ]
     return "\n".join(lines)
