@@ -62,8 +62,8 @@ def main() -> int:
     for name, vals in rows.items():
         unit = "" if name in ("probe cpu %", "samples") else "s"
         print(f"{name:<22}{statistics.median(vals):>9.1f}{unit}{min(vals):>9.1f}{unit}{max(vals):>9.1f}{unit}")
-    for cap in rto:
-        print(f"{'rto_first ' + cap:<22}{statistics.median(rto[cap]):>9.2f}s"
+    for cap, measured in rto.items():
+        print(f"{'rto_first ' + cap:<22}{statistics.median(measured):>9.2f}s"
               f"{'  bound ±':>10}{statistics.median(bound[cap]):.2f}s")  # fmt: skip
     return 0
 

@@ -133,8 +133,8 @@ def main() -> int:
     for cap, by_site in per_cap.items():
         both = by_site["a"] + by_site["b"]
         rows.append((f"failover {cap}: median of {len(both)} cuts",
-                     f"{med(both)}  (site a = primary: {med(by_site['a'])}; "
-                     f"site b = standby: {med(by_site['b'])})"))
+                     (f"{med(both)}  (site a = primary: {med(by_site['a'])}; "
+                      f"site b = standby: {med(by_site['b'])})")))
     rows.append(("probe period (RTO resolution)", f"{PROBE_PERIOD_S * 1000:.0f} ms"))
     rows.append(("acknowledged chat writes lost", f"{lost} of {acked}"))
     width = max(len(r[0]) for r in rows)

@@ -8,7 +8,6 @@ missing engine is an error, never a silent skip.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
 
 import pytest
 
@@ -24,13 +23,12 @@ def _engine_problem() -> str | None:
 
 
 @pytest.fixture(scope="session")
-def docker_engine() -> Iterator[None]:
+def docker_engine() -> None:
     problem = _engine_problem()
     if problem:
         if os.environ.get("CI"):
             pytest.fail(f"CI needs a Docker engine and none answers: {problem}")
         pytest.skip(f"no Docker engine reachable ({problem}); run `drill setup` first")
-    yield
 
 
 @pytest.fixture(autouse=True)

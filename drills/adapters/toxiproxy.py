@@ -37,8 +37,7 @@ class _TimedRequests:
         self.timeout = timeout
 
     def _call(self, method: str, url: str, **kw: Any) -> requests.Response:
-        kw.setdefault("timeout", self.timeout)
-        resp = requests.request(method, url, **kw)
+        resp = requests.request(method, url, timeout=kw.pop("timeout", self.timeout), **kw)
         if resp.status_code >= 500:
             raise FaultError(f"toxiproxy {method} {url}: HTTP {resp.status_code} {resp.text.strip()[:200]}")
         return resp
@@ -116,15 +115,15 @@ class WanClient:
                 fut.result()
 
     def add_toxic(
-        self, link: str, name: str, type: str, attributes: dict[str, int], stream: str = "downstream",
+        self, link: str, name: str, kind: str, attributes: dict[str, int], stream: str = "downstream",
         toxicity: float = 1.0,
     ) -> None:
-        if type not in TOXIC_TYPES:
-            raise FaultError(f"unknown toxic type {type!r} (allowed: {', '.join(TOXIC_TYPES)})")
+        if kind not in TOXIC_TYPES:
+            raise FaultError(f"unknown toxic type {kind!r} (allowed: {', '.join(TOXIC_TYPES)})")
         proxy = self._proxy(link)
         self._guard(
             f"add toxic {name} to {link}", proxy.add_toxic,
-            name=name, type=type, stream=stream, toxicity=toxicity, attributes=attributes,
+            name=name, type=kind, stream=stream, toxicity=toxicity, attributes=attributes,
         )  # fmt: skip
 
     def toxics(self, link: str) -> list[str]:

@@ -52,12 +52,14 @@ def render_reference() -> str:
     ]
     for name, ft in sorted(FAULT_TYPES.items()):
         out += [f"### `{name}`", "", ft.summary, "", *_fields(ft.fields, ft.required)]
-    out += ["## Journeys (`probes.journeys`)", "", f"Default: all of them, in this order: {', '.join(default_journeys())}.", ""]
+    order = ", ".join(default_journeys())
+    out += ["## Journeys (`probes.journeys`)", "", f"Default: all of them, in this order: {order}.", ""]
     for name in default_journeys():
         j = JOURNEYS[name]
         ledger = f" Writes go to the RPO ledger stream(s): {', '.join(j.streams)}." if j.streams else ""
         out += [f"### `{name}`", "", j.summary + ledger, ""]
-    out += ["## Custom probe types (`probes.custom[].type`)", "", "Every custom probe also takes `name` and `capability`.", ""]
+    out += ["## Custom probe types (`probes.custom[].type`)", "",
+            "Every custom probe also takes `name` and `capability`.", ""]
     for name, pt in sorted(PROBE_TYPES.items()):
         out += [f"### `{name}`", "", pt.summary, "", *_fields(pt.fields, pt.required)]
     out += ["## Checks (`checks.<name>`)", ""]
@@ -79,5 +81,6 @@ def cmd_reference(args: argparse.Namespace) -> int:
 
 
 COMMANDS: dict[str, Command] = {
-    "reference": ("print the plugin reference (fault types, journeys, probe types, checks) as Markdown", no_args, cmd_reference),
+    "reference": ("print the plugin reference (fault types, journeys, probe types, checks) as Markdown",
+                  no_args, cmd_reference),
 }

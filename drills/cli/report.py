@@ -62,7 +62,8 @@ def _history_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--html", type=Path, metavar="OUT", help="also write a self-contained HTML page")
     parser.add_argument("--window", type=int, default=Rule.window, help="previous runs compared (default %(default)s)")
     parser.add_argument("--avail-drop", type=float, default=Rule.avail_drop,
-                        help="availability drop below the median that is a regression, as a ratio (default %(default)s)")
+                        help="availability drop below the median that is a regression, as a ratio "
+                             "(default %(default)s)")
     parser.add_argument("--rto-rise", type=float, default=Rule.rto_rise,
                         help="RTO rise above the median that is a regression, as a ratio (default %(default)s = 50%%)")
 
@@ -99,7 +100,8 @@ def cmd_history(args: argparse.Namespace) -> int:
 
 
 COMMANDS: dict[str, Command] = {
-    "report": ("regenerate report.html, summary.md and junit.xml of a bundle from its evidence", _report_args, cmd_report),
+    "report": ("regenerate report.html, summary.md and junit.xml of a bundle from its evidence",
+               _report_args, cmd_report),
     "verify": ("check a bundle against its SHA256SUMS: missing, unlisted or tampered files", _bundle_arg, cmd_verify),
     "history": ("compare many bundles per capability over time and flag regressions", _history_args, cmd_history),
 }

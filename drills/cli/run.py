@@ -15,11 +15,21 @@ from typing import TYPE_CHECKING
 from drills.cli.common import Command
 from drills.cli.scenario import files_arg, load_all, scenario_files
 from drills.errors import EXIT_CHECK_FAILED, EXIT_ENVIRONMENT, EXIT_OK
-from drills.model.result import DrillResult
+from drills.model.result import DrillResult, Verdict
 from drills.model.scenario import Scenario
 
 if TYPE_CHECKING:
     from rich.table import Table
+
+
+def _cell(v: Verdict, x: float | None, *, is_target: bool) -> str:
+    """One target or measured value of a verdict, in the verdict's unit."""
+    if x is None:
+        return "-"
+    unit = v.unit if v.unit not in ("", "ratio", "count") else ""
+    text = f"{x * 100:.1f}%" if v.unit == "ratio" else f"{x:.2f}{unit}" if unit == "s" else f"{x:g}{unit}"
+    return f"{v.comparison} {text}" if is_target and v.comparison else text
+
 
 def verdict_table(result: DrillResult) -> Table:
     from rich.table import Table
@@ -29,17 +39,10 @@ def verdict_table(result: DrillResult) -> Table:
     for col in ("check", "capability", "target", "measured", "verdict"):
         t.add_column(col)
     for v in result.verdicts:
-        unit = v.unit if v.unit not in ("", "ratio", "count") else ""
-
-        def fmt(x: float | None, is_target: bool) -> str:
-            if x is None:
-                return "-"
-            text = f"{x * 100:.1f}%" if v.unit == "ratio" else f"{x:.2f}{unit}" if unit == "s" else f"{x:g}{unit}"
-            return f"{v.comparison} {text}" if is_target and v.comparison else text
-
         bound = f" ±{v.bound:.2f}s" if v.bound else ""
         mark = {"pass": "[green]pass[/]", "fail": "[bold red]FAIL[/]", "unknown": "[yellow]unknown[/]"}[v.status]
-        t.add_row(v.check, v.capability, fmt(v.target, True), fmt(v.measured, False) + bound, mark)
+        t.add_row(v.check, v.capability, _cell(v, v.target, is_target=True),
+                  _cell(v, v.measured, is_target=False) + bound, mark)
     return t
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, Union
+from typing import Any, TypeAlias
 
 from drills.errors import ScenarioError
 from drills.model.durations import parse_duration
@@ -22,9 +22,9 @@ from drills.model.topology import EDGE, Topology
 
 __all__ = ["FieldPath", "Fields", "PathKey"]
 
-PathKey = Union[str, int]
-FieldPath = tuple[PathKey, ...]
-OnError = Callable[[FieldPath, str], ScenarioError]
+PathKey: TypeAlias = str | int
+FieldPath: TypeAlias = tuple[PathKey, ...]
+OnError: TypeAlias = Callable[[FieldPath, str], ScenarioError]
 
 
 @dataclass(frozen=True)

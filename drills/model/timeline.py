@@ -24,7 +24,7 @@ import threading
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import IO, Any, Literal, Protocol, Union
+from typing import IO, Any, Literal, Protocol, Self, TypeAlias
 
 __all__ = [
     "FaultEvent",
@@ -117,7 +117,7 @@ class ReadBack:
     kind: Literal["readback"] = "readback"
 
 
-Record = Union[Header, Phase, Sample, FaultEvent, Write, ReadBack]
+Record: TypeAlias = Header | Phase | Sample | FaultEvent | Write | ReadBack
 _KINDS: dict[str, type] = {
     "header": Header,
     "phase": Phase,
@@ -206,7 +206,7 @@ class TimelineWriter:
         with self._lock:
             self._fh.close()
 
-    def __enter__(self) -> TimelineWriter:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -214,8 +214,8 @@ class TimelineWriter:
 
 
 def iter_records(lines: Iterable[str]) -> Iterator[Record]:
-    for n, line in enumerate(lines, 1):
-        line = line.strip()
+    for n, raw in enumerate(lines, 1):
+        line = raw.strip()
         if not line:
             continue
         try:

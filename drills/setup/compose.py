@@ -40,8 +40,8 @@ def legacy_compose_version(host: Host) -> str | None:
 
 def mirror_uri(sources_text: str) -> str | None:
     """The first Debian mirror URI in a deb822 ``.sources`` file or a one-line ``sources.list``."""
-    for line in sources_text.splitlines():
-        line = line.strip()
+    for raw in sources_text.splitlines():
+        line = raw.strip()
         if line.startswith("URIs:"):
             uris = line.split(":", 1)[1].split()
             if uris:
@@ -54,11 +54,8 @@ def mirror_uri(sources_text: str) -> str | None:
 
 
 def _read_sources() -> str:
-    texts = []
-    for path in [Path("/etc/apt/sources.list"), *sorted(Path("/etc/apt/sources.list.d").glob("*"))]:
-        if path.is_file():
-            texts.append(path.read_text(errors="replace"))
-    return "\n".join(texts)
+    paths = [Path("/etc/apt/sources.list"), *sorted(Path("/etc/apt/sources.list.d").glob("*"))]
+    return "\n".join(path.read_text(errors="replace") for path in paths if path.is_file())
 
 
 def install_compose_plugin(host: Host, sources_text: str | None = None) -> None:

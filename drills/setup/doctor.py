@@ -5,7 +5,6 @@ It changes nothing. With no engine reachable it prints one line and exits 3.
 
 from __future__ import annotations
 
-import os
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
@@ -55,10 +54,10 @@ def diagnose(host: Host, repo_root: Path) -> list[DoctorRow]:
         rows = [
             DoctorRow("engine", f"Docker {ver.get('Version', '?')} (API {ver.get('ApiVersion', '?')}) "
                       f"on {info.get('OperatingSystem', '?')}"),
-            DoctorRow("compose", compose_version(host) or "missing: Compose v2 plugin not found (drill setup installs it)"),
+            DoctorRow("compose",
+                      compose_version(host) or "missing: Compose v2 plugin not found (drill setup installs it)"),
         ]
-        for ref in [BASE_IMAGE, TOXIPROXY_IMAGE, *replica_image_refs(repo_root)]:
-            rows.append(_image_row(client, ref))
+        rows.extend(_image_row(client, ref) for ref in [BASE_IMAGE, TOXIPROXY_IMAGE, *replica_image_refs(repo_root)])
         try:
             toxi = client.images.get(TOXIPROXY_IMAGE)
             tv = (toxi.labels or {}).get("org.opencontainers.image.version") or TOXIPROXY_IMAGE.rsplit(":", 1)[-1]
@@ -66,7 +65,7 @@ def diagnose(host: Host, repo_root: Path) -> list[DoctorRow]:
         except ImageNotFound:
             rows.append(DoctorRow("toxiproxy", "missing"))
         root = info.get("DockerRootDir") or "/"
-        where = root if Path(root).exists() else os.getcwd()
+        where = Path(root) if Path(root).exists() else Path.cwd()
         usage = shutil.disk_usage(where)
         rows.append(DoctorRow("free disk", f"{usage.free / 1e9:.1f} GB free of {usage.total / 1e9:.0f} GB at {where}"))
         running = client.containers.list(filters={"label": "org.drills.run"})

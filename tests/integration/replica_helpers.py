@@ -18,7 +18,7 @@ import uuid
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Self
 
 import requests
 from tenacity import RetryError, Retrying, retry_if_exception_type, stop_after_delay, wait_fixed
@@ -191,7 +191,7 @@ class ChatLedger:
                 self.failed += 1
             self._stop.wait(self.period_s)
 
-    def __enter__(self) -> ChatLedger:
+    def __enter__(self) -> Self:
         self._thread.start()
         return self
 

@@ -10,8 +10,8 @@ import sys
 import time
 from pathlib import Path
 
-import docker
 import pytest
+from docker.models.containers import Container
 
 from drills.pytest_plugin import Chaos, Stack
 
@@ -27,13 +27,14 @@ def journeys(stack: Stack) -> Journeys:
 
 def all_journeys_ok(stack: Stack) -> None:
     j = journeys(stack)
-    for name, journey in j.by_name().items():
+    for journey in j.by_name().values():
         until_ok(journey, within_s=60)
 
 
-def container(stack: Stack, service: str) -> docker.models.containers.Container:
-    [c] = stack.client.containers.list(all=True, filters={"label": [
+def container(stack: Stack, service: str) -> Container:
+    found: list[Container] = stack.client.containers.list(all=True, filters={"label": [
         f"com.docker.compose.project={stack.project.name}", f"com.docker.compose.service={service}"]})
+    [c] = found
     return c
 
 
@@ -66,7 +67,7 @@ def test_partition_cuts_only_links_between_the_sites(drill_stack: Stack, chaos: 
     all_journeys_ok(drill_stack)
 
 
-@pytest.mark.parametrize("action, expected", [("kill", "exited"), ("pause", "paused")])
+@pytest.mark.parametrize(("action", "expected"), [("kill", "exited"), ("pause", "paused")])
 def test_kill_and_pause_one_service_then_heal(drill_stack: Stack, chaos: Chaos, action: str, expected: str) -> None:
     with chaos.service(action, "a", "chat-a"):
         ctr = container(drill_stack, "chat-a")

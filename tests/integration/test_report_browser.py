@@ -17,7 +17,6 @@ import os
 import re
 import shutil
 import subprocess
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -31,9 +30,8 @@ BLOCK_NETWORK = ["--proxy-server=127.0.0.1:9", "--host-resolver-rules=MAP * ~NOT
 
 
 @pytest.fixture(autouse=True)
-def _engine_for_integration() -> Iterator[None]:
+def _engine_for_integration() -> None:
     """Overrides the conftest fixture of the same name: a browser test needs no Docker engine."""
-    yield
 
 
 def _unavailable(reason: str) -> None:
@@ -49,7 +47,8 @@ def _chromium() -> str:
     if os.geteuid() != 0 or not Path("/etc/debian_version").exists():
         _unavailable("chromium is not installed (Debian: apt-get install -y --no-install-recommends chromium)")
     env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    for cmd in (["apt-get", "update", "-qq"], ["apt-get", "install", "-y", "-qq", "--no-install-recommends", "chromium"]):
+    install = ["apt-get", "install", "-y", "-qq", "--no-install-recommends", "chromium"]
+    for cmd in (["apt-get", "update", "-qq"], install):
         proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=900, check=False)
         if proc.returncode != 0:
             _unavailable(f"installing chromium failed: {' '.join(cmd)}: {proc.stderr.strip()[-300:]}")

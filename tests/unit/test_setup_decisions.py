@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -105,7 +106,7 @@ def test_engine_absent_not_root_explains_what_to_install() -> None:
 
 def test_engine_absent_with_docker_host_never_starts_a_local_daemon() -> None:
     host = FakeHost(env={"DOCKER_HOST": "unix:///nonexistent.sock"}, rules=[answers(ENGINE, 1)])
-    with pytest.raises(EngineUnavailable, match="nonexistent.sock"):
+    with pytest.raises(EngineUnavailable, match=re.escape("nonexistent.sock")):
         ensure_engine(host)
     assert host.daemons == []
 
@@ -160,8 +161,14 @@ def test_image_present_is_neither_pulled_nor_built() -> None:
 def test_pull_ok_means_no_local_build() -> None:
     host = FakeHost()
     pulled: list[bool] = []
-    host.rules = [lambda a: Completed(a, 0 if pulled else 1) if a[:3] == ("docker", "image", "inspect") else None,
-                  lambda a: (pulled.append(True), Completed(a, 0))[1] if a[:2] == ("docker", "pull") else None]  # fmt: skip
+
+    def pull(argv: tuple[str, ...]) -> Completed | None:
+        if argv[:2] != ("docker", "pull"):
+            return None
+        pulled.append(True)
+        return Completed(argv, 0)
+
+    host.rules = [lambda a: Completed(a, 0 if pulled else 1) if a[:3] == ("docker", "image", "inspect") else None, pull]
     built: list[str] = []
     assert ensure_image(host, "shopify/toxiproxy:2.5.0", lambda h, i: built.append(i)).how == "pulled"
     assert built == []
