@@ -1,36 +1,54 @@
-"""Static topology discovery: read sites, capabilities, services and links from files.
+"""Static topology discovery: sites, capabilities, services and links, before anything runs.
 
-Nothing here talks to Docker. The compose file (plus the variant override, merged
-the way Compose merges: mappings key by key, ``!reset`` removes, ``!override``
-replaces) is read with PyYAML:
+Nothing here talks to the Docker engine. The merged Compose model of the compose file plus the
+variant override comes from Compose itself (``docker compose config``, see
+:mod:`drills.adapters.compose_config`), so ``extends``, ``include``, ``!reset``/``!override``,
+interpolation, ``.env`` and profiles mean what they mean to Compose. When the Compose CLI is
+missing, the hand-written reader of :mod:`drills.scenario.compose_source` stands in (same model
+shape, a subset of the rules). Either way, these are read from the model:
 
     services.<name>.labels["org.drills.domain"]      a | b | edge   (sites = domains != edge)
     services.<name>.labels["org.drills.capability"]  chat | login | devtools | ...  (app services)
     services.<name>.labels["org.drills.role"]        optional: pairs counterparts across sites
-    services.<name>.profiles: [...]                  disabled in this variant -> treated as absent
-    services.<name>.depends_on                       list or mapping
+    services disabled by profiles                    disabled in this variant: known by name only
+    services.<name>.depends_on                       list or mapping (sorted: order means nothing)
     services.<name>.labels["org.drills.startup-only"] optional: comma-separated depends_on entries
                                                      that only order start-up (bootstrap), not
                                                      needed at run time; the lint skips them
 
+Services keep the order the files declare them in (services that only ``include`` brings come
+last), so capabilities and lint verdicts read in the file's order.
+
 Links come from ``fixtures/toxiproxy/proxies.json``: ``[{"name": "edge_a_chat",
 "listen": ..., "upstream": ..., "enabled": true}, ...]``, names ``<from>_<to>_<what>``.
 
-Errors raise :class:`TopologyProblem` (file, path, rule, line); the loader turns
-them into ScenarioError against the file that is wrong.
+Errors raise :class:`TopologyProblem` (file, field path, rule, line); lines always come from the
+YAML source, whichever reader built the model. A file Compose rejects is named with Compose's own
+message. The loader turns a problem into a ScenarioError against the file that is wrong.
 """
 
 from __future__ import annotations
 
 import json
+import re
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
 
+from drills.adapters.compose_config import ComposeModel, ComposeRejected, read_model
+from drills.errors import ComposeUnavailable
 from drills.model.topology import EDGE, Link, Service, Topology, parse_link_name
-from drills.scenario.yamlsrc import RESET, LineMap, Path_, YamlProblem, parse_yaml, render_path
+from drills.scenario.compose_source import (
+    Source,
+    TopologyProblem,
+    declared_order,
+    locate,
+    merged_model,
+    read_source,
+)
+from drills.scenario.yamlsrc import Path_
 
-__all__ = ["TopologyProblem", "discover", "PROXIES_FILE", "VARIANTS_DIR"]
+__all__ = ["PROXIES_FILE", "VARIANTS_DIR", "ModelReader", "TopologyProblem", "discover", "fallback_only"]
 
 DOMAIN_LABEL = "org.drills.domain"
 CAPABILITY_LABEL = "org.drills.capability"
@@ -39,96 +57,61 @@ STARTUP_ONLY_LABEL = "org.drills.startup-only"
 PROXIES_FILE = Path("fixtures/toxiproxy/proxies.json")
 VARIANTS_DIR = Path("fixtures/variants")
 
-
-class TopologyProblem(Exception):
-    def __init__(self, file: Path, field: str, rule: str, line: int | None = None) -> None:
-        super().__init__(f"{file}: {field}: {rule}")
-        self.file = file
-        self.field = field
-        self.rule = rule
-        self.line = line
+ModelReader = Callable[[Sequence[Path], Path], ComposeModel]
+"""(compose files in merge order, project directory) -> model; ComposeUnavailable -> fallback."""
 
 
-def _read_compose(path: Path) -> tuple[dict[str, Any], LineMap]:
+def fallback_only(files: Sequence[Path], project_dir: Path) -> ComposeModel:
+    """A reader that always declines, so :func:`discover` uses the hand-written model."""
+    raise ComposeUnavailable("the Compose CLI is not used (fallback_only)")
+
+
+def _model(sources: Sequence[Source], reader: ModelReader) -> ComposeModel:
+    files = [src.file for src in sources]
     try:
-        data, lines = parse_yaml(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise TopologyProblem(path, "", f"cannot read: {exc.strerror}") from exc
-    except YamlProblem as exc:
-        raise TopologyProblem(path, "", exc.message, exc.line) from exc
-    if data is None:
-        data = {}
-    if not isinstance(data, dict):
-        raise TopologyProblem(path, "", "a compose file must be a mapping", 1)
-    services = data.get("services", {})
-    if not isinstance(services, dict):
-        raise TopologyProblem(path, "services", "must be a mapping", lines.line_of(("services",)))
-    return data, lines
+        return reader(files, files[0].parent)
+    except ComposeUnavailable:
+        return merged_model(sources)
+    except ComposeRejected as exc:
+        src = next((s for s in sources if s.file.resolve() == exc.file.resolve()), None)
+        line = src.lines.line_of(_field_path(exc.field)) if src is not None and exc.field else None
+        file = src.file if src is not None else exc.file
+        raise TopologyProblem(file, exc.field, f"{exc.message} (docker compose config)", line) from exc
 
 
-def _merge(base: Any, over: Any) -> Any:
-    if over is RESET:
-        return RESET
-    if isinstance(base, dict) and isinstance(over, dict):
-        out = dict(base)
-        for key, value in over.items():
-            merged = _merge(base.get(key), value) if key in base else value
-            if merged is RESET:
-                out.pop(key, None)
-            else:
-                out[key] = merged
-        return out
-    return over
+def _field_path(field: str) -> Path_:
+    """``services.a.labels[1]`` -> ("services", "a", "labels", 1)."""
+    parts: list[str] = re.findall(r"[^.\[\]]+|\[\d+\]", field)
+    return tuple(int(p[1:-1]) if p.startswith("[") else p for p in parts)
 
 
-def _as_mapping(value: Any, file: Path, path: Path_, lines: LineMap) -> dict[str, str]:
-    """Compose allows labels / depends_on as a mapping or a list of ``k=v`` / names."""
-    if value is None:
-        return {}
-    if isinstance(value, dict):
-        return {str(k): "" if v is None else str(v) for k, v in value.items()}
-    if isinstance(value, list):
-        out: dict[str, str] = {}
-        for item in value:
-            key, _, val = str(item).partition("=")
-            out[key] = val
-        return out
-    raise TopologyProblem(file, render_path(path), "must be a mapping or a list", lines.line_of(path))
-
-
-def _services(
-    compose: dict[str, Any], file: Path, lines: LineMap
-) -> tuple[list[Service], list[str]]:
+def _services(model: ComposeModel, sources: Sequence[Source]) -> tuple[list[Service], list[str]]:
+    declared = declared_order(sources)
+    rank = {name: i for i, name in enumerate(declared)}
+    ordered = sorted(model.services, key=lambda n: (rank.get(n, len(rank)), n))
     enabled: list[Service] = []
-    disabled: list[str] = []
-    for name, spec in (compose.get("services") or {}).items():
-        spec = spec or {}
-        path: Path_ = ("services", str(name))
-        if not isinstance(spec, dict):
-            raise TopologyProblem(file, render_path(path), "must be a mapping", lines.line_of(path))
-        if spec.get("profiles"):
-            disabled.append(str(name))
-            continue
-        labels = _as_mapping(spec.get("labels"), file, path + ("labels",), lines)
+    for name in ordered:
+        labels = model.labels(name)
         domain = labels.get(DOMAIN_LABEL, "")
         if not domain:
+            file, line = locate(sources, name, "labels")
             raise TopologyProblem(
                 file,
-                render_path(path + ("labels",)),
+                f"services.{name}.labels",
                 f"every service needs the label {DOMAIN_LABEL} (a site name or {EDGE})",
-                lines.line_of(path),
+                line,
             )
-        deps = _as_mapping(spec.get("depends_on"), file, path + ("depends_on",), lines)
         enabled.append(
             Service(
-                name=str(name),
+                name=name,
                 domain=domain,
                 capability=labels.get(CAPABILITY_LABEL) or None,
-                depends_on=tuple(deps),
+                depends_on=model.depends_on(name),
                 role=labels.get(ROLE_LABEL, ""),
                 startup_only=tuple(x.strip() for x in labels.get(STARTUP_ONLY_LABEL, "").split(",") if x.strip()),
             )
         )
+    disabled = sorted(model.disabled, key=lambda n: (rank.get(n, len(rank)), n))
     return enabled, disabled
 
 
@@ -154,23 +137,24 @@ def _links(proxies: Path, domains: tuple[str, ...]) -> list[Link]:
     return out
 
 
-def discover(repo_root: Path, compose: Path, variant: str | None) -> Topology:
-    """Read the topology of ``compose`` (+ variant) under ``repo_root``; raise TopologyProblem."""
+def discover(repo_root: Path, compose: Path, variant: str | None, reader: ModelReader | None = None) -> Topology:
+    """Read the topology of ``compose`` (+ variant) under ``repo_root``; raise TopologyProblem.
+
+    ``reader`` asks for the merged model (default: Compose itself, cached per process); when it
+    raises ComposeUnavailable the hand-written reader stands in.
+    """
     compose_file = compose if compose.is_absolute() else repo_root / compose
     if not compose_file.is_file():
         raise TopologyProblem(compose_file, "", "compose file not found")
-    data, lines = _read_compose(compose_file)
+    files = [compose_file]
     variant_file: Path | None = None
     if variant:
         variant_file = repo_root / VARIANTS_DIR / f"{variant}.yml"
         if not variant_file.is_file():
             raise TopologyProblem(variant_file, "", "variant file not found")
-        over, lines = _read_compose(variant_file)
-        data = _merge(data, over)
-        services_file = variant_file
-    else:
-        services_file = compose_file
-    services, disabled = _services(data, services_file, lines)
+        files.append(variant_file)
+    sources = [read_source(f) for f in files]
+    services, disabled = _services(_model(sources, reader or read_model), sources)
     sites = tuple(sorted({s.domain for s in services if s.domain != EDGE}))
     caps = tuple(dict.fromkeys(c for s in services if (c := s.capability)))
     return Topology(

@@ -1,31 +1,35 @@
 """Build the replica's images locally with the Docker SDK (no registry needed).
 
-The compose file is the single source of truth: every service with both ``image:`` and
-``build:`` names a tag and a context under ``fixtures/``. Builds use the classic builder with
-``pull=False`` so ``FROM debian:bookworm-slim`` resolves to the local base image. A tag that
-already exists is skipped unless ``force`` -- or unless it was built here from a different
-context: each build is labelled ``org.drills.context-digest`` (sha256 of the context's files),
-so editing a fixture rebuilds its image while a pulled image (no such label) is kept.
+The compose file is the single source of truth, read the way Compose reads it: its merged
+model (:mod:`drills.adapters.compose_config`, with interpolation, ``extends``, ``include``,
+``.env`` and profiles). Every enabled service with both ``image:`` and ``build:`` names a tag
+and a context under ``fixtures/``. Listing the images needs the Compose v2 CLI (no engine);
+without it :func:`image_specs` raises ImageError (``drill doctor`` then lists only the base
+images). Builds use the classic builder with ``pull=False`` so ``FROM debian:bookworm-slim``
+resolves to the local base image. A tag that already exists is skipped unless ``force`` -- or
+unless it was built here from a different context: each build is labelled
+``org.drills.context-digest`` (sha256 of the context's files), so editing a fixture rebuilds
+its image while a pulled image (no such label) is kept.
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
-import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import docker.errors
-import yaml
 
-from drills.errors import ImageError
+from drills.adapters.compose_config import ComposeModel, ComposeRejected, read_model
+from drills.errors import ComposeUnavailable, ImageError
 
-__all__ = ["DIGEST_LABEL", "ImageSpec", "context_digest", "image_specs", "build_images"]
+__all__ = ["DIGEST_LABEL", "ImageSpec", "build_images", "context_digest", "image_specs", "specs_from_model"]
 
 DIGEST_LABEL = "org.drills.context-digest"
-_VAR = re.compile(r"\$\{(?P<name>[A-Za-z_][A-Za-z0-9_]*)(?::?-(?P<default>[^}]*))?\}")
+ModelReader = Callable[[Sequence[Path], Path], ComposeModel]
 
 
 @dataclass(frozen=True)
@@ -46,26 +50,32 @@ def context_digest(context: Path) -> str:
     return digest.hexdigest()
 
 
-def _interpolate(text: str) -> str:
-    return _VAR.sub(lambda m: os.environ.get(m["name"]) or (m["default"] or ""), text)
-
-
-def image_specs(repo_root: str | os.PathLike[str], compose_file: str = "docker-compose.yml") -> list[ImageSpec]:
-    root = Path(repo_root)
-    try:
-        doc = yaml.safe_load((root / compose_file).read_text())
-    except (OSError, yaml.YAMLError) as exc:
-        raise ImageError(f"{compose_file}: cannot read: {exc}") from exc
+def specs_from_model(model: ComposeModel) -> list[ImageSpec]:
+    """One spec per tag, from every service of ``model`` that has both an image and a build."""
     specs: dict[str, ImageSpec] = {}
-    for name, svc in (doc.get("services") or {}).items():
-        if not isinstance(svc, dict) or "image" not in svc or "build" not in svc:
-            continue
-        build = svc["build"]
-        context = build if isinstance(build, str) else build.get("context", ".")
-        dockerfile = "Dockerfile" if isinstance(build, str) else build.get("dockerfile", "Dockerfile")
-        tag = _interpolate(str(svc["image"]))
-        specs.setdefault(tag, ImageSpec(tag, (root / context).resolve(), dockerfile))
+    for name in model.services:
+        tag, build = model.image(name), model.build(name)
+        if tag and build:
+            specs.setdefault(tag, ImageSpec(tag, build[0], build[1]))
     return list(specs.values())
+
+
+def image_specs(
+    repo_root: str | os.PathLike[str],
+    compose_file: str = "docker-compose.yml",
+    reader: ModelReader | None = None,
+) -> list[ImageSpec]:
+    """The images the compose file builds, from Compose's merged model; ImageError otherwise."""
+    path = Path(repo_root) / compose_file
+    if not path.is_file():
+        raise ImageError(f"{compose_file}: cannot read: no such file in {repo_root}")
+    try:
+        model = (reader or read_model)([path], path.parent)
+    except ComposeUnavailable as exc:
+        raise ImageError(f"cannot list the images of {compose_file}: {exc}") from exc
+    except ComposeRejected as exc:
+        raise ImageError(str(exc)) from exc
+    return specs_from_model(model)
 
 
 def build_images(

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
 
 from drills.adapters import parse_endpoints
+from drills.adapters.compose_config import ComposeModel
+from drills.errors import ComposeUnavailable, ImageError
 from drills.model.topology import parse_link_name
+from drills.scenario.compose_source import merged_model, read_source
 from drills.setup.replica_images import image_specs
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -54,7 +58,21 @@ def test_every_proxy_in_the_declarative_file_follows_the_naming() -> None:
         assert any({p.src, p.dst} == {"a", "b"} for p in parsed), "the sites replicate through the WAN"
 
 
+def _hand_read(files: Sequence[Path], project_dir: Path) -> ComposeModel:
+    return merged_model([read_source(f) for f in files])
+
+
 def test_image_specs_come_from_the_compose_file() -> None:
-    tags = {s.tag for s in image_specs(ROOT)}
-    assert {"drills/messenger-app:0.1.0", "drills/replica-db:0.1.0", "drills/edge-lb:0.1.0"} <= tags
-    assert all(s.context.is_dir() and (s.context / s.dockerfile).is_file() for s in image_specs(ROOT))
+    specs = image_specs(ROOT, reader=_hand_read)
+    assert {s.tag for s in specs} == {"drills/messenger-app:0.1.0", "drills/replica-db:0.1.0", "drills/edge-lb:0.1.0"}
+    assert all(s.context.is_dir() and (s.context / s.dockerfile).is_file() for s in specs)
+
+
+def test_image_specs_need_compose_and_say_so(tmp_path: Path) -> None:
+    def no_compose(files: Sequence[Path], project_dir: Path) -> ComposeModel:
+        raise ComposeUnavailable("the `docker` CLI is not on PATH")
+
+    with pytest.raises(ImageError, match=r"cannot list the images of docker-compose\.yml: the `docker` CLI"):
+        image_specs(ROOT, reader=no_compose)
+    with pytest.raises(ImageError, match="no such file"):
+        image_specs(tmp_path, reader=no_compose)
