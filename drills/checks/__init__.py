@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
-from typing import Mapping, Sequence
+from collections.abc import Mapping, Sequence
 
 from drills.checks.abort import down_since, should_abort
 from drills.checks.base import REGISTRY, Check, CheckFn, check_of_verdict, register
@@ -27,15 +27,28 @@ from drills.model.result import Verdict
 from drills.model.scenario import CheckSpec
 from drills.model.timeline import Timeline
 
-__all__ = ["CheckFn", "Check", "REGISTRY", "CheckInput", "Window", "judged_window", "evaluate",
-           "should_abort", "down_since", "register", "check_of_verdict"]
+__all__ = [
+    "REGISTRY",
+    "Check",
+    "CheckFn",
+    "CheckInput",
+    "Window",
+    "check_of_verdict",
+    "down_since",
+    "evaluate",
+    "judged_window",
+    "register",
+    "should_abort",
+]
 
 for _module in pkgutil.iter_modules(__path__):
     if _module.name not in ("base", "common", "abort"):
         importlib.import_module(f"{__name__}.{_module.name}")
 
 
-def _subjects(timeline: Timeline, capabilities: Sequence[str], streams: Sequence[str] | None) -> tuple[list[str], list[str]]:
+def _subjects(
+    timeline: Timeline, capabilities: Sequence[str], streams: Sequence[str] | None
+) -> tuple[list[str], list[str]]:
     caps = list(dict.fromkeys([*capabilities, *timeline.capabilities()]))
     seen = [*(w.stream for w in timeline.writes()), *(r.stream for r in timeline.readbacks())]
     strs = list(dict.fromkeys([*(streams or ()), *seen]))
@@ -70,7 +83,7 @@ def evaluate(
             inp = CheckInput(timeline, subject, targets.for_capability(subject), probe_period)
             try:
                 out.extend(check.fn(inp))
-            except Exception as exc:  # a crashing check is data (unknown), never a crash
+            except Exception as exc:  # noqa: BLE001 - a crashing check is data (unknown), never a crash
                 out.append(
                     Verdict(
                         check=check.name, capability=subject, status="unknown",

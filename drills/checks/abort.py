@@ -10,13 +10,13 @@ first of those trailing failures. A rule for ``*`` applies to every capability s
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
+from drills.checks.common import fmt_d, fmt_t
 from drills.model.scenario import AbortRule
 from drills.model.timeline import Timeline
-from drills.checks.common import fmt_d, fmt_t
 
-__all__ = ["should_abort", "down_since"]
+__all__ = ["down_since", "should_abort"]
 
 
 def down_since(timeline: Timeline, capability: str) -> float | None:

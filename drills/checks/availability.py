@@ -12,7 +12,7 @@ from drills.checks.base import Check, register
 from drills.checks.common import WINDOWS, CheckInput, fmt_pct, judged_samples
 from drills.model.fields import Fields
 from drills.model.result import Verdict
-from drills.model.schema_parts import obj
+from drills.model.schema_parts import obj, string
 
 __all__ = ["AvailabilityTargets", "check"]
 
@@ -28,7 +28,11 @@ SCHEMA = obj(
     "Successful samples / all samples in the window must be >= target.",
     {
         "target": {"type": "number", "minimum": 0, "maximum": 1, "description": "Minimum ratio, 0..1 (default 0.9)."},
-        "window": {"type": "string", "enum": list(WINDOWS), "description": "faults+settle (default): first fault inject to end of settle; faults: first inject to heal-all; all: every sample."},
+        "window": string(
+            "faults+settle (default): first fault inject to end of settle; faults: first inject to heal-all; "
+            "all: every sample.",
+            enum=list(WINDOWS),
+        ),
     },
 )
 

@@ -13,15 +13,16 @@ anything runs and are not called by :func:`drills.checks.evaluate`.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable, Literal
+from typing import Any, Literal
 
 from drills.checks.common import CheckInput
 from drills.model.fields import Fields
 from drills.model.result import Verdict
 from drills.model.schema_parts import JsonSchema
 
-__all__ = ["Check", "CheckFn", "REGISTRY", "Scope", "register", "check_of_verdict"]
+__all__ = ["REGISTRY", "Check", "CheckFn", "Scope", "check_of_verdict", "register"]
 
 CheckFn = Callable[[CheckInput], tuple[Verdict, ...]]
 Scope = Literal["capability", "stream", "topology"]

@@ -23,7 +23,7 @@ from drills.model.durations import format_duration
 from drills.model.scenario import Targets
 from drills.model.timeline import Sample, Timeline
 
-__all__ = ["CheckInput", "Window", "WINDOWS", "Run", "judged_window", "in_window", "failure_runs", "fmt_t", "fmt_pct"]
+__all__ = ["WINDOWS", "CheckInput", "Run", "Window", "failure_runs", "fmt_pct", "fmt_t", "in_window", "judged_window"]
 
 _HEAL_ALL_IDS = ("*", "all", "heal-all")
 WINDOWS = ("faults+settle", "faults", "all")  # the window kinds judged_window knows

@@ -29,7 +29,7 @@ from drills.checks.base import Check, register
 from drills.model.result import Verdict
 from drills.model.topology import EDGE, Service, Topology
 
-__all__ = ["dualization_lint", "counterpart_key"]
+__all__ = ["counterpart_key", "dualization_lint"]
 
 
 def counterpart_key(service: Service) -> str:

@@ -28,7 +28,10 @@ class MaxOutageTargets:
     target: float = 20.0
 
 
-SCHEMA = obj("Longest run of consecutive failed samples must be <= target.", {"target": duration("Longest tolerated outage (default 20s).")})
+SCHEMA = obj(
+    "Longest run of consecutive failed samples must be <= target.",
+    {"target": duration("Longest tolerated outage (default 20s).")},
+)
 
 
 def build(fields: Fields, base: MaxOutageTargets) -> MaxOutageTargets:
@@ -51,17 +54,21 @@ def check(inp: CheckInput) -> tuple[Verdict, ...]:
         return (
             Verdict(
                 check="max_outage", capability=cap, status="pass",
-                message=f"{cap} max outage 0s <= target {fmt_d(target)} (no failed sample in {len(samples)}, {window.describe()})",
+                message=f"{cap} max outage 0s <= target {fmt_d(target)} "
+                f"(no failed sample in {len(samples)}, {window.describe()})",
                 target=target, measured=0.0, unit="s", comparison="<=", bound=inp.probe_period,
                 details={"runs": 0},
             ),
         )
     worst = max(runs, key=lambda r: r.duration)
     passed = worst.duration <= target
-    until = f"recovered at {fmt_t(worst.end)}" if worst.recovered else f"not recovered by the window end {fmt_t(worst.end)}"
+    until = (
+        f"recovered at {fmt_t(worst.end)}" if worst.recovered else f"not recovered by the window end {fmt_t(worst.end)}"
+    )
     message = (
         f"{cap} max outage {fmt_d(worst.duration)} {'<=' if passed else '>'} target {fmt_d(target)} "
-        f"({worst.samples} failed samples from {fmt_t(worst.start)}, {until}; {len(runs)} outage(s) in {window.describe()})"
+        f"({worst.samples} failed samples from {fmt_t(worst.start)}, {until}; "
+        f"{len(runs)} outage(s) in {window.describe()})"
     )
     return (
         Verdict(
@@ -70,7 +77,9 @@ def check(inp: CheckInput) -> tuple[Verdict, ...]:
             bound=inp.probe_period,
             details={
                 "runs": len(runs),
-                "longest": {"start": worst.start, "end": worst.end, "samples": worst.samples, "recovered": worst.recovered},
+                "longest": {
+                    "start": worst.start, "end": worst.end, "samples": worst.samples, "recovered": worst.recovered,
+                },
             },
         ),
     )

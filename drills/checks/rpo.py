@@ -17,12 +17,12 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import ClassVar
 
-from drills.model.result import Verdict
-from drills.model.timeline import ReadBack
 from drills.checks.base import Check, register
 from drills.checks.common import CheckInput
 from drills.model.fields import Fields
-from drills.model.schema_parts import obj
+from drills.model.result import Verdict
+from drills.model.schema_parts import integer, obj
+from drills.model.timeline import ReadBack
 
 __all__ = ["RpoTargets", "check"]
 
@@ -37,8 +37,8 @@ class RpoTargets:
 SCHEMA = obj(
     "Acknowledged writes lost, counted by reading everything back after heal.",
     {
-        "target": {"type": "integer", "minimum": 0, "description": "Acknowledged writes that may be lost (default 0)."},
-        "duplicates": {"type": "integer", "minimum": 0, "description": "Writes that may be read back more than once (default 0)."},
+        "target": integer("Acknowledged writes that may be lost (default 0).", minimum=0),
+        "duplicates": integer("Writes that may be read back more than once (default 0).", minimum=0),
     },
 )
 
@@ -108,7 +108,8 @@ def _duplicates(inp: CheckInput, readbacks: dict[str, ReadBack]) -> Verdict:
     if passed and partial:
         return Verdict(check="duplicates", capability=stream, status="unknown", target=float(target),
                        measured=float(len(dups)), unit="count", comparison="<=", details=details,
-                       message=f"{stream} duplicates unknown: read-back incomplete for {_ids(partial)} ({len(dups)} found so far)")
+                       message=f"{stream} duplicates unknown: read-back incomplete for {_ids(partial)} "
+                               f"({len(dups)} found so far)")
     message = (
         f"{stream} duplicates {len(dups)} ids read back more than once {'<=' if passed else '>'} target {target} "
         f"({len(readbacks)} key(s) read back{shown})"

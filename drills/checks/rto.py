@@ -29,10 +29,10 @@ from drills.checks.base import Check, register
 from drills.checks.common import CheckInput, fmt_d, fmt_t, is_heal_of
 from drills.model.fields import Fields
 from drills.model.result import Verdict
-from drills.model.schema_parts import duration, obj
+from drills.model.schema_parts import duration, integer, obj
 from drills.model.timeline import FaultEvent, Sample, Timeline
 
-__all__ = ["RtoTargets", "check", "Recovery", "recoveries"]
+__all__ = ["Recovery", "RtoTargets", "check", "recoveries"]
 
 
 @dataclass(frozen=True)
@@ -48,7 +48,7 @@ SCHEMA = obj(
     {
         "target": duration("Inject -> first success after the first failure (default 20s)."),
         "stable_target": duration("Inject -> start of a stable run of successes (default: same as target)."),
-        "stable_after": {"type": "integer", "minimum": 1, "description": "Consecutive successes that make a recovery stable (default 10)."},
+        "stable_after": integer("Consecutive successes that make a recovery stable (default 10).", minimum=1),
     },
 )
 

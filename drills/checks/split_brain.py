@@ -19,11 +19,12 @@ from dataclasses import dataclass
 from itertools import combinations
 from typing import ClassVar
 
-from drills.model.result import Verdict
-from drills.model.timeline import Write
 from drills.checks.base import Check, register
 from drills.checks.common import CheckInput, fmt_t
 from drills.model.fields import Fields
+from drills.model.result import Verdict
+from drills.model.schema_parts import boolean
+from drills.model.timeline import Write
 
 __all__ = ["SplitBrainTargets", "check", "interleavings"]
 
@@ -34,7 +35,7 @@ class SplitBrainTargets:
     enabled: bool = True
 
 
-SCHEMA = {"type": "boolean", "description": "Judge split brain: two primaries acknowledging writes for one key, interleaved (default true)."}
+SCHEMA = boolean("Judge split brain: two primaries acknowledging writes for one key, interleaved (default true).")
 
 
 def build(fields: Fields, base: SplitBrainTargets) -> SplitBrainTargets:

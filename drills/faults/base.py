@@ -17,9 +17,10 @@ so heal never guesses. Heal is idempotent: healing twice is harmless.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any, Callable, Protocol
+from typing import Any, Protocol, TypeVar
 
 import docker
 import requests
@@ -27,18 +28,19 @@ from docker.errors import APIError, DockerException, NotFound
 from docker.models.containers import Container
 from tenacity import RetryError, Retrying, retry_if_result, stop_after_delay, wait_fixed
 
+from drills.adapters.toxiproxy import WanClient
 from drills.errors import FaultError
 from drills.model.fields import Fields
-from drills.model.schema_parts import JsonSchema
 from drills.model.scenario import FaultParams, FaultSpec
+from drills.model.schema_parts import JsonSchema
 from drills.model.topology import Topology
-from drills.adapters.toxiproxy import WanClient
 
 PROJECT_LABEL = "com.docker.compose.project"
 SERVICE_LABEL = "com.docker.compose.service"
 DOMAIN_LABEL = "org.drills.domain"
 ROLE_LABEL = "org.drills.role"
 REJOIN_TIMEOUT_S = 120.0
+P = TypeVar("P")
 
 
 @dataclass
@@ -100,6 +102,13 @@ def register(fault_type: FaultType) -> FaultType:
         raise ValueError(f"fault type {fault_type.name!r} is registered twice")
     FAULT_TYPES[fault_type.name] = fault_type
     return fault_type
+
+
+def params_of(spec: FaultSpec, kind: type[P]) -> P:
+    """``spec.params`` as the ``kind`` its fault type builds (TypeError: a spec built for another type)."""
+    if not isinstance(spec.params, kind):
+        raise TypeError(f"fault {spec.id}: params are {type(spec.params).__name__}, not {kind.__name__}")
+    return spec.params
 
 
 def make_fault(spec: FaultSpec) -> Fault:

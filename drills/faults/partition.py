@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from drills.errors import FaultError
-from drills.faults.base import FaultContext, FaultType, register
+from drills.faults.base import FaultContext, FaultType, params_of, register
 from drills.model.fields import Fields
 from drills.model.scenario import FaultSpec
 
@@ -37,8 +37,7 @@ class PartitionFault:
     links: list[str] = field(default_factory=list)
 
     def inject(self, ctx: FaultContext) -> None:
-        assert isinstance(self.spec.params, Partition)
-        x, y = self.spec.params.between
+        x, y = params_of(self.spec, Partition).between
         self.links = ctx.link_names(lambda src, dst: {src, dst} == {x, y})
         if not self.links:
             raise FaultError(f"partition {x}|{y}: no WAN link runs between these domains")

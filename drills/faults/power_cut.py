@@ -25,6 +25,7 @@ from drills.faults.base import (
     FaultType,
     all_at_once,
     docker_call,
+    params_of,
     register,
     wait_healthy,
 )
@@ -56,8 +57,7 @@ class PowerCutFault:
 
     @property
     def site(self) -> str:
-        assert isinstance(self.spec.params, PowerCut)
-        return self.spec.params.site
+        return params_of(self.spec, PowerCut).site
 
     def _shared_networks(self, ctx: FaultContext, site_ctrs: list[Container]) -> list[tuple[str, str, list[str]]]:
         """(network, container, aliases) for every network the site shares with *another domain*.

@@ -13,9 +13,10 @@ from typing import ClassVar
 from docker.models.containers import Container
 
 from drills.errors import FaultError
-from drills.faults.base import FaultContext, FaultType, docker_call, register, wait_healthy
+from drills.faults.base import FaultContext, FaultType, docker_call, params_of, register, wait_healthy
 from drills.model.fields import Fields
 from drills.model.scenario import FaultSpec
+from drills.model.schema_parts import string
 
 
 @dataclass(frozen=True)
@@ -41,8 +42,8 @@ def build(fields: Fields) -> ServiceFault:
 
 
 _FIELDS = {
-    "site": {"type": "string", "description": "Site whose containers are hit (a site from the compose labels)."},
-    "service": {"type": "string", "description": "Compose service name, or a capability whose instance in that site is hit."},
+    "site": string("Site whose containers are hit (a site from the compose labels)."),
+    "service": string("Compose service name, or a capability whose instance in that site is hit."),
 }
 
 
@@ -54,13 +55,13 @@ class ServiceFaultBase:
 
     @property
     def params(self) -> ServiceFault:
-        assert isinstance(self.spec.params, ServiceFault)
-        return self.spec.params
+        return params_of(self.spec, ServiceFault)
 
     def targets(self, ctx: FaultContext) -> list[Container]:
         ctrs = ctx.containers(domain=self.params.site, service=self.params.resolved)
         if not ctrs:
-            raise FaultError(f"{self.type_name}: no container of service {self.params.resolved} in site {self.params.site}")
+            p = self.params
+            raise FaultError(f"{self.type_name}: no container of service {p.resolved} in site {p.site}")
         self.ids = [str(c.id) for c in ctrs]
         return ctrs
 

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from drills.faults.base import FaultContext, FaultType, register
+from drills.faults.base import FaultContext, FaultType, params_of, register
 from drills.model.fields import Fields
 from drills.model.scenario import FaultSpec
-from drills.model.schema_parts import duration, obj
+from drills.model.schema_parts import duration, integer, obj, string
 
 
 @dataclass(frozen=True)
@@ -51,11 +51,15 @@ def build(fields: Fields) -> Wan:
         bandwidth_kbps=fields.get("bandwidth_kbps"),
         reset_peer=bool(fields.get("reset_peer", False)),
         down=bool(fields.get("down", False)),
-        slicer=None if sl is None else Slicer(sl.get("average_size"), sl.get("size_variation", 0), sl.duration("delay", 0.0)),
+        slicer=None
+        if sl is None
+        else Slicer(sl.get("average_size"), sl.get("size_variation", 0), sl.duration("delay", 0.0)),
     )
     if not (params.latency or params.jitter or params.bandwidth_kbps is not None or params.timeout is not None
             or params.reset_peer or params.down or params.slicer):  # fmt: skip
-        raise fields.fail("a wan fault needs at least one of latency, jitter, bandwidth_kbps, timeout, reset_peer, down, slicer")
+        raise fields.fail(
+            "a wan fault needs at least one of latency, jitter, bandwidth_kbps, timeout, reset_peer, down, slicer"
+        )
     return params
 
 
@@ -86,8 +90,7 @@ class WanFault:
 
     @property
     def params(self) -> Wan:
-        assert isinstance(self.spec.params, Wan)
-        return self.spec.params
+        return params_of(self.spec, Wan)
 
     def inject(self, ctx: FaultContext) -> None:
         for name, kind, attrs in toxics_for(self.spec.id, self.params):
@@ -114,7 +117,7 @@ register(
         summary="Degrade one named WAN link with Toxiproxy toxics (latency, jitter, bandwidth, timeout, "
         "reset, slicing) or take it down; the heal removes exactly those toxics.",
         fields={
-            "link": {"type": "string", "description": "Toxiproxy proxy name, e.g. edge_b_chat (from fixtures/toxiproxy/proxies.json)."},
+            "link": string("Toxiproxy proxy name, e.g. edge_b_chat (from fixtures/toxiproxy/proxies.json)."),
             "latency": duration("Added latency on the link."),
             "jitter": duration("Random variation added to latency."),
             "bandwidth_kbps": {"type": "integer", "minimum": 0, "description": "Bandwidth cap in KB/s."},
@@ -125,7 +128,7 @@ register(
                 "Slice data into small packets with a delay between them.",
                 {
                     "average_size": {"type": "integer", "minimum": 1, "description": "Average packet size in bytes."},
-                    "size_variation": {"type": "integer", "minimum": 0, "description": "Variation of the packet size in bytes."},
+                    "size_variation": integer("Variation of the packet size in bytes.", minimum=0),
                     "delay": duration("Delay between packets."),
                 },
                 ("average_size",),

@@ -15,20 +15,20 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Literal, Protocol, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from drills.model.topology import Topology
 
 __all__ = [
+    "AbortRule",
+    "CheckSpec",
     "CustomProbe",
-    "ProbeSpec",
-    "SteadyState",
     "FaultParams",
     "FaultSpec",
-    "Targets",
-    "CheckSpec",
-    "AbortRule",
+    "ProbeSpec",
     "Scenario",
+    "SteadyState",
+    "Targets",
 ]
 
 @dataclass(frozen=True)

@@ -45,3 +45,7 @@ def string(description: str, **more: Any) -> JsonSchema:
 
 def integer(description: str, **more: Any) -> JsonSchema:
     return {"type": "integer", "description": description, **more}
+
+
+def boolean(description: str) -> JsonSchema:
+    return {"type": "boolean", "description": description}

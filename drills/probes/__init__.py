@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
-from typing import Callable
+from collections.abc import Callable
 
 from drills.model.scenario import ProbeSpec
 from drills.probes import custom, journeys
@@ -22,8 +22,8 @@ from drills.probes.base import (
     Probe,
     ProbeLoop,
     ProbeType,
-    register_journey,
     default_journeys,
+    register_journey,
     register_probe_type,
 )
 
@@ -50,6 +50,6 @@ for _package in (journeys, custom):
 def build_probes(spec: ProbeSpec, endpoints: dict[str, str], clock: Callable[[], float], run_id: str) -> list[Probe]:
     """The journeys and custom probes of ``spec``, ready to sample (nothing is sent yet)."""
     probes = [JOURNEYS[j].make(endpoints, clock, spec.timeout, run_id=run_id) for j in spec.journeys]
-    for cp in spec.custom:
-        probes.append(PROBE_TYPES[cp.type].make(cp.name, cp.capability, cp.params, endpoints, spec.timeout))
+    probes.extend(PROBE_TYPES[cp.type].make(cp.name, cp.capability, cp.params, endpoints, spec.timeout)
+                  for cp in spec.custom)  # fmt: skip
     return probes

@@ -20,8 +20,9 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable, Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 import requests
 
@@ -29,8 +30,21 @@ from drills.model.fields import Fields
 from drills.model.schema_parts import JsonSchema
 from drills.model.timeline import ReadBack, Sample, Sink, Write
 
-__all__ = ["Clock", "Outcome", "Probe", "LedgerProbe", "ProbeLoop", "short_error", "JourneyType", "ProbeType",
-           "JOURNEYS", "PROBE_TYPES", "default_journeys", "register_journey", "register_probe_type"]
+__all__ = [
+    "JOURNEYS",
+    "PROBE_TYPES",
+    "Clock",
+    "JourneyType",
+    "LedgerProbe",
+    "Outcome",
+    "Probe",
+    "ProbeLoop",
+    "ProbeType",
+    "default_journeys",
+    "register_journey",
+    "register_probe_type",
+    "short_error",
+]
 
 Clock = Callable[[], float]
 

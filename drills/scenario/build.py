@@ -15,11 +15,15 @@ ScenarioError (file, field path, rule, line) on the first broken rule.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
-from drills.model.durations import format_duration, parse_duration
+from drills.checks import REGISTRY
 from drills.errors import ScenarioError
+from drills.faults import FAULT_TYPES
+from drills.model.durations import format_duration, parse_duration
+from drills.model.fields import Fields
 from drills.model.scenario import (
     AbortRule,
     CheckSpec,
@@ -30,11 +34,8 @@ from drills.model.scenario import (
     SteadyState,
     Targets,
 )
-from drills.checks import REGISTRY
-from drills.faults import FAULT_TYPES
-from drills.probes import PROBE_TYPES, default_journeys
-from drills.model.fields import Fields
 from drills.model.topology import Topology
+from drills.probes import PROBE_TYPES, default_journeys
 from drills.scenario.discover import TopologyProblem, available_variants, discover
 from drills.scenario.yamlsrc import LineMap, Path_, render_path
 
@@ -158,9 +159,11 @@ def _fault_phase(
     end = dur(("fault_phase",), data["fault_phase"])
     for i, f in enumerate(faults):
         if f.at >= end:
-            raise fail(("faults", i, "at"), f"starts at {format_duration(f.at)}, not before the end of the fault phase (fault_phase: {format_duration(end)})")
+            raise fail(("faults", i, "at"), f"starts at {format_duration(f.at)}, not before the end of the fault "
+                       f"phase (fault_phase: {format_duration(end)})")
         if f.heal_at is not None and f.heal_at > end:
-            raise fail(("faults", i, "duration"), f"heals at {format_duration(f.heal_at)}, after the end of the fault phase (fault_phase: {format_duration(end)})")
+            raise fail(("faults", i, "duration"), f"heals at {format_duration(f.heal_at)}, after the end of the fault "
+                       f"phase (fault_phase: {format_duration(end)})")
     return end
 
 

@@ -6,7 +6,7 @@ runs before anything is started. Every problem raises
 field path (``faults[2].at``), the rule in plain words and the YAML line:
 
     scenarios/x.yaml:14: faults[2].at: must be >= 0s
-    scenarios/x.yaml:9: probes.perod: unknown field 'perod' (did you mean 'period'?; allowed: custom, journeys, period, timeout)
+    scenarios/x.yaml:9: probes.perod: unknown field 'perod' (did you mean 'period'?; allowed: custom, journeys, ...)
 
 Order of the rules: readable file -> valid YAML (no duplicate keys) -> schema
 (shape, unknown fields, enum values) -> topology files readable -> semantic
@@ -24,15 +24,15 @@ from typing import Any
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
 
-from drills.model.durations import parse_duration
 from drills.errors import ScenarioError
+from drills.model.durations import parse_duration
+from drills.model.scenario import Scenario
 from drills.scenario.build import build_scenario
 from drills.scenario.root import repo_root as find_repo_root
-from drills.model.scenario import Scenario
 from drills.scenario.schema import scenario_schema
 from drills.scenario.yamlsrc import LineMap, Path_, YamlProblem, parse_yaml, render_path
 
-__all__ = ["load_scenario", "list_scenarios"]
+__all__ = ["list_scenarios", "load_scenario"]
 
 _JSON_TYPES = {dict: "mapping", list: "list", str: "string", bool: "boolean", int: "integer", float: "number"}
 

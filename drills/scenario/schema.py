@@ -14,11 +14,10 @@ plugin registers); the loader validates the parsed YAML against it before buildi
 from __future__ import annotations
 
 import json
-from typing import Any
 
 from drills.checks import REGISTRY
 from drills.faults import FAULT_TYPES
-from drills.model.schema_parts import JsonSchema, duration, obj
+from drills.model.schema_parts import JsonSchema, duration, integer, obj, string
 from drills.probes import JOURNEYS, PROBE_TYPES, default_journeys
 
 __all__ = ["scenario_schema", "schema_json"]
@@ -32,7 +31,7 @@ _FAULT_COMMON: JsonSchema = {
 _PROBE_COMMON: JsonSchema = {
     "name": {"type": "string", "minLength": 1, "description": "Unique probe name."},
     "type": {"type": "string", "description": "Probe type (registry name)."},
-    "capability": {"type": "string", "minLength": 1, "description": "Capability it measures (a built-in one or your own)."},
+    "capability": string("Capability it measures (a built-in one or your own).", minLength=1),
 }
 
 
@@ -48,7 +47,7 @@ def _by_type(what: str, common: JsonSchema, kinds: dict[str, tuple[str, JsonSche
         "type": "object",
         "description": f"One {what}; its type selects its fields.",
         "required": list(required),
-        "properties": {**common, "type": {"type": "string", "enum": sorted(kinds), "description": f"{what.capitalize()} type."}},
+        "properties": {**common, "type": string(f"{what.capitalize()} type.", enum=sorted(kinds))},
         "allOf": branches,
     }
 
@@ -76,15 +75,22 @@ def _build() -> JsonSchema:
         "$id": "https://drills.dev/schema/scenario.json",
         "title": "drills scenario",
         **obj(
-            "A disaster-recovery drill: topology, probes, steady-state gate, fault schedule, settle, checks, abort rules.",
+            "A disaster-recovery drill: topology, probes, steady-state gate, fault schedule, settle, checks, "
+            "abort rules.",
             {
-                "name": {"type": "string", "pattern": r"^[a-z0-9][a-z0-9._-]*$", "description": "Short id of the drill (lowercase, digits, . _ -)."},
-                "description": {"type": "string", "description": "What the drill does and what it should prove, in plain words."},
+                "name": string("Short id of the drill (lowercase, digits, . _ -).", pattern=r"^[a-z0-9][a-z0-9._-]*$"),
+                "description": string("What the drill does and what it should prove, in plain words."),
                 "topology": obj(
                     "The replica to bring up.",
                     {
-                        "compose": {"type": "string", "minLength": 1, "description": "Compose file, relative to the repo root (default docker-compose.yml)."},
-                        "variant": {"type": ["string", "null"], "description": "Broken variant: fixtures/variants/<variant>.yml is layered on top (default none)."},
+                        "compose": string(
+                            "Compose file, relative to the repo root (default docker-compose.yml).", minLength=1
+                        ),
+                        "variant": {
+                            "type": ["string", "null"],
+                            "description": "Broken variant: fixtures/variants/<variant>.yml is layered on top "
+                            "(default none).",
+                        },
                     },
                 ),
                 "probes": obj(
@@ -109,16 +115,21 @@ def _build() -> JsonSchema:
                     "Readiness gate before any fault: every journey must succeed steadily.",
                     {
                         "duration": duration("Observation window (default 5s)."),
-                        "min_consecutive": {"type": "integer", "minimum": 1, "description": "Consecutive successes required per journey (default 5)."},
+                        "min_consecutive": integer(
+                            "Consecutive successes required per journey (default 5).", minimum=1
+                        ),
                         "timeout": duration("Give up (environment failure) after this long (default 60s)."),
                     },
                 ),
                 "faults": {
                     "type": "array",
-                    "description": "The fault schedule: each fault injected at `at`, healed after `duration` (or by the final heal-all).",
+                    "description": "The fault schedule: each fault injected at `at`, healed after `duration` "
+                    "(or by the final heal-all).",
                     "items": _by_type("fault", _FAULT_COMMON, faults, ("id", "type", "at")),
                 },
-                "fault_phase": duration("Length of the fault phase; heal-all runs at its end (default: when the last fault ends)."),
+                "fault_phase": duration(
+                    "Length of the fault phase; heal-all runs at its end (default: when the last fault ends)."
+                ),
                 "settle": duration("Observe this long after heal-all before checks (default 20s)."),
                 "checks": _checks(),
                 "abort": {
@@ -139,16 +150,16 @@ def _build() -> JsonSchema:
     }
 
 
-_cache: tuple[tuple[tuple[str, ...], ...], JsonSchema] | None = None
+_CACHE: dict[tuple[tuple[str, ...], ...], JsonSchema] = {}
 
 
 def scenario_schema() -> JsonSchema:
     """The schema for the plugins registered now (rebuilt when a registry changed)."""
-    global _cache
     key = (tuple(FAULT_TYPES), tuple(PROBE_TYPES), tuple(JOURNEYS), tuple(REGISTRY))
-    if _cache is None or _cache[0] != key:
-        _cache = (key, _build())
-    return _cache[1]
+    if key not in _CACHE:
+        _CACHE.clear()
+        _CACHE[key] = _build()
+    return _CACHE[key]
 
 
 def schema_json() -> str:

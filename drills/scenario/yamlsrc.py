@@ -15,14 +15,15 @@ Compose's ``!reset`` / ``!override`` tags are understood (``!reset`` -> RESET).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Union
+from typing import Any
 
 import yaml
 
-__all__ = ["PathKey", "Path_", "LineMap", "YamlProblem", "RESET", "parse_yaml", "render_path"]
+from drills.model.fields import FieldPath, PathKey
 
-PathKey = Union[str, int]
-Path_ = tuple[PathKey, ...]
+__all__ = ["RESET", "LineMap", "PathKey", "Path_", "YamlProblem", "parse_yaml", "render_path"]
+
+Path_ = FieldPath  # a path into the parsed data (one definition: drills.model.fields)
 
 
 class _Reset:

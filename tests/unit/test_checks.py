@@ -6,10 +6,7 @@ from typing import Any
 
 import pytest
 
-from drills.checks import REGISTRY, Check, CheckInput, evaluate, judged_window
-from drills.checks import availability
-from drills.checks import max_outage
-from drills.checks import rto
+from drills.checks import REGISTRY, Check, CheckInput, availability, evaluate, judged_window, max_outage, rto
 from drills.model.result import Verdict, overall_status
 from drills.model.scenario import CheckSpec
 from drills.model.timeline import FaultEvent, Phase, Record, Sample, Timeline

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
-from drills.checks import CheckFn, CheckInput, should_abort
-from drills.checks import rpo
-from drills.checks import split_brain
-from drills.model.scenario import AbortRule
+from drills.checks import CheckFn, CheckInput, rpo, should_abort, split_brain
 from drills.model.result import Verdict
+from drills.model.scenario import AbortRule
 from drills.model.timeline import ReadBack, Record, Sample, Timeline, Write
 from tests.unit.targets import flat_targets
 

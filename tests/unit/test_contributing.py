@@ -6,8 +6,9 @@ from __future__ import annotations
 import re
 import sys
 import types
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
 
@@ -22,7 +23,7 @@ from drills.scenario import load_scenario
 
 ROOT = Path(__file__).resolve().parents[2]
 REPO = Path(__file__).parent / "data" / "repo"
-EXAMPLE = re.compile(r"```python\n# (drills/[\w/]+\.py)\n(.*?)```", re.S)
+EXAMPLE = re.compile(r"```python\n# (drills/[\w/]+\.py)\n(.*?)```", re.DOTALL)
 
 
 def examples() -> dict[str, str]:

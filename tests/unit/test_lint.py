@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from drills.checks.dualization import dualization_lint
-from drills.checks.dualization import counterpart_key
+from drills.checks.dualization import counterpart_key, dualization_lint
 from drills.model.topology import Service
 from drills.scenario.discover import discover
 

@@ -7,9 +7,10 @@ this test) is accepted by the schema, built by the loader and used at run time, 
 from __future__ import annotations
 
 import pkgutil
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, ClassVar, Iterator
+from typing import Any, ClassVar
 
 import pytest
 

@@ -5,17 +5,16 @@ from __future__ import annotations
 import io
 import os
 import threading
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 from drills.engine import runs
-from drills.faults.wan import toxics_for
-from drills.probes.base import Outcome, ProbeLoop
 from drills.engine.progress import LineProgress, LiveState
-from drills.faults.wan import Slicer, Wan
+from drills.faults.wan import Slicer, Wan, toxics_for
 from drills.model.timeline import Sample, TimelineWriter, Write, read_timeline
+from drills.probes.base import Outcome, ProbeLoop
 
 
 class FlakyProbe:
@@ -78,7 +77,7 @@ def test_wan_fault_maps_every_field_to_its_toxic() -> None:
 
 
 def test_run_ids_are_compose_safe_and_unique() -> None:
-    now = datetime(2026, 11, 28, 20, 0, 0, tzinfo=timezone.utc)
+    now = datetime(2026, 11, 28, 20, 0, 0, tzinfo=UTC)
     a, b = runs.new_run_id("Site A: power cut!", now), runs.new_run_id("Site A: power cut!", now)
     assert a.startswith("site-a-power-cut-20261128t200000-") and a != b
     assert a == a.lower() and all(ch.isalnum() or ch == "-" for ch in a)

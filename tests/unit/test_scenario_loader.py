@@ -13,8 +13,7 @@ from drills.faults.partition import Partition
 from drills.faults.power_cut import PowerCut
 from drills.faults.service import ServiceFault
 from drills.faults.wan import Wan
-from drills.scenario import list_scenarios, load_scenario, scenario_schema, schema_json
-from drills.scenario import repo_root
+from drills.scenario import list_scenarios, load_scenario, repo_root, scenario_schema, schema_json
 
 DATA = Path(__file__).parent / "data"
 REPO = DATA / "repo"

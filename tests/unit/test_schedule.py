@@ -3,8 +3,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from drills.engine.clock import FakeClock
-from drills.scenario import load_scenario
 from drills.engine.plan import HEAL_ALL, Step, due_steps, next_step_at, plan
+from drills.scenario import load_scenario
 
 REPO = Path(__file__).parent / "data" / "repo"
 

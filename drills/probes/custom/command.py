@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import subprocess
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Sequence
+from typing import Any
 
 from drills.model.fields import Fields
 from drills.probes.base import Outcome, ProbeType, register_probe_type
@@ -38,14 +39,19 @@ class CommandProbe:
 
 
 def make(name: str, capability: str, params: Any, endpoints: dict[str, str], timeout: float) -> CommandProbe:
-    assert isinstance(params, CommandParams)
+    if not isinstance(params, CommandParams):
+        raise TypeError(f"probe {name}: params are {type(params).__name__}, not CommandParams")
     return CommandProbe(name, capability, params.argv, timeout)
 
 
 register_probe_type(ProbeType(
     name="command",
     summary="A command (an argument list, run without a shell) must exit 0 within the timeout.",
-    fields={"argv": {"type": "array", "minItems": 1, "items": {"type": "string"}, "description": "The command and its arguments."}},
+    fields={
+        "argv": {
+            "type": "array", "minItems": 1, "items": {"type": "string"}, "description": "The command and its arguments.",
+        },
+    },
     required=("argv",),
     build=build,
     make=make,

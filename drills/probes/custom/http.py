@@ -12,6 +12,7 @@ from typing import Any
 import requests
 
 from drills.model.fields import Fields
+from drills.model.schema_parts import integer, string
 from drills.probes.base import Outcome, ProbeType, register_probe_type, short_error
 
 
@@ -44,7 +45,8 @@ class HttpProbe:
 
 
 def make(name: str, capability: str, params: Any, endpoints: dict[str, str], timeout: float) -> HttpProbe:
-    assert isinstance(params, HttpParams)
+    if not isinstance(params, HttpParams):
+        raise TypeError(f"probe {name}: params are {type(params).__name__}, not HttpParams")
     return HttpProbe(name, capability, params.url, endpoints, timeout, params.expect_status)
 
 
@@ -52,8 +54,8 @@ register_probe_type(ProbeType(
     name="http",
     summary="An HTTP GET of a URL must answer the expected status within the timeout.",
     fields={
-        "url": {"type": "string", "minLength": 1, "description": "URL; {chat}, {login}, {devtools} expand to that capability's entry URL."},
-        "expect_status": {"type": "integer", "minimum": 100, "maximum": 599, "description": "Expected status (default 200)."},
+        "url": string("URL; {chat}, {login}, {devtools} expand to that capability's entry URL.", minLength=1),
+        "expect_status": integer("Expected status (default 200).", minimum=100, maximum=599),
     },
     required=("url",),
     build=build,
