@@ -103,8 +103,8 @@ def run_drill(scenario: Scenario, bundle_dir: Path, progress: Progress, *, wirin
                 d.steady_gate()
                 d.phase("fault")
                 d.play(ctx)
-                if d.aborted:
-                    d.heal_all(ctx)
+                if d.aborted and (heal_errors := d.heal_all(ctx)):
+                    raise heal_errors[0]  # a fault left in place is an environment failure
                 d.phase("settle")
                 d.wait(scenario.settle)
                 d.phase("verify")

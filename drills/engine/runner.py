@@ -36,6 +36,7 @@ from drills.model.timeline import FaultEvent, Phase, TimelineWriter
 from drills.probes import LedgerProbe
 
 TICK_S = 0.2
+EPSILON_S = 1e-6  # a step due within this is due now: float rounding of the clock must not spin a loop
 
 
 @dataclass
@@ -81,7 +82,7 @@ class Drill:
 
     def wait(self, seconds: float, watch_abort: bool = False) -> None:
         end = self.now() + seconds
-        while (left := end - self.now()) > 0:
+        while (left := end - self.now()) > EPSILON_S:
             self.clock.sleep(min(TICK_S, left))
             self._show()
             if watch_abort and self._check_abort():
@@ -97,11 +98,12 @@ class Drill:
         return bool(reason)
 
     # -- faults ----------------------------------------------------------------------------
-    def _fault_event(self, action: str, fid: str, fault: Fault, exc: Exception | None, t: float) -> None:
+    def _fault_event(self, action: str, fid: str, fault: Fault, exc: BaseException | None, t: float) -> None:
         """``t`` is when the action *started*: RTO counts from the first instant of the fault."""
+        error = "" if exc is None else str(exc) or type(exc).__name__
         self.timeline.append(FaultEvent(t=round(t, 4), action=action, fault=fid,  # type: ignore[arg-type]
                                         type=fault.spec.type, target=fault.spec.target,
-                                        ok=exc is None, error=str(exc) if exc else ""))  # fmt: skip
+                                        ok=exc is None, error=error))  # fmt: skip
 
     def inject(self, ctx: FaultContext, fid: str) -> None:
         spec = self.scenario.fault(fid)
@@ -112,7 +114,7 @@ class Drill:
         t = self.now()
         try:
             fault.inject(ctx)
-        except Exception as exc:
+        except BaseException as exc:  # Ctrl-C mid-inject too: the attempt is on the timeline
             self._fault_event("inject", fid, fault, exc, t)
             raise
         self._fault_event("inject", fid, fault, None, t)
@@ -143,7 +145,7 @@ class Drill:
         start = self.now()
         done = 0
         while done < len(p.steps):
-            for step in due_steps(p, self.now() - start, done):
+            for step in due_steps(p, self.now() - start + EPSILON_S, done):
                 self._apply(ctx, step)
                 done += 1
             if self.aborted:
