@@ -1,0 +1,263 @@
+"""Fakes for the drill lifecycle: a stepping clock, a world of fake probes and faults, a fake stack.
+
+    World                  shared state: which capabilities are down, what happened when
+      .clock               SteppingClock: a FakeClock whose sleep plays the probe samples that
+                           fall due, in time order, on the caller's thread (no threads, no waiting)
+      .build_probes        fake journeys: ok unless their capability is down; chat keeps a ledger
+      .make_fault          fake faults scripted per id (FaultScript): how long inject/heal take on
+                           the fake clock, which capabilities go down, which call raises
+      .stack               FakeStack: records every call, raises where told
+      .wiring()            a Wiring with all of the above
+    run_scenario(tmp_path, yaml, world)   load the YAML (unit-test repo) and run_drill it with the fakes
+"""
+
+from __future__ import annotations
+
+import signal
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, cast
+
+from drills.engine.clock import FakeClock
+from drills.engine.lifecycle import run_drill
+from drills.engine.progress import LiveState
+from drills.engine.stack import Wiring
+from drills.faults import Fault, FaultContext
+from drills.model.result import DrillResult
+from drills.model.scenario import FaultSpec, ProbeSpec, Scenario
+from drills.model.timeline import ReadBack, Sink, Write
+from drills.probes import Outcome, Probe, ProbeLoop
+from drills.scenario import load_scenario
+
+
+class SteppedLoop(ProbeLoop):
+    """A ProbeLoop whose samples are taken by the SteppingClock instead of a thread."""
+
+    def __init__(self, clock: SteppingClock, probe: Probe, sink: Sink, now: Callable[[], float], period: float,
+                 stop: threading.Event) -> None:  # fmt: skip
+        super().__init__(probe, sink, now, period, stop, max_samples=10_000)
+        self.fake_clock = clock
+        self.next_at = float("inf")
+        self.joined = False
+
+    def start(self) -> None:
+        self.next_at = self.fake_clock.monotonic()  # like the thread: the first sample right away
+        self.fake_clock.loops.append(self)
+
+    def join(self, timeout: float) -> None:
+        self.joined = True
+
+    def due_by(self, t: float) -> bool:
+        return not self.stop.is_set() and self.count < self.max_samples and self.next_at <= t
+
+
+class SteppingClock(FakeClock):
+    def __init__(self) -> None:
+        super().__init__()
+        self.loops: list[SteppedLoop] = []
+        self.slept = 0.0
+
+    def sleep(self, seconds: float) -> None:
+        self.slept += max(0.0, seconds)
+        end = self.monotonic() + max(0.0, seconds)
+        while due := [lp for lp in self.loops if lp.due_by(end)]:
+            lp = min(due, key=lambda x: x.next_at)
+            self.advance(max(0.0, lp.next_at - self.monotonic()))
+            lp.sample_once()
+            lp.next_at += lp.period
+        self.advance(max(0.0, end - self.monotonic()))
+
+    def probe_loop(self, probe: Probe, sink: Sink, now: Callable[[], float], period: float,
+                   stop: threading.Event) -> SteppedLoop:  # fmt: skip
+        return SteppedLoop(self, probe, sink, now, period, stop)
+
+
+@dataclass
+class FakeProbe:
+    """A journey that succeeds unless its capability is down (``world.down`` / ``world.down_until``)."""
+
+    name: str
+    capability: str
+    world: World
+
+    def error(self) -> str | None:
+        error = self.world.down.get(self.capability)
+        until, why = self.world.down_until.get(self.capability, (0.0, ""))
+        if error is None and self.world.clock.monotonic() < until:
+            error = why
+        return error
+
+    def sample(self) -> Outcome:
+        error = self.error()
+        return Outcome(error is None, error or "", "b")
+
+
+@dataclass
+class FakeLedgerProbe(FakeProbe):
+    """The chat journey: one write per sample (acked when up); reads back all but ``world.lost``."""
+
+    writes: list[Write] = field(default_factory=list)
+
+    def sample(self) -> Outcome:
+        error = self.error()
+        w = Write(t=round(self.world.clock.monotonic(), 4), stream="chat", key="room", id=f"m{len(self.writes)}",
+                  acked=error is None, site="b", primary="pg-b")  # fmt: skip
+        self.writes.append(w)
+        return Outcome(error is None, error or "", "b", (w,))
+
+    def read_back(self) -> list[ReadBack]:
+        kept = [w.id for w in self.writes if w.acked and w.id not in self.world.lost]
+        return [ReadBack(t=round(self.world.clock.monotonic(), 4), stream="chat", key="room", ids=tuple(kept))]
+
+
+@dataclass
+class FaultScript:
+    """How a fake fault behaves (times are on the fake clock)."""
+
+    inject_takes: float = 0.0
+    heal_takes: float = 0.0
+    downs: dict[str, str] = field(default_factory=dict)  # capability -> error while injected
+    inject_error: BaseException | None = None
+    heal_error: BaseException | None = None
+
+
+@dataclass
+class FakeFault:
+    spec: FaultSpec
+    world: World
+
+    def _act(self, action: str, takes: float, error: BaseException | None) -> None:
+        self.world.log.append((action, self.spec.id, self.world.clock.monotonic()))
+        self.world.clock.sleep(takes)
+        if error is not None:
+            raise error
+
+    def inject(self, ctx: FaultContext) -> None:
+        script = self.world.scripts.get(self.spec.id, FaultScript())
+        self.world.down.update(script.downs)
+        self._act("inject", script.inject_takes, script.inject_error)
+
+    def heal(self, ctx: FaultContext) -> None:
+        script = self.world.scripts.get(self.spec.id, FaultScript())
+        self._act("heal", script.heal_takes, script.heal_error)
+        for cap in script.downs:
+            self.world.down.pop(cap, None)
+
+
+class FakeWan:
+    def __init__(self, world: World) -> None:
+        self.world = world
+
+    def reset(self) -> None:
+        self.world.log.append(("wan.reset", "*", self.world.clock.monotonic()))
+        if (exc := self.world.stack.errors.get("wan.reset")) is not None:
+            raise exc
+
+
+class FakeStack:
+    """Records each call as (name, fake time); ``errors[name]`` is raised by that call."""
+
+    def __init__(self, world: World) -> None:
+        self.world = world
+        self.calls: list[str] = []
+        self.errors: dict[str, BaseException] = {}
+        self.hooks: dict[str, Callable[[], None]] = {}
+        self.opened_with: tuple[str, str] = ("", "")
+        self.sigint_at_down: Any = None
+        self.swept: list[str] = []
+
+    def _call(self, name: str) -> None:
+        self.calls.append(name)
+        if (hook := self.hooks.get(name)) is not None:
+            hook()
+        if (exc := self.errors.get(name)) is not None:
+            raise exc
+
+    def sweep(self, run_id: str) -> int:
+        self.swept.append(run_id)
+        self._call("sweep")
+        return 3
+
+    def up(self) -> None:
+        self._call("up")
+
+    def endpoints(self, capabilities: Sequence[str]) -> dict[str, str]:
+        self._call("endpoints")
+        return {cap: f"http://fake/{cap}" for cap in capabilities}
+
+    def fault_context(self) -> FaultContext:
+        self._call("fault_context")
+        return FaultContext(cast(Any, None), "fake", cast(Any, FakeWan(self.world)), cast(Any, None))
+
+    def describe(self) -> dict[str, object]:
+        self._call("describe")
+        return {"fake": True}
+
+    def down(self) -> None:
+        self.sigint_at_down = signal.getsignal(signal.SIGINT)
+        self._call("down")
+
+    def close(self) -> None:
+        self._call("close")
+
+
+class RecordingProgress:
+    def __init__(self) -> None:
+        self.messages: list[str] = []
+        self.states: list[LiveState] = []
+        self.closed = False
+
+    def update(self, state: LiveState) -> None:
+        self.states.append(state)
+
+    def message(self, text: str) -> None:
+        self.messages.append(text)
+
+    def close(self) -> None:
+        self.closed = True
+
+
+class World:
+    def __init__(self) -> None:
+        self.clock = SteppingClock()
+        self.down: dict[str, str] = {}
+        self.down_until: dict[str, tuple[float, str]] = {}  # capability -> (fake time it comes up, error)
+        self.lost: set[str] = set()  # write ids the fake service "loses" (read back without them)
+        self.log: list[tuple[str, str, float]] = []  # (action, fault id, fake monotonic time)
+        self.scripts: dict[str, FaultScript] = {}
+        self.probes: list[FakeProbe] = []
+        self.stack = FakeStack(self)
+        self.open_error: BaseException | None = None
+
+    def open_stack(self, scenario: Scenario, run_id: str, project: str) -> FakeStack:
+        self.stack.opened_with = (run_id, project)
+        if self.open_error is not None:
+            raise self.open_error
+        return self.stack
+
+    def build_probes(self, spec: ProbeSpec, endpoints: dict[str, str], clock: Callable[[], float],
+                     run_id: str) -> list[Probe]:  # fmt: skip
+        self.probes = [(FakeLedgerProbe if j == "chat" else FakeProbe)(j, j, self) for j in spec.journeys]
+        return list(self.probes)
+
+    def make_fault(self, spec: FaultSpec) -> Fault:
+        return FakeFault(spec, self)
+
+    def wiring(self) -> Wiring:
+        return Wiring(clock=self.clock, open_stack=self.open_stack, build_probes=self.build_probes,
+                      probe_loop=self.clock.probe_loop, make_fault=self.make_fault)  # fmt: skip
+
+
+REPO = Path(__file__).parent / "data" / "repo"
+
+
+def load(tmp_path: Path, body: str) -> Scenario:
+    path = tmp_path / "scenario.yaml"
+    path.write_text(body)
+    return load_scenario(path, repo_root=REPO)
+
+
+def run_scenario(tmp_path: Path, body: str, world: World, progress: RecordingProgress | None = None) -> DrillResult:
+    return run_drill(load(tmp_path, body), tmp_path / "bundle", progress or RecordingProgress(), wiring=world.wiring())

@@ -1,0 +1,243 @@
+"""Heal and teardown on every path of the drill lifecycle, against fakes.
+
+    steady state never reached   -> status error, with the capability and its last error
+    DrillsError in bring-up      -> status error; what was started is torn down
+    engine missing               -> status error; nothing to tear down
+    unexpected exception         -> status error; active faults healed; teardown
+    a failing heal               -> recorded, heal-all goes on; status error
+    a failing teardown           -> status error naming it; the run still finishes
+    Ctrl-C, SIGTERM              -> heal, teardown with signals held, DrillInterrupted(result)
+"""
+
+from __future__ import annotations
+
+import signal
+from collections.abc import Iterator
+from pathlib import Path
+from types import FrameType
+
+import pytest
+
+from drills.engine import runs
+from drills.engine.lifecycle import DrillInterrupted
+from drills.engine.runner import Drill
+from drills.errors import EngineUnavailable, FaultError, TeardownError, TopologyError
+from drills.model.result import DrillResult
+from drills.model.timeline import Timeline, read_timeline
+from tests.unit.engine_fakes import FaultScript, RecordingProgress, World, load, run_scenario
+
+pytestmark = pytest.mark.timeout(10)  # a fake clock that stopped advancing must not hang the suite
+
+BASE = """
+name: lifecycle-failures
+probes: {period: 1s, timeout: 1s, journeys: [chat, login, devtools]}
+steady_state: {duration: 2s, min_consecutive: 2, timeout: 10s}
+faults:
+  - {id: cut-a, type: power_cut, site: a, at: 2s}
+  - {id: slow, type: wan, link: edge_b_chat, latency: 50ms, at: 3s}
+fault_phase: 10s
+settle: 3s
+abort: [{capability: chat, down_longer_than: 2s}]
+"""
+
+
+@pytest.fixture(autouse=True)
+def state_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("DRILLS_STATE_DIR", str(tmp_path / "state"))
+    return tmp_path / "state"
+
+
+def saved(tmp_path: Path) -> Timeline:
+    return read_timeline(tmp_path / "bundle" / "timeline.jsonl")
+
+
+def phases(tmp_path: Path) -> list[str]:
+    return [p.phase for p in saved(tmp_path).phases()]
+
+
+def heals(tmp_path: Path) -> list[tuple[str, bool]]:
+    return [(e.fault, e.ok) for e in saved(tmp_path).faults() if e.action == "heal"]
+
+
+def assert_finished(tmp_path: Path, world: World, progress: RecordingProgress, torn_down: bool = True) -> None:
+    """What every path must leave: teardown and done recorded, no run record, progress closed."""
+    assert phases(tmp_path)[-2:] == ["teardown", "done"]
+    assert ("down" in world.stack.calls) is torn_down
+    assert runs.records() == {}
+    assert progress.closed
+
+
+def test_steady_state_never_reached_is_an_error_naming_the_capability(tmp_path: Path) -> None:
+    world, progress = World(), RecordingProgress()
+    world.down_until["login"] = (1e9, "HTTP 503")
+    result = run_scenario(tmp_path, BASE, world, progress)
+
+    assert result.status == "error"
+    assert result.error == "steady state not reached within 10s: login (HTTP 503)"
+    assert phases(tmp_path) == ["bringup", "steady", "teardown", "done"]
+    tl = saved(tmp_path)
+    steady, teardown = (p.t for p in tl.phases() if p.phase in ("steady", "teardown"))
+    assert 10.0 <= teardown - steady <= 10.0 + 0.2 + 1e-9  # gave up at the timeout, on the fake clock
+    assert world.log == []  # no fault was injected
+    assert [v.check for v in result.verdicts] == ["dualization"] * 3  # an errored run is not judged
+    assert_finished(tmp_path, world, progress)
+
+
+def test_a_bring_up_error_still_tears_down_what_was_started(tmp_path: Path) -> None:
+    world, progress = World(), RecordingProgress()
+    world.stack.errors["up"] = TopologyError("`docker compose up` failed: pg-a unhealthy")
+    result = run_scenario(tmp_path, BASE, world, progress)
+
+    assert (result.status, result.error) == ("error", "`docker compose up` failed: pg-a unhealthy")
+    assert world.stack.calls == ["up", "down", "close"]
+    assert phases(tmp_path) == ["bringup", "teardown", "done"]
+    assert "drill: error: `docker compose up` failed: pg-a unhealthy" in progress.messages
+    assert_finished(tmp_path, world, progress)
+
+
+def test_no_engine_means_nothing_to_tear_down(tmp_path: Path) -> None:
+    world, progress = World(), RecordingProgress()
+    world.open_error = EngineUnavailable("no Docker engine answers at unix:///var/run/docker.sock")
+    result = run_scenario(tmp_path, BASE, world, progress)
+
+    assert (result.status, result.error) == ("error", "no Docker engine answers at unix:///var/run/docker.sock")
+    assert world.stack.calls == []  # neither down nor close: nothing was opened
+    assert_finished(tmp_path, world, progress, torn_down=False)
+
+
+def test_an_unexpected_exception_in_a_fault_heals_it_and_tears_down(tmp_path: Path) -> None:
+    world, progress = World(), RecordingProgress()
+    world.scripts["slow"] = FaultScript(inject_error=RuntimeError("boom"))
+    result = run_scenario(tmp_path, BASE, world, progress)
+
+    assert (result.status, result.error) == ("error", "unexpected RuntimeError: boom")
+    events = [(e.action, e.fault, e.ok, e.error) for e in saved(tmp_path).faults()]
+    assert events == [
+        ("inject", "cut-a", True, ""),
+        ("inject", "slow", False, "boom"),
+        ("heal", "slow", True, ""),  # heal-all on the way out, newest first
+        ("heal", "cut-a", True, ""),
+    ]
+    assert world.log[-1][0] == "wan.reset"
+    assert any("Traceback" in m and "RuntimeError: boom" in m for m in progress.messages)
+    assert_finished(tmp_path, world, progress)
+
+
+def test_a_failing_heal_is_recorded_and_heal_all_goes_on(tmp_path: Path) -> None:
+    world, progress = World(), RecordingProgress()
+    world.scripts["slow"] = FaultScript(heal_error=FaultError("toxiproxy unreachable during heal"))
+    result = run_scenario(tmp_path, BASE, world, progress)
+
+    assert (result.status, result.error) == ("error", "toxiproxy unreachable during heal")
+    assert heals(tmp_path) == [("slow", False), ("cut-a", True)]  # cut-a healed although slow failed
+    assert [e.error for e in saved(tmp_path).faults() if not e.ok] == ["toxiproxy unreachable during heal"]
+    assert world.log[-1][0] == "wan.reset"
+    assert_finished(tmp_path, world, progress)
+
+
+def test_heal_all_heals_every_fault_in_one_pass_and_returns_every_error(tmp_path: Path) -> None:
+    world = World()
+    world.scripts["slow"] = FaultScript(heal_error=FaultError("toxiproxy unreachable"))
+    world.stack.errors["wan.reset"] = FaultError("toxiproxy reset: HTTP 500")
+    d = Drill(load(tmp_path, BASE), tmp_path / "bundle", RecordingProgress(), world.wiring())
+    ctx = world.stack.fault_context()
+    d.inject(ctx, "cut-a")
+    d.inject(ctx, "slow")
+
+    errors = d.heal_all(ctx)
+    d.timeline.close()
+    assert [str(e) for e in errors] == ["toxiproxy unreachable", "toxiproxy reset: HTTP 500"]
+    assert d.active == {}
+    assert heals(tmp_path) == [("slow", False), ("cut-a", True)]
+
+
+def test_a_failing_wan_reset_is_an_error_too(tmp_path: Path) -> None:
+    world, progress = World(), RecordingProgress()
+    world.stack.errors["wan.reset"] = FaultError("toxiproxy reset: HTTP 500")
+    result = run_scenario(tmp_path, BASE, world, progress)
+
+    assert (result.status, result.error) == ("error", "toxiproxy reset: HTTP 500")
+    assert heals(tmp_path) == [("slow", True), ("cut-a", True)]
+    assert_finished(tmp_path, world, progress)
+
+
+def test_a_failing_heal_after_an_abort_is_an_error_not_a_silent_leftover(tmp_path: Path) -> None:
+    world, progress = World(), RecordingProgress()
+    world.scripts["cut-a"] = FaultScript(downs={"chat": "connection refused"},
+                                         heal_error=FaultError("site a did not come back"))  # fmt: skip
+    result = run_scenario(tmp_path, BASE, world, progress)
+
+    assert result.status == "error"
+    assert result.error == "site a did not come back"
+    assert any(m.startswith("ABORT: chat down for") for m in progress.messages)
+    assert heals(tmp_path) == [("slow", True), ("cut-a", False)]
+    assert_finished(tmp_path, world, progress)
+
+
+@pytest.mark.parametrize("earlier", [None, "up"])
+def test_a_failing_teardown_is_reported_and_the_run_still_finishes(tmp_path: Path, earlier: str | None) -> None:
+    world, progress = World(), RecordingProgress()
+    world.stack.errors["down"] = TeardownError("run left ['drills-x_pg-a_1']")
+    if earlier:
+        world.stack.errors[earlier] = TopologyError("compose up failed")
+    result = run_scenario(tmp_path, BASE, world, progress)
+
+    assert result.status == "error"
+    if earlier:  # the first error is the one reported
+        assert result.error == "compose up failed"
+    else:
+        assert result.error == "teardown failed: run left ['drills-x_pg-a_1'] (drill sweep removes what is left)"
+    assert world.stack.calls[-2:] == ["down", "close"]
+    assert_finished(tmp_path, world, progress)
+
+
+def interrupted(run: object) -> DrillResult:
+    with pytest.raises(DrillInterrupted) as caught:
+        run()  # type: ignore[operator]
+    assert isinstance(caught.value.__cause__, KeyboardInterrupt)
+    return caught.value.result
+
+
+def test_ctrl_c_heals_tears_down_with_signals_held_and_raises_the_result(tmp_path: Path) -> None:
+    world, progress = World(), RecordingProgress()
+    world.scripts["slow"] = FaultScript(inject_error=KeyboardInterrupt())
+    result = interrupted(lambda: run_scenario(tmp_path, BASE, world, progress))
+
+    assert result.status == "error"
+    assert result.error == "interrupted (Ctrl-C or SIGTERM); healed and tore down"
+    injects = [(e.fault, e.ok, e.error) for e in saved(tmp_path).faults() if e.action == "inject"]
+    assert injects == [("cut-a", True, ""), ("slow", False, "KeyboardInterrupt")]  # the attempt is recorded
+    assert heals(tmp_path) == [("slow", True), ("cut-a", True)]
+    assert world.stack.sigint_at_down == signal.SIG_IGN  # a second Ctrl-C cannot cut teardown short
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # restored afterwards
+    assert "drill: interrupted (Ctrl-C or SIGTERM): healing and tearing down" in progress.messages
+    assert_finished(tmp_path, world, progress)
+
+
+class SigtermNotHandled(Exception):
+    pass
+
+
+@pytest.fixture
+def sigterm_guard() -> Iterator[object]:
+    """Stands in for SIGTERM's default action (killing pytest) while the test runs."""
+
+    def guard(signum: int, frame: FrameType | None) -> None:
+        raise SigtermNotHandled("SIGTERM reached the handler that was installed before the drill")
+
+    previous = signal.signal(signal.SIGTERM, guard)
+    try:
+        yield guard
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def test_sigterm_unwinds_like_ctrl_c(tmp_path: Path, sigterm_guard: object) -> None:
+    world, progress = World(), RecordingProgress()
+    world.stack.hooks["describe"] = lambda: signal.raise_signal(signal.SIGTERM)
+    result = interrupted(lambda: run_scenario(tmp_path, BASE, world, progress))
+
+    assert result.error == "interrupted (Ctrl-C or SIGTERM); healed and tore down"
+    assert world.stack.calls == ["up", "endpoints", "fault_context", "describe", "down", "close"]
+    assert signal.getsignal(signal.SIGTERM) is sigterm_guard  # the caller's handler is back
+    assert_finished(tmp_path, world, progress)
