@@ -9,9 +9,9 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from drills.checks.base import Check, register
-from drills.checks.common import WINDOWS, CheckInput, fmt_pct, judged_samples
+from drills.checks.common import WINDOW_WORDS, WINDOWS, CheckInput, fmt_pct, judged_samples
 from drills.model.fields import Fields
-from drills.model.result import Verdict
+from drills.model.result import Verdict, format_value
 from drills.model.schema_parts import obj, string
 
 __all__ = ["AvailabilityTargets", "check"]
@@ -70,8 +70,16 @@ def check(inp: CheckInput) -> tuple[Verdict, ...]:
     )
 
 
+def finding(v: Verdict) -> str:
+    if v.measured is None:
+        return f"availability of {v.subject} failed"
+    window = WINDOW_WORDS.get(str(v.details.get("window_kind", "")), "judged window")
+    return (f"{v.subject} was unavailable for {format_value(1 - v.measured, 'ratio')} of the {window} "
+            f"(target: available {v.target_text()})")
+
+
 register(Check(
     "availability", "capability", check,
     summary="The share of the judged window in which the capability served its users.",
-    targets=AvailabilityTargets, schema=SCHEMA, build=build, labels={"availability": "availability"},
+    targets=AvailabilityTargets, schema=SCHEMA, build=build, labels={"availability": "availability"}, finding=finding,
 ))

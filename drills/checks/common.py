@@ -27,6 +27,7 @@ __all__ = ["WINDOWS", "CheckInput", "Run", "Window", "failure_runs", "fmt_pct", 
 
 _HEAL_ALL_IDS = ("*", "all", "heal-all")
 WINDOWS = ("faults+settle", "faults", "all")  # the window kinds judged_window knows
+WINDOW_WORDS = {"faults": "outage window", "faults+settle": "fault-and-recovery window", "all": "run"}
 
 
 @dataclass(frozen=True)

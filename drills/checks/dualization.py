@@ -154,9 +154,16 @@ def dualization_lint(topology: Topology, capabilities: tuple[str, ...] = ()) -> 
     return tuple(verdicts)
 
 
+def finding(v: Verdict) -> str:
+    found = v.details.get("findings") or []
+    scope = "the system" if v.capability == "*" else v.capability
+    return f"{scope} is not dual-site: " + "; ".join(str(f) for f in found) if found else f"{scope} is not dual-site"
+
+
 register(Check(
     "dualization", "topology", None,
     summary="Static, before anything runs: every capability has an instance in every site and depends "
     "on nothing that lives in one site only.",
     labels={"dualization": "dualization lint"},
+    finding=finding,
 ))

@@ -16,7 +16,7 @@ from drills.checks.availability import AvailabilityTargets
 from drills.checks.base import Check, register
 from drills.checks.common import CheckInput, failure_runs, fmt_d, fmt_t, judged_samples
 from drills.model.fields import Fields
-from drills.model.result import Verdict
+from drills.model.result import Verdict, format_value
 from drills.model.schema_parts import duration, obj
 
 __all__ = ["MaxOutageTargets", "check"]
@@ -85,8 +85,14 @@ def check(inp: CheckInput) -> tuple[Verdict, ...]:
     )
 
 
+def finding(v: Verdict) -> str:
+    if v.measured is None:
+        return f"longest outage of {v.subject} failed"
+    return f"the longest outage of {v.subject} lasted {format_value(v.measured, 's')} (allowed {v.target_text()})"
+
+
 register(Check(
     "max_outage", "capability", check,
     summary="The longest time the capability was down without a break, over the availability window.",
-    targets=MaxOutageTargets, schema=SCHEMA, build=build, labels={"max_outage": "longest outage"},
+    targets=MaxOutageTargets, schema=SCHEMA, build=build, labels={"max_outage": "longest outage"}, finding=finding,
 ))

@@ -20,7 +20,7 @@ from typing import ClassVar
 from drills.checks.base import Check, register
 from drills.checks.common import CheckInput
 from drills.model.fields import Fields
-from drills.model.result import Verdict
+from drills.model.result import Verdict, format_value
 from drills.model.schema_parts import integer, obj
 from drills.model.timeline import ReadBack
 
@@ -123,9 +123,18 @@ def check(inp: CheckInput) -> tuple[Verdict, ...]:
     return (_rpo(inp, readbacks), _duplicates(inp, readbacks))
 
 
+def finding(v: Verdict) -> str:
+    if v.measured is None:
+        return f"{'RPO (lost writes)' if v.check == 'rpo' else 'duplicate writes'} of {v.subject} failed"
+    n = format_value(v.measured, "count")
+    if v.check == "rpo":
+        return f"{n} acknowledged {v.subject} write(s) were lost (RPO target {v.target_text()})"
+    return f"{n} {v.subject} write(s) were stored more than once"
+
+
 register(Check(
     "rpo", "stream", check,
     summary="Acknowledged writes lost or stored twice, found by reading every write back after the drill.",
     targets=RpoTargets, schema=SCHEMA, build=build,
-    labels={"rpo": "RPO (lost writes)", "duplicates": "duplicate writes"},
+    labels={"rpo": "RPO (lost writes)", "duplicates": "duplicate writes"}, finding=finding,
 ))

@@ -28,7 +28,7 @@ from typing import Any, ClassVar
 from drills.checks.base import Check, register
 from drills.checks.common import CheckInput, fmt_d, fmt_t, is_heal_of
 from drills.model.fields import Fields
-from drills.model.result import Verdict
+from drills.model.result import Verdict, format_value
 from drills.model.schema_parts import duration, integer, obj
 from drills.model.timeline import FaultEvent, Sample, Timeline
 
@@ -179,9 +179,16 @@ def check(inp: CheckInput) -> tuple[Verdict, ...]:
     )
 
 
+def finding(v: Verdict) -> str:
+    what = "serve a successful request again" if v.check == "rto_first" else "become stable again"
+    if v.measured is None:
+        return f"{v.subject} did not {what} before the run ended (RTO target {v.target_text()})"
+    return f"{v.subject} took {format_value(v.measured, 's')} to {what} after the fault (RTO target {v.target_text()})"
+
+
 register(Check(
     "rto", "capability", check,
     summary="How long after each fault the capability served users again (first success, and stable).",
     targets=RtoTargets, schema=SCHEMA, build=build,
-    labels={"rto_first": "RTO (first success)", "rto_stable": "RTO (stable)"},
+    labels={"rto_first": "RTO (first success)", "rto_stable": "RTO (stable)"}, finding=finding,
 ))

@@ -97,8 +97,12 @@ def check(inp: CheckInput) -> tuple[Verdict, ...]:
                             f"(primaries seen: {', '.join(primaries)}{note})"),)
 
 
+def finding(v: Verdict) -> str:
+    return f"both sites accepted {v.subject} writes during the partition (split brain)"
+
+
 register(Check(
     "split_brain", "stream", check,
     summary="Two datastore primaries acknowledging writes for one key in overlapping intervals.",
-    targets=SplitBrainTargets, schema=SCHEMA, build=build, labels={"split_brain": "split brain"},
+    targets=SplitBrainTargets, schema=SCHEMA, build=build, labels={"split_brain": "split brain"}, finding=finding,
 ))

@@ -18,9 +18,33 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
-__all__ = ["DrillResult", "PhaseSpan", "RunStatus", "Verdict", "VerdictStatus"]
+from drills.model.durations import format_duration
+
+__all__ = [
+    "DrillResult",
+    "PhaseSpan",
+    "RunStatus",
+    "Verdict",
+    "VerdictStatus",
+    "format_value",
+]
 
 VerdictStatus = Literal["pass", "fail", "unknown"]
+_CMP = {">=": "≥", "<=": "≤", "==": "=", ">": ">", "<": "<"}
+
+
+def format_value(value: float | None, unit: str) -> str:
+    """A verdict's number in its unit: ``0.915`` ratio -> ``91.5%``, ``7.25`` s -> ``7.25s``."""
+    if value is None:
+        return "—"
+    if unit == "ratio":
+        pct = f"{value * 100:.2f}".rstrip("0").rstrip(".")
+        return f"{pct}%"
+    if unit == "s":
+        return format_duration(value)
+    if unit == "count":
+        return f"{value:g}"
+    return f"{value:g} {unit}".strip()
 RunStatus = Literal["passed", "failed", "aborted", "error"]
 
 
@@ -46,6 +70,18 @@ class Verdict:
     @property
     def name(self) -> str:
         return f"{self.check}[{self.capability}]"
+
+    @property
+    def subject(self) -> str:
+        """What was judged, in words: the capability or stream, or "the whole system" for ``*``."""
+        return "the whole system" if self.capability == "*" else self.capability
+
+    def target_text(self, ascii_only: bool = False) -> str:
+        """``≥ 90%``, ``≤ 20s``: the target with its comparison (``>=`` with ``ascii_only``)."""
+        if self.target is None:
+            return "—"
+        cmp = self.comparison if ascii_only else _CMP.get(self.comparison, self.comparison)
+        return f"{cmp} {format_value(self.target, self.unit)}".strip()
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -19,8 +19,9 @@ from typing import Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
+from drills.checks import REGISTRY, check_of_verdict
 from drills.model.durations import format_duration
-from drills.model.result import DrillResult, Verdict
+from drills.model.result import DrillResult, Verdict, format_value
 
 __all__ = [
     "CHECK_LABEL",
@@ -39,33 +40,12 @@ __all__ = [
 ]
 
 STATUS_WORD = {"passed": "PASSED", "failed": "FAILED", "aborted": "ABORTED", "error": "ERROR"}
-_CMP = {">=": "≥", "<=": "≤", "==": "=", ">": ">", "<": "<"}
-CHECK_LABEL = {
-    "availability": "availability", "max_outage": "longest outage", "rto_first": "RTO (first success)",
-    "rto_stable": "RTO (stable)", "rpo": "RPO (lost writes)", "duplicates": "duplicate writes",
-    "split_brain": "split brain", "dualization": "dualization lint",
-}
-_WINDOW_WORDS = {"faults": "outage window", "faults+settle": "fault-and-recovery window", "all": "run"}
-
-
-def fmt_value(value: float | None, unit: str) -> str:
-    if value is None:
-        return "—"
-    if unit == "ratio":
-        pct = f"{value * 100:.2f}".rstrip("0").rstrip(".")
-        return f"{pct}%"
-    if unit == "s":
-        return format_duration(value)
-    if unit == "count":
-        return f"{value:g}"
-    return f"{value:g} {unit}".strip()
+CHECK_LABEL = {v: label for c in REGISTRY.values() for v, label in c.labels.items()}  # verdict check -> label
+fmt_value = format_value
 
 
 def fmt_target(v: Verdict, ascii_only: bool = False) -> str:
-    if v.target is None:
-        return "—"
-    cmp = v.comparison if ascii_only else _CMP.get(v.comparison, v.comparison)
-    return f"{cmp} {fmt_value(v.target, v.unit)}".strip()
+    return v.target_text(ascii_only)
 
 
 def fmt_bound(v: Verdict) -> str:
@@ -135,33 +115,14 @@ def _dualization_cause(result: DrillResult, cap: str) -> str:
 
 
 def _headline(v: Verdict) -> str:
-    cap, m = ("the whole system" if v.capability == "*" else v.capability), v.measured
+    """The plain-words headline of a verdict that did not pass: its check's own finding."""
+    label = CHECK_LABEL.get(v.check, v.check)
     if v.status == "unknown":
-        return f"{CHECK_LABEL.get(v.check, v.check)} of {cap} could not be judged"
-    window = _WINDOW_WORDS.get(str(v.details.get("window_kind", "")), "judged window")
-    if v.check == "availability" and m is not None:
-        down = fmt_value(1 - m, "ratio")
-        return f"{cap} was unavailable for {down} of the {window} (target: available {fmt_target(v)})"
-    if v.check == "max_outage" and m is not None:
-        return f"the longest outage of {cap} lasted {fmt_value(m, 's')} (allowed {fmt_target(v)})"
-    if v.check in ("rto_first", "rto_stable"):
-        what = "serve a successful request again" if v.check == "rto_first" else "become stable again"
-        if m is None:
-            return f"{cap} did not {what} before the run ended (RTO target {fmt_target(v)})"
-        return f"{cap} took {fmt_value(m, 's')} to {what} after the fault (RTO target {fmt_target(v)})"
-    if v.check == "rpo" and m is not None:
-        return f"{fmt_value(m, 'count')} acknowledged {cap} write(s) were lost (RPO target {fmt_target(v)})"
-    if v.check == "duplicates" and m is not None:
-        return f"{fmt_value(m, 'count')} {cap} write(s) were stored more than once"
-    if v.check == "split_brain":
-        return f"both sites accepted {cap} writes during the partition (split brain)"
-    if v.check == "dualization":
-        found = v.details.get("findings") or []
-        scope = "the system" if cap == "*" else cap
-        if found:
-            return f"{scope} is not dual-site: " + "; ".join(str(f) for f in found)
-        return f"{scope} is not dual-site"
-    return f"{CHECK_LABEL.get(v.check, v.check)} of {cap} failed"
+        return f"{label} of {v.subject} could not be judged"
+    check = check_of_verdict(v.check)
+    if check is not None and check.finding is not None:
+        return check.finding(v)
+    return f"{label} of {v.subject} failed"
 
 
 def findings(result: DrillResult) -> list[Finding]:
