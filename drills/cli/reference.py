@@ -1,4 +1,4 @@
-"""``drill reference``: the plugin reference (fault types, journeys, probe types, checks) as Markdown.
+"""``drill reference``: the plugin reference (faults, journeys, probe types, checks, report formats) as Markdown.
 
 Rendered from the registries themselves, so the committed docs/reference.md cannot drift from the
 code: a unit test compares the two, and ``drill reference > docs/reference.md`` regenerates it.
@@ -15,6 +15,7 @@ from drills.errors import EXIT_OK
 from drills.faults import FAULT_TYPES
 from drills.model.schema_parts import JsonSchema
 from drills.probes import JOURNEYS, PROBE_TYPES, default_journeys
+from drills.report.formats import FORMATS
 
 __all__ = ["COMMANDS", "render_reference"]
 
@@ -72,6 +73,9 @@ def render_reference() -> str:
             out += _fields(c.schema.get("properties", {}))
         else:
             out += [f"`checks.{name}`: {_kind(c.schema)}. {c.schema.get('description', '')}", ""]
+    out += ["## Report formats (derived files of the evidence bundle)", "", "| format | file | what it is |",
+            "| --- | --- | --- |"]  # fmt: skip
+    out += [f"| `{f.name}` | `{f.file}` | {f.description} |" for f in sorted(FORMATS.values(), key=lambda f: f.name)]
     return "\n".join(out).rstrip("\n") + "\n"
 
 
@@ -81,6 +85,6 @@ def cmd_reference(args: argparse.Namespace) -> int:
 
 
 COMMANDS: dict[str, Command] = {
-    "reference": ("print the plugin reference (fault types, journeys, probe types, checks) as Markdown",
+    "reference": ("print the plugin reference (faults, journeys, probe types, checks, report formats) as Markdown",
                   no_args, cmd_reference),
 }

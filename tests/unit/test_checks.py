@@ -167,7 +167,7 @@ def test_rto_never_recovered_fails_with_no_measurement() -> None:
 
 
 def test_rto_fault_never_healed_is_still_judged() -> None:
-    first, stable = run("rto", tl(inject(1), samples("chat", "+---++++++")), rto=10.0, stable_after=3)
+    first, _stable = run("rto", tl(inject(1), samples("chat", "+---++++++")), rto=10.0, stable_after=3)
     assert first.status == "pass" and first.measured == 3.0
     assert "never healed" in first.message
     first, _ = run("rto", tl(inject(1), samples("chat", "+-------")))

@@ -12,8 +12,8 @@ from drills.model.timeline import ReadBack, Record, Sample, Timeline, Write
 from tests.unit.targets import flat_targets
 
 
-def w(t: float, id: str, acked: bool = True, key: str = "room-1", primary: str = "", stream: str = "chat") -> Write:
-    return Write(t, stream, key, id, acked, primary=primary)
+def w(t: float, wid: str, acked: bool = True, key: str = "room-1", primary: str = "", stream: str = "chat") -> Write:
+    return Write(t, stream, key, wid, acked, primary=primary)
 
 
 def rb(ids: tuple[str, ...], key: str = "room-1", complete: bool = True, t: float = 100.0) -> ReadBack:
@@ -89,7 +89,8 @@ def test_no_acked_writes_or_no_read_back_is_unknown() -> None:
 
 
 def test_clean_failover_is_not_split_brain() -> None:
-    recs = [w(1, "c1", primary="pg-a"), w(2, "c2", primary="pg-a"), w(5, "c3", primary="pg-b"), w(6, "c4", primary="pg-b")]
+    recs = [w(1, "c1", primary="pg-a"), w(2, "c2", primary="pg-a"),
+            w(5, "c3", primary="pg-b"), w(6, "c4", primary="pg-b")]  # fmt: skip
     (v,) = judge(recs, split_brain.check)
     assert v.status == "pass" and "pg-a, pg-b" in v.message
 
@@ -109,7 +110,8 @@ def test_interleaved_primaries_are_split_brain_and_list_the_ids() -> None:
 
 
 def test_different_keys_may_have_different_primaries() -> None:
-    recs = [w(1, "c1", key="r1", primary="pg-a"), w(2, "c2", key="r2", primary="pg-b"), w(3, "c3", key="r1", primary="pg-a")]
+    recs = [w(1, "c1", key="r1", primary="pg-a"), w(2, "c2", key="r2", primary="pg-b"),
+            w(3, "c3", key="r1", primary="pg-a")]  # fmt: skip
     (v,) = judge(recs, split_brain.check)
     assert v.status == "pass"
 

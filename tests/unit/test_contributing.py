@@ -27,7 +27,7 @@ EXAMPLE = re.compile(r"```python\n# (drills/[\w/]+\.py)\n(.*?)```", re.DOTALL)
 
 
 def examples() -> dict[str, str]:
-    return {path: code for path, code in EXAMPLE.findall((ROOT / "CONTRIBUTING.md").read_text())}
+    return dict(EXAMPLE.findall((ROOT / "CONTRIBUTING.md").read_text()))
 
 
 @pytest.fixture
@@ -49,7 +49,7 @@ def load_example() -> Iterator[Any]:
     yield load
     for name in loaded:
         sys.modules.pop(name, None)
-    for registry, keys in zip(registries, before):
+    for registry, keys in zip(registries, before, strict=True):
         for key in set(registry) - keys:
             del registry[key]
 
@@ -96,7 +96,8 @@ def test_the_check_example(load_example: Any, tmp_path: Path) -> None:
     fast = [Sample(10.0 + i / 10, "chat", "chat", True, 0.05) for i in range(100)]
     slow = [Sample(10.0 + i / 10, "login", "login", True, 0.05 if i < 90 else 2.0) for i in range(100)]
     tl = Timeline((FaultEvent(10.0, "inject", "cut", "power_cut", "site a"), *fast, *slow))
-    got = {v.capability: v for v in evaluate(tl, s.checks, 0.1, capabilities=("chat", "login")) if v.check == "p99_latency"}
+    verdicts = evaluate(tl, s.checks, 0.1, capabilities=("chat", "login"))
+    got = {v.capability: v for v in verdicts if v.check == "p99_latency"}
     assert (got["chat"].status, got["login"].status) == ("pass", "fail")
     finding = REGISTRY["p99_latency"].finding
     assert finding is not None and "login answered slowly" in finding(got["login"])

@@ -45,7 +45,8 @@ def imports(path: Path, known: dict[str, Path]) -> set[str]:
             names = [a.name for a in node.names]
         elif isinstance(node, ast.ImportFrom) and node.module:
             assert node.level == 0, f"{path}: relative import (first-party imports are absolute)"
-            names = [f"{node.module}.{a.name}" if f"{node.module}.{a.name}" in known else node.module for a in node.names]
+            subs = [f"{node.module}.{a.name}" for a in node.names]
+            names = [sub if sub in known else node.module for sub in subs]
         found.update(n for n in names if n == "drills" or n.startswith("drills."))
     return found
 

@@ -80,7 +80,10 @@ def test_startup_only_dependencies_are_skipped_but_reported(tmp_path: Path) -> N
     (tmp_path / "docker-compose.yml").write_text(compose)
     (v,) = dualization_lint(discover(tmp_path, Path("docker-compose.yml"), None))
     assert v.status == "fail" and "chat-b (site b) depends on db-a in site a" in v.message
-    marked = compose.replace("{org.drills.domain: b}, depends_on: [db-a]", "{org.drills.domain: b, org.drills.startup-only: db-a}, depends_on: [db-a]")
+    marked = compose.replace(
+        "{org.drills.domain: b}, depends_on: [db-a]",
+        "{org.drills.domain: b, org.drills.startup-only: db-a}, depends_on: [db-a]",
+    )
     (tmp_path / "docker-compose.yml").write_text(marked)
     (v,) = dualization_lint(discover(tmp_path, Path("docker-compose.yml"), None))
     assert v.status == "pass" and v.details["startup_only_skipped"] == {"db-b": ["db-a"]}

@@ -18,6 +18,7 @@ import drills.checks
 import drills.faults
 from drills.checks import REGISTRY, Check, CheckInput, evaluate, register
 from drills.cli.reference import render_reference
+from drills.errors import ScenarioError
 from drills.faults import FAULT_TYPES, FaultContext, FaultType, make_fault
 from drills.faults import register as register_fault
 from drills.model.fields import Fields
@@ -25,6 +26,7 @@ from drills.model.result import Verdict
 from drills.model.scenario import FaultSpec
 from drills.model.timeline import Sample, Timeline
 from drills.probes import JOURNEYS, PROBE_TYPES
+from drills.report.formats import FORMATS
 from drills.scenario import load_scenario, scenario_schema
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -61,7 +63,7 @@ def test_every_plugin_module_registers_something() -> None:
 def test_the_committed_reference_is_what_the_registries_say() -> None:
     committed = (ROOT / "docs" / "reference.md").read_text()
     assert committed == render_reference(), "docs/reference.md is stale: run `drill reference > docs/reference.md`"
-    for name in [*FAULT_TYPES, *JOURNEYS, *PROBE_TYPES, *REGISTRY]:
+    for name in [*FAULT_TYPES, *JOURNEYS, *PROBE_TYPES, *REGISTRY, *FORMATS]:
         assert f"`{name}`" in committed
 
 
@@ -96,8 +98,9 @@ def _build_blackhole(fields: Fields) -> Blackhole:
 
 @pytest.fixture
 def blackhole() -> Iterator[FaultType]:
-    ft = register_fault(FaultType("blackhole", "Drop every packet of one link.", {"link": {"type": "string", "description": "A link."}},
-                                  ("link",), _build_blackhole, BlackholeFault))  # fmt: skip
+    fields = {"link": {"type": "string", "description": "A link."}}
+    ft = register_fault(FaultType("blackhole", "Drop every packet of one link.", fields, ("link",), _build_blackhole,
+                                  BlackholeFault))  # fmt: skip
     try:
         yield ft
     finally:
@@ -112,10 +115,10 @@ def test_a_fault_type_registered_from_one_module_is_usable_everywhere(blackhole:
     assert isinstance(make_fault(s.faults[0]), BlackholeFault)
     assert "### `blackhole`" in render_reference()
     p.write_text("name: bh\nfaults:\n  - {id: bh, type: blackhole, link: nowhere, at: 1s}\n")
-    with pytest.raises(Exception, match="faults\\[0\\].link: unknown link 'nowhere'"):
+    with pytest.raises(ScenarioError, match=r"faults\[0\]\.link: unknown link 'nowhere'"):
         load_scenario(p, repo_root=REPO)
     p.write_text("name: bh\nfaults:\n  - {id: bh, type: blackhole, at: 1s}\n")
-    with pytest.raises(Exception, match="missing required field 'link'"):
+    with pytest.raises(ScenarioError, match="missing required field 'link'"):
         load_scenario(p, repo_root=REPO)
 
 
@@ -128,7 +131,8 @@ class SlowestTargets:
 def _slowest(inp: CheckInput) -> tuple[Verdict, ...]:
     worst = max((s.latency for s in inp.timeline.samples(inp.subject)), default=0.0)
     limit = inp.targets.get(SlowestTargets).target
-    return (Verdict("slowest", inp.subject, "pass" if worst <= limit else "fail", f"slowest {worst}s", limit, worst, "s"),)
+    status = "pass" if worst <= limit else "fail"
+    return (Verdict("slowest", inp.subject, status, f"slowest {worst}s", limit, worst, "s"),)
 
 
 def _build_slowest(fields: Fields, base: SlowestTargets) -> SlowestTargets:
@@ -141,12 +145,14 @@ def test_a_check_registered_from_one_module_is_configured_and_judged(tmp_path: P
     register(Check("slowest", "capability", _slowest, "The slowest sample.", SlowestTargets, schema, _build_slowest))
     try:
         p = tmp_path / "s.yaml"
-        p.write_text("name: slow\nchecks:\n  slowest: {target: 0.5}\n  per_capability: {chat: {slowest: {target: 3}}}\n")
+        p.write_text("name: slow\nchecks:\n  slowest: {target: 0.5}\n"
+                     "  per_capability: {chat: {slowest: {target: 3}}}\n")
         s = load_scenario(p, repo_root=REPO)
         assert s.checks.defaults.get(SlowestTargets).target == 0.5
         assert s.checks.for_capability("chat").get(SlowestTargets).target == 3.0
         tl = Timeline((Sample(1.0, "chat", "chat", True, 2.0), Sample(1.0, "login", "login", True, 2.0)))
-        got = {v.capability: v.status for v in evaluate(tl, s.checks, 0.1, capabilities=("chat", "login")) if v.check == "slowest"}
+        verdicts = evaluate(tl, s.checks, 0.1, capabilities=("chat", "login"))
+        got = {v.capability: v.status for v in verdicts if v.check == "slowest"}
         assert got == {"chat": "pass", "login": "fail"}
     finally:
         del REGISTRY["slowest"]

@@ -38,9 +38,12 @@ def load_bad(name: str) -> ScenarioError:
     [
         ("unknown-site.yaml", "faults[1].site", 4, "unknown site 'c' (sites in docker-compose.yml: a, b)"),
         ("negative-time.yaml", "faults[0].at", 6, "must be >= 0s"),
-        ("typo.yaml", "faults[0].duraton", 4, "unknown field 'duraton' (did you mean 'duration'?; allowed: at, duration, id, site, type)"),
-        ("unknown-type.yaml", "faults[1].type", 4, "unknown fault type 'fire' (allowed: kill, partition, pause, power_cut, restart, wan)"),
-        ("unknown-link.yaml", "faults[0].link", 3, "unknown link 'edge_c_chat' (links: edge_a_chat, edge_b_chat, a_b_pg, b_a_pg)"),
+        ("typo.yaml", "faults[0].duraton", 4,
+         "unknown field 'duraton' (did you mean 'duration'?; allowed: at, duration, id, site, type)"),
+        ("unknown-type.yaml", "faults[1].type", 4,
+         "unknown fault type 'fire' (allowed: kill, partition, pause, power_cut, restart, wan)"),
+        ("unknown-link.yaml", "faults[0].link", 3,
+         "unknown link 'edge_c_chat' (links: edge_a_chat, edge_b_chat, a_b_pg, b_a_pg)"),
         ("duplicate-id.yaml", "faults[1].id", 4, "duplicate fault id 'cut'"),
         ("heal-after-end.yaml", "faults[0].duration", 4, "heals at 35s, after the end of the fault phase"),
         ("probes-typo.yaml", "probes.perod", 4, "did you mean 'period'?"),
@@ -48,7 +51,8 @@ def load_bad(name: str) -> ScenarioError:
         ("unknown-capability.yaml", "checks.per_capability.payments", 4, "unknown capability 'payments'"),
         ("not-a-duration.yaml", "settle", 2, "not a duration: 'soon'"),
         ("duplicate-key.yaml", "settle", 3, "duplicate key 'settle' (first on line 2)"),
-        ("unknown-variant.yaml", "topology.variant", 2, "unknown variant 'kakao-2099' (variants: cross-site, kakao-2022"),
+        ("unknown-variant.yaml", "topology.variant", 2,
+         "unknown variant 'kakao-2099' (variants: cross-site, kakao-2022"),
         ("open-ended-last.yaml", "faults[0]", 3, "has no duration"),
     ],
 )
@@ -108,7 +112,8 @@ probes:
     - {name: dns, type: command, capability: dns, argv: ["true"]}
 faults:
   - {id: p, type: partition, between: [a, b], at: 1s, duration: 5s}
-  - {id: w, type: wan, link: edge_b_chat, latency: 50ms, jitter: 10ms, bandwidth_kbps: 100, slicer: {average_size: 64, delay: 1ms}, at: 2s}
+  - {id: w, type: wan, link: edge_b_chat, latency: 50ms, jitter: 10ms, bandwidth_kbps: 100,
+     slicer: {average_size: 64, delay: 1ms}, at: 2s}
   - {id: k, type: kill, site: a, service: chat, at: 3s, duration: 1s}
   - {id: r, type: restart, site: b, service: login-b, at: 4s}
 checks:
@@ -162,7 +167,9 @@ def test_repo_root_is_the_nearest_folder_with_a_compose_file(tmp_path: Path, mon
     assert repo_root() == tmp_path.resolve()
 
 
-def test_repo_root_without_a_compose_file_is_the_working_directory(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_repo_root_without_a_compose_file_is_the_working_directory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     (tmp_path / "elsewhere").mkdir()
     monkeypatch.chdir(tmp_path / "elsewhere")
     assert repo_root(tmp_path / "x.yaml") == (tmp_path / "elsewhere")
