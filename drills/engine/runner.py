@@ -41,7 +41,7 @@ EPSILON_S = 1e-6  # a step due within this is due now: float rounding of the clo
 
 @dataclass
 class Drill:
-    """State of one run; ``run()`` plays it and returns the result."""
+    """State of one run; :func:`drills.engine.lifecycle.run_drill` plays it phase by phase."""
 
     scenario: Scenario
     bundle_dir: Path
