@@ -17,20 +17,21 @@ a killed run's leftovers.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Mapping, Sequence
+from typing import Any, Self
 
 import docker
 import docker.errors
 
-from drills.errors import ComposeUnavailable, EngineUnavailable, TeardownError, TopologyError
-
-from drills.adapters import labels as L
+from drills.adapters import labels
 from drills.adapters.docker_client import engine_client
 from drills.adapters.sweep import leftovers, sweep
+from drills.errors import ComposeUnavailable, EngineUnavailable, TeardownError, TopologyError
 
 __all__ = ["ComposeProject"]
 
@@ -89,7 +90,7 @@ class ComposeProject:
             ) from exc
         if done.returncode != 0:
             err = (done.stderr or done.stdout).strip().splitlines()
-            if any("is not a docker command" in l or "unknown command" in l for l in err):
+            if any("is not a docker command" in line or "unknown command" in line for line in err):
                 raise ComposeUnavailable("`docker compose` (Compose v2) is not installed")
             raise TopologyError(
                 f"`docker compose {' '.join(args)}` failed (exit {done.returncode}): "
@@ -137,14 +138,13 @@ class ComposeProject:
                 + (f" after: {error}" if error else "")
             )
 
-    def __enter__(self) -> "ComposeProject":
+    def __enter__(self) -> Self:
         try:
             self.up(wait=True)
         except BaseException:
-            try:
+            # the bring-up error is the one to report; a failing cleanup must not replace it
+            with contextlib.suppress(Exception):
                 self.down()
-            except Exception:  # noqa: BLE001 - the bring-up error is the one to report
-                pass
             raise
         return self
 
@@ -159,18 +159,18 @@ class ComposeProject:
         """Every container of this project (docker SDK objects), running or not."""
         try:
             return list(self.client.containers.list(
-                all=True, filters={"label": f"{L.COMPOSE_PROJECT}={self.name}"}
+                all=True, filters={"label": f"{labels.COMPOSE_PROJECT}={self.name}"}
             ))
         except docker.errors.DockerException as exc:
             raise EngineUnavailable(f"cannot list containers of {self.name}: {exc}") from exc
 
     def services(
         self, domain: str | None = None, capability: str | None = None, role: str | None = None
-    ) -> list[L.Service]:
+    ) -> list[labels.Service]:
         out = []
         for c in self.containers():
             health = (c.attrs.get("State", {}).get("Health") or {}).get("Status")
-            svc = L.Service.from_labels(c.id, c.labels, c.status, health)
+            svc = labels.Service.from_labels(c.id, c.labels, c.status, health)
             if domain not in (None, svc.domain) or role not in (None, svc.role):
                 continue
             if capability not in (None, svc.capability):
@@ -180,7 +180,7 @@ class ComposeProject:
 
     def sites(self) -> list[str]:
         """The failure domains that can lose power: every labelled domain except the edge."""
-        return sorted({s.domain for s in self.services() if s.domain and s.domain != L.EDGE})
+        return sorted({s.domain for s in self.services() if s.domain and s.domain != labels.EDGE})
 
     def _one_with_label(self, label: str) -> Any:
         found = [c for c in self.containers() if label in c.labels and c.status == "running"]
@@ -203,9 +203,9 @@ class ComposeProject:
         )
 
     def _entry_ports(self) -> tuple[Any, dict[str, int]]:
-        entry = self._one_with_label(L.ENDPOINTS)
+        entry = self._one_with_label(labels.ENDPOINTS)
         try:
-            return entry, L.parse_endpoints(entry.labels[L.ENDPOINTS])
+            return entry, labels.parse_endpoints(entry.labels[labels.ENDPOINTS])
         except ValueError as exc:
             raise TopologyError(str(exc)) from exc
 
@@ -222,8 +222,8 @@ class ComposeProject:
         return f"http://127.0.0.1:{self._published(entry, ports[capability])}"
 
     def toxiproxy_api(self) -> tuple[str, int]:
-        wan = self._one_with_label(L.TOXIPROXY_API)
-        return "127.0.0.1", self._published(wan, int(wan.labels[L.TOXIPROXY_API]))
+        wan = self._one_with_label(labels.TOXIPROXY_API)
+        return "127.0.0.1", self._published(wan, int(wan.labels[labels.TOXIPROXY_API]))
 
     # ---- diagnostics --------------------------------------------------------------------------
     def _diagnostics(self) -> str:

@@ -26,7 +26,7 @@ from typing import Literal
 from drills.model.durations import format_duration
 from drills.model.scenario import Scenario
 
-__all__ = ["Step", "Plan", "plan", "due_steps", "next_step_at", "HEAL_ALL"]
+__all__ = ["HEAL_ALL", "Plan", "Step", "due_steps", "next_step_at", "plan"]
 
 HEAL_ALL = "*"
 _ORDER = {"heal": 0, "inject": 1, "heal_all": 2}
@@ -68,8 +68,8 @@ class Plan:
         compose = topo.compose.name + (f" + variant {topo.variant}" if topo.variant else "")
         rows: list[tuple[str, str, str]] = [
             ("bring-up", "", f"compose up {compose}; wait until every service is ready"),
-            ("steady-state", "", f"{s.steady_state.min_consecutive} consecutive ok samples per journey over "
-                                 f"{fd(s.steady_state.duration)} (give up after {fd(s.steady_state.timeout)})"),
+            ("steady-state", "", (f"{s.steady_state.min_consecutive} consecutive ok samples per journey over "
+                                  f"{fd(s.steady_state.duration)} (give up after {fd(s.steady_state.timeout)})")),
         ]
         for st in self.steps:
             if st.action == "heal_all":
@@ -79,7 +79,8 @@ class Plan:
         end = s.fault_phase
         rows += [
             ("settle", f"+{fd(end)}", f"observe {fd(s.settle)} until +{fd(end + s.settle)}"),
-            ("checks", f"+{fd(end + s.settle)}", "read back writes; judge availability, max outage, RTO, RPO, split brain"),
+            ("checks", f"+{fd(end + s.settle)}",
+             "read back writes; judge availability, max outage, RTO, RPO, split brain"),
             ("teardown", "", "remove every container, network and volume of the run"),
         ]
         w0 = max(len(r[0]) for r in rows)
@@ -94,10 +95,10 @@ class Plan:
         body = [f"{p:<{w0}}  {o:<{w1}}  {w}" for p, o, w in rows]
         tail = [
             "",
-            f"Expected duration: fault phase {fd(s.fault_phase)} + settle {fd(s.settle)} = "
-            f"{fd(s.fault_phase + s.settle)}, plus bring-up and the steady-state gate "
-            f"({fd(s.steady_state.duration)}..{fd(s.steady_state.timeout)}): "
-            f"{fd(self.min_duration)}..{fd(self.max_duration)} + bring-up",
+            (f"Expected duration: fault phase {fd(s.fault_phase)} + settle {fd(s.settle)} = "
+             f"{fd(s.fault_phase + s.settle)}, plus bring-up and the steady-state gate "
+             f"({fd(s.steady_state.duration)}..{fd(s.steady_state.timeout)}): "
+             f"{fd(self.min_duration)}..{fd(self.max_duration)} + bring-up"),
         ]
         return "\n".join(head + body + tail)
 

@@ -15,23 +15,23 @@ import re
 import socket
 import uuid
 from dataclasses import asdict, dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
-__all__ = ["RunRecord", "new_run_id", "state_dir", "register", "unregister", "records", "is_stale"]
+__all__ = ["RunRecord", "is_stale", "new_run_id", "records", "register", "state_dir", "unregister"]
 
 
 def state_dir() -> Path:
-    base = os.environ.get("DRILLS_STATE_DIR") or os.path.join(
-        os.environ.get("XDG_STATE_HOME") or os.path.expanduser("~/.local/state"), "drills"
-    )
-    return Path(base)
+    explicit = os.environ.get("DRILLS_STATE_DIR")
+    if explicit:
+        return Path(explicit)
+    return Path(os.environ.get("XDG_STATE_HOME") or Path("~/.local/state").expanduser()) / "drills"
 
 
 def new_run_id(scenario_name: str, now: datetime | None = None) -> str:
     """``<scenario slug>-<utc time>-<4 hex>``: unique, sortable, and valid as a Compose project name."""
     slug = re.sub(r"[^a-z0-9]+", "-", scenario_name.lower()).strip("-")[:40] or "drill"
-    stamp = (now or datetime.now(timezone.utc)).strftime("%Y%m%dt%H%M%S")
+    stamp = (now or datetime.now(UTC)).strftime("%Y%m%dt%H%M%S")
     return f"{slug}-{stamp}-{uuid.uuid4().hex[:4]}"
 
 
@@ -52,7 +52,7 @@ def _path(run_id: str) -> Path:
 
 def register(run_id: str, project: str, kind: str, files: list[str]) -> RunRecord:
     rec = RunRecord(run_id, project, os.getpid(), socket.gethostname(), kind, tuple(files),
-                    datetime.now(timezone.utc).isoformat())  # fmt: skip
+                    datetime.now(UTC).isoformat())  # fmt: skip
     path = _path(run_id)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(asdict(rec), indent=1))

@@ -43,11 +43,13 @@ def drill(*args: str, env: dict[str, str] | None = None, timeout: float = 600) -
 
 def labelled(run_id: str | None = None) -> list[str]:
     client = docker.from_env(timeout=30)
-    flt = {"label": "org.drills.run" if run_id is None else f"org.drills.run={run_id}"}
+    label = "org.drills.run" if run_id is None else f"org.drills.run={run_id}"
+    flt: dict[str, str | list[str] | bool] = {"label": label}
     try:
-        return ([c.name for c in client.containers.list(all=True, filters=flt)]
-                + [n.name for n in client.networks.list(filters=flt)]
-                + [v.name for v in client.volumes.list(filters=flt)])  # fmt: skip
+        names = ([c.name for c in client.containers.list(all=True, filters=flt)]
+                 + [n.name for n in client.networks.list(filters=flt)]
+                 + [v.name for v in client.volumes.list(filters=flt)])  # fmt: skip
+        return [str(n) for n in names if n]
     finally:
         client.close()
 

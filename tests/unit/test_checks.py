@@ -40,6 +40,7 @@ def heal(t: float, fault: str = "cut-a") -> FaultEvent:
 
 def run(check: Check | str, timeline: Timeline, subject: str = "chat", **targets: Any) -> tuple[Verdict, ...]:
     fn = REGISTRY[check].fn if isinstance(check, str) else check.fn
+    assert fn is not None, "a timeline check"
     return fn(CheckInput(timeline, subject, flat_targets(**targets), P))
 
 

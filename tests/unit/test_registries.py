@@ -22,7 +22,7 @@ from drills.errors import ScenarioError
 from drills.faults import FAULT_TYPES, FaultContext, FaultType, make_fault
 from drills.faults import register as register_fault
 from drills.model.fields import Fields
-from drills.model.result import Verdict
+from drills.model.result import Verdict, VerdictStatus
 from drills.model.scenario import FaultSpec
 from drills.model.timeline import Sample, Timeline
 from drills.probes import JOURNEYS, PROBE_TYPES
@@ -131,7 +131,7 @@ class SlowestTargets:
 def _slowest(inp: CheckInput) -> tuple[Verdict, ...]:
     worst = max((s.latency for s in inp.timeline.samples(inp.subject)), default=0.0)
     limit = inp.targets.get(SlowestTargets).target
-    status = "pass" if worst <= limit else "fail"
+    status: VerdictStatus = "pass" if worst <= limit else "fail"
     return (Verdict("slowest", inp.subject, status, f"slowest {worst}s", limit, worst, "s"),)
 
 

@@ -49,7 +49,10 @@ register_probe_type(ProbeType(
     summary="A command (an argument list, run without a shell) must exit 0 within the timeout.",
     fields={
         "argv": {
-            "type": "array", "minItems": 1, "items": {"type": "string"}, "description": "The command and its arguments.",
+            "type": "array",
+            "minItems": 1,
+            "items": {"type": "string"},
+            "description": "The command and its arguments.",
         },
     },
     required=("argv",),
