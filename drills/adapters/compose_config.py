@@ -37,8 +37,9 @@ Errors (translated here):
     ComposeUnavailable   no ``docker`` CLI, no Compose v2 plugin (or one too old for these flags),
                          or no answer within the timeout: callers may fall back to a reader of
                          their own
-    ComposeRejected      Compose refuses the files: the file to blame (Compose's own word, else
-                         the shortest prefix of the files it refuses), the field path when the
+    ComposeRejected      Compose refuses the files: the file to blame (Compose's own word, which
+                         may be a file that ``include`` or ``extends`` reads; else the last file
+                         of the shortest prefix of the files it refuses), the field path when the
                          message names one, and Compose's message on one line
 """
 
@@ -76,6 +77,7 @@ _FIELD = re.compile(
     r"(?P<field>(?:services|networks|volumes|configs|secrets|include|name|x-[\w.-]+)(?:\.[^\s:]+)*):?\s+"
     r"(?P<rule>.+)$"
 )
+_VALIDATING = re.compile(r"^validating (?P<file>[^:]+): (?P<rest>.+)$")
 _FIELD_INSIDE = re.compile(r"\bservices\.[^\s:,]+")
 
 
@@ -219,10 +221,12 @@ class ConfigReader:
 
     def _rejected(self, paths: tuple[Path, ...], folder: Path, done: Completed) -> ComposeRejected:
         message = _one_line(done.stderr or done.stdout) or f"exit code {done.rc}"
+        validating = _VALIDATING.match(message)
         named = [p for p in paths if str(p) in message]
-        if named:
+        if validating:  # Compose names the file, maybe one that ``include`` or ``extends`` reads
+            file, message = Path(validating["file"]), validating["rest"]
+        elif named:
             file = named[-1]
-            message = message.removeprefix(f"validating {file}: ")
         else:
             file = self._blame(paths, folder)
         field_path, rule = _split_message(message)

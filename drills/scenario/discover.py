@@ -74,7 +74,10 @@ def _model(sources: Sequence[Source], reader: ModelReader) -> ComposeModel:
         return merged_model(sources)
     except ComposeRejected as exc:
         src = next((s for s in sources if s.file.resolve() == exc.file.resolve()), None)
-        line = src.lines.line_of(_field_path(exc.field)) if src is not None and exc.field else None
+        field = _field_path(exc.field)
+        # a line only from the file Compose blames, and only when that file writes the service
+        written = src is not None and bool(field) and field[:2] in src.lines.lines
+        line = src.lines.line_of(field) if src is not None and written else None
         file = src.file if src is not None else exc.file
         raise TopologyProblem(file, exc.field, f"{exc.message} (docker compose config)", line) from exc
 

@@ -212,6 +212,15 @@ def test_discover_reports_a_rejection_with_the_line_of_the_field(tmp_path: Path)
     assert info.value.rule == "must be a mapping (docker compose config)"
 
 
+def test_a_rejection_of_an_included_file_names_that_file_without_a_line(tmp_path: Path) -> None:
+    (tmp_path / "docker-compose.yml").write_text("include: [edge.yml]\nservices:\n  a:\n    image: x\n")
+    included = tmp_path / "edge.yml"
+    host = failing(f"validating {included}: services.a.labels must be a mapping")
+    with pytest.raises(TopologyProblem) as info:
+        discover(tmp_path, COMPOSE, None, reader=ConfigReader(host).read)
+    assert (info.value.file, info.value.field, info.value.line) == (included, "services.a.labels", None)
+
+
 def test_a_missing_domain_label_names_the_file_that_writes_the_labels(tmp_path: Path) -> None:
     (tmp_path / "fixtures" / "variants").mkdir(parents=True)
     (tmp_path / "docker-compose.yml").write_text("services:\n  a:\n    image: x\n    labels: {role: x}\n")
