@@ -120,22 +120,37 @@ def test_the_reader_asks_compose_twice_and_caches_by_content_and_environment(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     compose = tmp_path / "docker-compose.yml"
-    compose.write_text("services: {}\n")
-    host = recorded("repo", REPO)
+    compose.write_text("services: {x: {image: x, profiles: [off]}}\n")
+    host = recorded("repo-kakao-2022", REPO)
     reader = ConfigReader(host, timeout=7)
     model = reader.read([compose])
-    assert model.disabled == () and "witness" in model.services
+    assert model.disabled == ("devtools-b",) and "witness" in model.services
     full, names = sorted(host.calls, key=len)
     prefix = ("docker", "compose", "--project-directory", str(tmp_path), "-p", PROJECT_NAME, "-f", str(compose))
-    assert full == prefix + ("config", "--format", "json", "--no-consistency")
-    assert names == prefix + ("--profile", "*", "config", "--services", "--no-consistency")
+    assert full == (*prefix, "config", "--format", "json", "--no-consistency")
+    assert names == (*prefix, "--profile", "*", "config", "--services", "--no-consistency")
     assert reader.read([compose]) is model and len(host.calls) == 2
-    compose.write_text("services: {a: {}}\n")
+    compose.write_text("services: {x: {image: y, profiles: [off]}}\n")
     reader.read([compose])
     assert len(host.calls) == 4, "a changed file is read again"
-    monkeypatch.setenv("COMPOSE_PROFILES", "third-site")
+    monkeypatch.setenv("COMPOSE_PROFILES", "off")
     reader.read([compose])
     assert len(host.calls) == 6, "a changed environment is read again"
+    (tmp_path / ".env").write_text("COMPOSE_PROFILES=off\n")
+    reader.read([compose])
+    assert len(host.calls) == 8, "a changed .env file is read again"
+
+
+@pytest.mark.parametrize("word", ["profiles", "extends", "include"])
+def test_only_files_that_can_disable_a_service_need_the_second_command(tmp_path: Path, word: str) -> None:
+    compose = tmp_path / "docker-compose.yml"
+    compose.write_text("services: {x: {image: x}}\n")
+    host = recorded("repo-kakao-2022", REPO)
+    assert ConfigReader(host).read([compose]).disabled == ()
+    assert len(host.calls) == 1 and "--services" not in host.calls[0]
+    compose.write_text(f"# {word}\nservices: {{x: {{image: x}}}}\n")
+    assert ConfigReader(host).read([compose]).disabled == ("devtools-b",)
+    assert len(host.calls) == 3
 
 
 @pytest.mark.parametrize(
