@@ -1,0 +1,296 @@
+"""The login, chat and devtools journeys against a tiny fake messenger on 127.0.0.1 (fixtures/README.md's API)."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterator
+
+import pytest
+
+from drills.probes.journeys import chat as chat_module
+from drills.probes.journeys.chat import ChatJourney
+from drills.probes.journeys.devtools import DevtoolsJourney
+from drills.probes.journeys.login import LoginJourney
+from tests.unit.fakes_http import FakeMessenger, closed_port, serve
+
+TIMEOUT = 2.0
+
+
+@pytest.fixture
+def app() -> FakeMessenger:
+    return FakeMessenger(site="b", primary="pg-b@20:41:03.120")
+
+
+@pytest.fixture
+def endpoints(app: FakeMessenger) -> Iterator[dict[str, str]]:
+    with serve(app) as url:
+        yield {"chat": url, "login": url, "devtools": url + "/"}
+
+
+_ticks = itertools.count(1)
+
+
+def clock() -> float:
+    """A monotonic clock that needs no waiting."""
+    return next(_ticks) * 0.5
+
+
+# -- login ------------------------------------------------------------------------------------------
+
+
+def test_login_logs_in_and_verifies_the_token(app: FakeMessenger, endpoints: dict[str, str]) -> None:
+    probe = LoginJourney(endpoints, clock, TIMEOUT)
+    out = probe.sample()
+    assert (out.ok, out.error, out.site) == (True, "", "b")
+    assert [(m, p) for m, p, _ in app.seen] == [("POST", "/login"), ("GET", "/verify")]
+    token = next(t for t, user in app.tokens.items() if user == "alice")
+    assert app.seen[1][2] == f"Bearer {token}"
+    assert probe.sample().ok and app.calls("POST", "/login") == 2  # a fresh login per sample
+
+
+def test_login_fails_when_verify_names_someone_else(app: FakeMessenger, endpoints: dict[str, str]) -> None:
+    app.forced.append(("GET", "/verify", 200, {"user": "mallory", "role": "user"}))
+    out = LoginJourney(endpoints, clock, TIMEOUT).sample()
+    assert (out.ok, out.error, out.site) == (False, "/verify answered user 'mallory'", "b")
+
+
+@pytest.mark.parametrize(
+    ("status", "body", "error"),
+    [
+        (503, {"error": "no primary database"}, "POST /login: HTTP 503 no primary database"),
+        (401, {"error": "wrong password"}, "POST /login: HTTP 401 wrong password"),
+        (502, "<html>Bad Gateway</html>", "POST /login: HTTP 502 <html>Bad Gateway</html>"),
+        (200, ["not", "an", "object"], "POST /login: expected a JSON object"),
+        (200, {"user": "alice"}, "'token'"),
+    ],
+)
+def test_login_failures_are_failed_samples_with_a_short_reason(
+    app: FakeMessenger, endpoints: dict[str, str], status: int, body: dict[str, str] | str, error: str
+) -> None:
+    app.forced.append(("POST", "/login", status, body))
+    out = LoginJourney(endpoints, clock, TIMEOUT).sample()
+    assert (out.ok, out.error) == (False, error)
+
+
+def test_a_hung_login_is_a_timeout(app: FakeMessenger, endpoints: dict[str, str]) -> None:
+    app.hang.add("/login")
+    out = LoginJourney(endpoints, clock, 0.1).sample()
+    assert (out.ok, out.error) == (False, "timeout")
+
+
+def test_a_closed_port_is_connection_refused() -> None:
+    out = LoginJourney({"login": f"http://127.0.0.1:{closed_port()}"}, clock, TIMEOUT).sample()
+    assert (out.ok, out.error) == (False, "connection refused")
+
+
+# -- chat -------------------------------------------------------------------------------------------
+
+
+def test_chat_sends_reads_back_and_ledgers_the_acknowledged_write(
+    app: FakeMessenger, endpoints: dict[str, str]
+) -> None:
+    probe = ChatJourney(endpoints, clock, TIMEOUT, run_id="r1")
+    assert probe.room == "drill-r1"
+    out = probe.sample()
+    assert (out.ok, out.error, out.site) == (True, "", "b")
+    (w,) = out.writes
+    stored = app.rooms["drill-r1"][0]
+    assert (w.stream, w.key, w.id, w.acked) == ("chat", "drill-r1", stored["client_id"], True)
+    assert (w.server_id, w.site, w.primary) == (str(stored["id"]), "b", "pg-b@20:41:03.120")
+    assert app.calls("POST", "/login") == 1
+    out2 = probe.sample()
+    assert out2.ok and out2.writes[0].id != w.id
+    assert app.calls("POST", "/login") == 1  # the token is kept between samples
+    assert app.calls("POST", "/rooms/drill-r1/messages") == 2
+
+
+def test_chat_send_failure_is_an_unacknowledged_write(app: FakeMessenger, endpoints: dict[str, str]) -> None:
+    app.forced.append(("POST", "/rooms/", 503, {"error": "no primary database"}))
+    out = ChatJourney(endpoints, clock, TIMEOUT, run_id="r1").sample()
+    assert (out.ok, out.error) == (False, "send: POST /rooms/drill-r1/messages: HTTP 503 no primary database")
+    (w,) = out.writes
+    assert (w.acked, w.server_id, w.site) == (False, "", "")
+
+
+def test_chat_login_failure_is_a_failed_send(app: FakeMessenger, endpoints: dict[str, str]) -> None:
+    app.forced.append(("POST", "/login", 503, {"error": "no primary database"}))
+    out = ChatJourney(endpoints, clock, TIMEOUT, run_id="r1").sample()
+    assert (out.ok, out.error) == (False, "send: POST /login: HTTP 503 no primary database")
+    assert not out.writes[0].acked and app.rooms == {}
+
+
+def test_chat_read_failure_keeps_the_acknowledged_write(app: FakeMessenger, endpoints: dict[str, str]) -> None:
+    app.forced.append(("GET", "/rooms/", 503, {"error": "no primary database"}))
+    out = ChatJourney(endpoints, clock, TIMEOUT, run_id="r1").sample()
+    assert (out.ok, out.error, out.site) == (
+        False,
+        "read: GET /rooms/drill-r1/messages: HTTP 503 no primary database",
+        "b",
+    )
+    assert out.writes[0].acked
+
+
+def test_chat_a_sent_message_that_cannot_be_read_is_a_failure(app: FakeMessenger, endpoints: dict[str, str]) -> None:
+    probe = ChatJourney(endpoints, clock, TIMEOUT, run_id="r1")
+    app.unreadable.add(f"{probe.prefix}-1")
+    out = probe.sample()
+    assert (out.ok, out.error) == (False, "sent message not readable")
+    assert out.writes[0].acked
+
+
+def test_chat_an_ack_without_an_id_is_a_read_failure(app: FakeMessenger, endpoints: dict[str, str]) -> None:
+    app.forced.append(("POST", "/rooms/", 201, {"room": "drill-r1", "site": "b"}))
+    out = ChatJourney(endpoints, clock, TIMEOUT, run_id="r1").sample()
+    assert (out.ok, out.error) == (False, "read: 'id'")
+
+
+def test_chat_renews_its_token_after_a_401(app: FakeMessenger, endpoints: dict[str, str]) -> None:
+    probe = ChatJourney(endpoints, clock, TIMEOUT, run_id="r1")
+    assert probe.sample().ok
+    app.revoke_tokens()  # e.g. the login service's secret rotated
+    out = probe.sample()
+    assert (out.ok, out.error) == (False, "send: POST /rooms/drill-r1/messages: HTTP 401 no or invalid token")
+    assert probe.sample().ok
+    assert app.calls("POST", "/login") == 2
+
+
+def test_chat_a_hung_send_is_a_timeout(app: FakeMessenger, endpoints: dict[str, str]) -> None:
+    probe = ChatJourney(endpoints, clock, 0.1, run_id="r1")
+    app.hang.add("/rooms/")
+    out = probe.sample()
+    assert (out.ok, out.error) == (False, "send: timeout")
+    assert not out.writes[0].acked
+
+
+def test_chat_read_back_pages_through_the_whole_room(
+    app: FakeMessenger, endpoints: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(chat_module, "READ_PAGE", 2)
+    probe = ChatJourney(endpoints, clock, TIMEOUT, run_id="r1")
+    sent = [w.id for _ in range(5) for w in probe.sample().writes]
+    app.unreadable.add(sent[3])  # lost after its ack
+    (rb,) = probe.read_back()
+    assert (rb.stream, rb.key, rb.complete, rb.error) == ("chat", "drill-r1", True, "")
+    assert list(rb.ids) == [sent[0], sent[1], sent[2], sent[4]]
+    pages = [p for m, p, _ in app.seen if m == "GET"][-3:]
+    assert len(pages) == 3  # 2 + 2 + an empty page that ends the read
+
+
+def test_chat_read_back_that_breaks_midway_is_incomplete(
+    app: FakeMessenger, endpoints: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(chat_module, "READ_PAGE", 2)
+    probe = ChatJourney(endpoints, clock, TIMEOUT, run_id="r1")
+    sent = [w.id for _ in range(3) for w in probe.sample().writes]
+    app.seen.clear()
+    app.forced.append(("GET", "/rooms/", 200, {"messages": app.rooms["drill-r1"][:2]}))
+    app.forced.append(("GET", "/rooms/", 503, {"error": "no primary database"}))
+    (rb,) = probe.read_back()
+    assert (rb.complete, list(rb.ids)) == (False, sent[:2])
+    assert rb.error == "GET /rooms/drill-r1/messages: HTTP 503 no primary database"
+
+
+def test_chat_read_back_is_bounded(
+    app: FakeMessenger, endpoints: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(chat_module, "MAX_PAGES", 3)
+    monkeypatch.setattr(chat_module, "READ_PAGE", 1)
+    probe = ChatJourney(endpoints, clock, TIMEOUT, run_id="r1")
+    for _ in range(5):
+        probe.sample()
+    app.seen.clear()
+    (rb,) = probe.read_back()
+    assert len(rb.ids) == 3 and app.calls("GET") == 3
+
+
+# -- devtools ---------------------------------------------------------------------------------------
+
+
+def test_devtools_changes_config_records_a_deploy_and_reads_the_runbook(
+    app: FakeMessenger, endpoints: dict[str, str]
+) -> None:
+    probe = DevtoolsJourney(endpoints, clock, TIMEOUT, run_id="r1")
+    out = probe.sample()
+    assert (out.ok, out.error, out.site) == (True, "", "b")
+    version = f"{probe.prefix}-1"
+    assert app.config["drill.flag.r1"]["value"] == version
+    (w,) = out.writes
+    dep_id = next(i for i, d in app.deploys.items() if d["version"] == version)
+    assert (w.stream, w.key, w.id, w.acked, w.server_id, w.primary) == (
+        "deploys", "drill.flag.r1", version, True, str(dep_id), "pg-b@20:41:03.120")  # fmt: skip
+    assert probe.acked == {version: str(dep_id)}
+    assert [(m, p) for m, p, _ in app.seen] == [
+        ("POST", "/login"), ("PUT", "/config/drill.flag.r1"), ("GET", "/config/drill.flag.r1"),
+        ("POST", "/deploys"), ("GET", f"/deploys/{dep_id}"), ("GET", "/runbook"),
+    ]  # fmt: skip
+    assert all(auth.startswith("Bearer tok-ops-") for _, p, auth in app.seen if p != "/login")
+    assert probe.sample().ok
+    assert app.calls("GET", "/runbook") == 1  # read once every ten samples
+    assert app.config["drill.flag.r1"]["version"] == 2
+
+
+def test_devtools_config_read_back_mismatch(app: FakeMessenger, endpoints: dict[str, str]) -> None:
+    app.forced.append(("GET", "/config/", 200, {"key": "drill.flag.r1", "value": "stale", "version": 1}))
+    probe = DevtoolsJourney(endpoints, clock, TIMEOUT, run_id="r1")
+    out = probe.sample()
+    assert (out.ok, out.error, out.writes) == (False, f"config read back 'stale', wrote '{probe.prefix}-1'", ())
+    assert app.deploys == {}
+
+
+def test_devtools_deploy_failure_is_an_unacknowledged_write(app: FakeMessenger, endpoints: dict[str, str]) -> None:
+    app.forced.append(("POST", "/deploys", 503, {"error": "no primary database"}))
+    probe = DevtoolsJourney(endpoints, clock, TIMEOUT, run_id="r1")
+    out = probe.sample()
+    assert (out.ok, out.error) == (False, "POST /deploys: HTTP 503 no primary database")
+    (w,) = out.writes
+    assert (w.stream, w.id, w.acked) == ("deploys", f"{probe.prefix}-1", False)
+    assert probe.acked == {}
+
+
+def test_devtools_deploy_read_back_mismatch_keeps_the_acknowledged_write(
+    app: FakeMessenger, endpoints: dict[str, str]
+) -> None:
+    app.forced.append(("GET", "/deploys/", 200, {"id": 1, "service": "chat", "version": "other"}))
+    out = DevtoolsJourney(endpoints, clock, TIMEOUT, run_id="r1").sample()
+    assert (out.ok, out.error, out.site) == (False, "deploy read back 'other'", "b")
+    assert [w.acked for w in out.writes] == [True]
+
+
+def test_devtools_runbook_failure_fails_the_sample(app: FakeMessenger, endpoints: dict[str, str]) -> None:
+    app.forced.append(("GET", "/runbook", 503, {"error": "no primary database"}))
+    out = DevtoolsJourney(endpoints, clock, TIMEOUT, run_id="r1").sample()
+    assert (out.ok, out.error) == (False, "GET /runbook: HTTP 503 no primary database")
+    assert [w.acked for w in out.writes] == [True]
+
+
+def test_devtools_a_user_without_the_admin_role_is_refused(app: FakeMessenger, endpoints: dict[str, str]) -> None:
+    probe = DevtoolsJourney(endpoints, clock, TIMEOUT, run_id="r1")
+    probe.client.creds = ("alice", "alice-pw")
+    out = probe.sample()
+    assert (out.ok, out.error) == (False, "PUT /config/drill.flag.r1: HTTP 403 admin role required")
+
+
+def test_devtools_read_back_finds_the_deploys_still_recorded(app: FakeMessenger, endpoints: dict[str, str]) -> None:
+    probe = DevtoolsJourney(endpoints, clock, TIMEOUT, run_id="r1")
+    versions = [w.id for _ in range(3) for w in probe.sample().writes]
+    lost = int(probe.acked[versions[1]])
+    del app.deploys[lost]  # the deploy vanished in the failover
+    (rb,) = probe.read_back()
+    assert (rb.stream, rb.key, rb.complete) == ("deploys", "drill.flag.r1", True)
+    assert list(rb.ids) == [versions[0], versions[2]]
+
+
+def test_devtools_read_back_that_breaks_is_incomplete(app: FakeMessenger, endpoints: dict[str, str]) -> None:
+    probe = DevtoolsJourney(endpoints, clock, TIMEOUT, run_id="r1")
+    versions = [w.id for _ in range(2) for w in probe.sample().writes]
+    app.forced.append(("GET", f"/deploys/{probe.acked[versions[1]]}", 503, {"error": "no primary database"}))
+    (rb,) = probe.read_back()
+    assert (rb.complete, list(rb.ids)) == (False, versions[:1])
+    assert rb.error.endswith("HTTP 503 no primary database")
+
+
+def test_journeys_without_a_run_id_get_distinct_names(endpoints: dict[str, str]) -> None:
+    a, b = ChatJourney(endpoints, clock, TIMEOUT), ChatJourney(endpoints, clock, TIMEOUT)
+    assert a.room != b.room and a.room.startswith("drill-")
+    d1, d2 = DevtoolsJourney(endpoints, clock, TIMEOUT), DevtoolsJourney(endpoints, clock, TIMEOUT)
+    assert d1.key != d2.key
