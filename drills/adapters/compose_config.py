@@ -51,7 +51,7 @@ import hashlib
 import json
 import os
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -65,6 +65,7 @@ __all__ = [
     "ComposeModel",
     "ComposeRejected",
     "ConfigReader",
+    "ModelReader",
     "Runner",
     "model_from_config",
     "read_model",
@@ -114,6 +115,10 @@ class ComposeModel:
         if not isinstance(build, Mapping) or not build.get("context"):
             return None
         return Path(str(build["context"])), str(build.get("dockerfile") or "Dockerfile")
+
+
+ModelReader = Callable[[Sequence[Path], Path], ComposeModel]
+"""(compose files in merge order, project directory) -> model, e.g. :func:`read_model`."""
 
 
 class ComposeRejected(InvalidInput):

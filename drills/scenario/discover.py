@@ -22,20 +22,21 @@ last), so capabilities and lint verdicts read in the file's order.
 Links come from ``fixtures/toxiproxy/proxies.json``: ``[{"name": "edge_a_chat",
 "listen": ..., "upstream": ..., "enabled": true}, ...]``, names ``<from>_<to>_<what>``.
 
-Errors raise :class:`TopologyProblem` (file, field path, rule, line); lines always come from the
-YAML source, whichever reader built the model. A file Compose rejects is named with Compose's own
-message. The loader turns a problem into a ScenarioError against the file that is wrong.
+Errors raise :class:`TopologyProblem` (file, field path, rule, line); lines come from the YAML
+source, whichever reader built the model (no line for what only an included file writes). A file
+Compose rejects is named with Compose's own message, on one line. The loader turns a problem
+into a ScenarioError against the file that is wrong.
 """
 
 from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 
-from drills.adapters.compose_config import ComposeModel, ComposeRejected, read_model
+from drills.adapters.compose_config import ComposeModel, ComposeRejected, ModelReader, read_model
 from drills.errors import ComposeUnavailable
 from drills.model.topology import EDGE, Link, Service, Topology, parse_link_name
 from drills.scenario.compose_source import (
@@ -56,10 +57,6 @@ ROLE_LABEL = "org.drills.role"
 STARTUP_ONLY_LABEL = "org.drills.startup-only"
 PROXIES_FILE = Path("fixtures/toxiproxy/proxies.json")
 VARIANTS_DIR = Path("fixtures/variants")
-
-ModelReader = Callable[[Sequence[Path], Path], ComposeModel]
-"""(compose files in merge order, project directory) -> model; ComposeUnavailable -> fallback."""
-
 
 def fallback_only(files: Sequence[Path], project_dir: Path) -> ComposeModel:
     """A reader that always declines, so :func:`discover` uses the hand-written model."""

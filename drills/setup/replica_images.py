@@ -16,20 +16,19 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import docker.errors
 
-from drills.adapters.compose_config import ComposeModel, ComposeRejected, read_model
+from drills.adapters.compose_config import ComposeModel, ComposeRejected, ModelReader, read_model
 from drills.errors import ComposeUnavailable, ImageError
 
 __all__ = ["DIGEST_LABEL", "ImageSpec", "build_images", "context_digest", "image_specs", "specs_from_model"]
 
 DIGEST_LABEL = "org.drills.context-digest"
-ModelReader = Callable[[Sequence[Path], Path], ComposeModel]
 
 
 @dataclass(frozen=True)
