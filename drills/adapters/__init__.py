@@ -4,6 +4,7 @@ Lower-level errors are translated into :mod:`drills.errors` here, with ``raise .
 
     docker_client.engine_client  a Docker SDK client that answered a ping
     compose.ComposeProject up / down / discovery by labels (context manager)
+    compose_config        the merged Compose model, as `docker compose config` answers it
     sweep.sweep           reap every resource labelled with a run id
     labels                the label vocabulary the runner reads from containers
     toxiproxy.WanClient   the Toxiproxy server (the WAN), every call with a timeout

@@ -23,7 +23,7 @@ from drills.checks import REGISTRY
 from drills.errors import ScenarioError
 from drills.faults import FAULT_TYPES
 from drills.model.durations import format_duration, parse_duration
-from drills.model.fields import Fields
+from drills.model.fields import FieldPath, Fields
 from drills.model.scenario import (
     AbortRule,
     CheckSpec,
@@ -37,21 +37,21 @@ from drills.model.scenario import (
 from drills.model.topology import Topology
 from drills.probes import PROBE_TYPES, default_journeys
 from drills.scenario.discover import TopologyProblem, available_variants, discover
-from drills.scenario.yamlsrc import LineMap, Path_, render_path
+from drills.scenario.yamlsrc import LineMap, render_path
 
 __all__ = ["build_scenario"]
 
-Fail = Callable[[Path_, str], ScenarioError]
-Dur = Callable[[Path_, Any], float]
+Fail = Callable[[FieldPath, str], ScenarioError]
+Dur = Callable[[FieldPath, Any], float]
 
 
 def build_scenario(
     *, file: str, path: Path, digest: str, data: dict[str, Any], lines: LineMap, repo_root: Path
 ) -> Scenario:
-    def fail(p: Path_, rule: str) -> ScenarioError:
+    def fail(p: FieldPath, rule: str) -> ScenarioError:
         return ScenarioError(file, render_path(p), rule, lines.line_of(p))
 
-    def dur(p: Path_, value: Any) -> float:
+    def dur(p: FieldPath, value: Any) -> float:
         try:
             return parse_duration(value)
         except ValueError as exc:
@@ -138,7 +138,7 @@ def _probes(p: dict[str, Any], topo: Topology, compose: str, fail: Fail, dur: Du
 
 
 def _fault(i: int, f: dict[str, Any], topo: Topology, compose: str, fail: Fail, dur: Dur) -> FaultSpec:
-    base: Path_ = ("faults", i)
+    base: FieldPath = ("faults", i)
     kind = str(f["type"])
     params = FAULT_TYPES[kind].build(Fields(f, base, topo, compose, fail))
     duration = dur(base + ("duration",), f["duration"]) if "duration" in f else None
@@ -146,7 +146,7 @@ def _fault(i: int, f: dict[str, Any], topo: Topology, compose: str, fail: Fail, 
 
 
 def _fault_phase(
-    data: dict[str, Any], faults: tuple[FaultSpec, ...], fail: Fail, dur: Callable[[Path_, Any], float]
+    data: dict[str, Any], faults: tuple[FaultSpec, ...], fail: Fail, dur: Callable[[FieldPath, Any], float]
 ) -> float:
     ends = [f.heal_at if f.heal_at is not None else f.at for f in faults]
     if "fault_phase" not in data:
@@ -176,7 +176,7 @@ def _checks(c: dict[str, Any], caps: tuple[str, ...], topo: Topology, compose: s
     defaults = _targets(Fields(c, ("checks",), topo, compose, fail), Targets())
     per: list[tuple[str, Targets]] = []
     for cap, over in (c.get("per_capability") or {}).items():
-        p: Path_ = ("checks", "per_capability", cap)
+        p: FieldPath = ("checks", "per_capability", cap)
         if cap not in caps:
             raise fail(p, f"unknown capability '{cap}' (measured by the probes: {', '.join(caps)})")
         per.append((cap, _targets(Fields(over or {}, p, topo, compose, fail), defaults)))

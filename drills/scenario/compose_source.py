@@ -31,7 +31,8 @@ from pathlib import Path
 from typing import Any
 
 from drills.adapters.compose_config import ComposeModel
-from drills.scenario.yamlsrc import RESET, LineMap, Path_, YamlProblem, parse_yaml, render_path
+from drills.model.fields import FieldPath
+from drills.scenario.yamlsrc import RESET, LineMap, YamlProblem, parse_yaml, render_path
 
 __all__ = ["Source", "TopologyProblem", "locate", "merged_model", "read_source"]
 
@@ -83,7 +84,7 @@ def locate(sources: Sequence[Source], service: str, key: str = "") -> tuple[Path
     The last file that writes the key (it won the merge), else the first that declares the
     service, else the base file without a line (the service came from ``include``/``extends``).
     """
-    path: Path_ = ("services", service)
+    path: FieldPath = ("services", service)
     if key:
         for src in reversed(sources):
             spec = src.services().get(service)

@@ -38,6 +38,7 @@ from pathlib import Path
 
 from drills.adapters.compose_config import ComposeModel, ComposeRejected, ModelReader, read_model
 from drills.errors import ComposeUnavailable
+from drills.model.fields import FieldPath
 from drills.model.topology import EDGE, Link, Service, Topology, parse_link_name
 from drills.scenario.compose_source import (
     Source,
@@ -47,7 +48,6 @@ from drills.scenario.compose_source import (
     merged_model,
     read_source,
 )
-from drills.scenario.yamlsrc import Path_
 
 __all__ = ["PROXIES_FILE", "VARIANTS_DIR", "ModelReader", "TopologyProblem", "discover", "fallback_only"]
 
@@ -79,7 +79,7 @@ def _model(sources: Sequence[Source], reader: ModelReader) -> ComposeModel:
         raise TopologyProblem(file, exc.field, f"{exc.message} (docker compose config)", line) from exc
 
 
-def _field_path(field: str) -> Path_:
+def _field_path(field: str) -> FieldPath:
     """``services.a.labels[1]`` -> ("services", "a", "labels", 1)."""
     parts: list[str] = re.findall(r"[^.\[\]]+|\[\d+\]", field)
     return tuple(int(p[1:-1]) if p.startswith("[") else p for p in parts)

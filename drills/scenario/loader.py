@@ -26,11 +26,12 @@ from jsonschema.exceptions import ValidationError
 
 from drills.errors import ScenarioError
 from drills.model.durations import parse_duration
+from drills.model.fields import FieldPath
 from drills.model.scenario import Scenario
 from drills.scenario.build import build_scenario
 from drills.scenario.root import repo_root as find_repo_root
 from drills.scenario.schema import scenario_schema
-from drills.scenario.yamlsrc import LineMap, Path_, YamlProblem, parse_yaml, render_path
+from drills.scenario.yamlsrc import LineMap, YamlProblem, parse_yaml, render_path
 
 __all__ = ["list_scenarios", "load_scenario"]
 
@@ -85,8 +86,8 @@ def _leaf(error: ValidationError) -> ValidationError:
     return error
 
 
-def _render(error: ValidationError) -> tuple[Path_, str]:
-    path: Path_ = tuple(error.absolute_path)
+def _render(error: ValidationError) -> tuple[FieldPath, str]:
+    path: FieldPath = tuple(error.absolute_path)
     instance = error.instance
     schema = error.schema if isinstance(error.schema, dict) else {}
     if error.validator == "additionalProperties" and isinstance(instance, dict):

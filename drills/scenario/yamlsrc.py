@@ -19,11 +19,10 @@ from typing import Any
 
 import yaml
 
-from drills.model.fields import FieldPath, PathKey
+from drills.model.fields import FieldPath
 
-__all__ = ["RESET", "LineMap", "PathKey", "Path_", "YamlProblem", "parse_yaml", "render_path"]
+__all__ = ["RESET", "LineMap", "YamlProblem", "parse_yaml", "render_path"]
 
-Path_ = FieldPath  # a path into the parsed data (one definition: drills.model.fields)
 
 
 class _Reset:
@@ -44,9 +43,9 @@ class YamlProblem(ValueError):
 
 @dataclass(frozen=True)
 class LineMap:
-    lines: dict[Path_, int]
+    lines: dict[FieldPath, int]
 
-    def line_of(self, path: Path_) -> int | None:
+    def line_of(self, path: FieldPath) -> int | None:
         """Line of ``path``, or of its nearest ancestor that has one."""
         p = tuple(path)
         while True:
@@ -82,7 +81,7 @@ def parse_yaml(text: str) -> tuple[Any, LineMap]:
     loader = _Loader(text)
     try:
         node = loader.get_single_node()
-        lines: dict[Path_, int] = {}
+        lines: dict[FieldPath, int] = {}
         if node is None:
             return None, LineMap(lines)
         _walk(node, (), lines)
@@ -102,7 +101,7 @@ def parse_yaml(text: str) -> tuple[Any, LineMap]:
     return data, LineMap(lines)
 
 
-def _walk(node: yaml.Node, path: Path_, lines: dict[Path_, int]) -> None:
+def _walk(node: yaml.Node, path: FieldPath, lines: dict[FieldPath, int]) -> None:
     lines.setdefault(path, node.start_mark.line + 1)
     if isinstance(node, yaml.MappingNode):
         seen: dict[str, int] = {}
@@ -126,7 +125,7 @@ def _walk(node: yaml.Node, path: Path_, lines: dict[Path_, int]) -> None:
             _walk(item, path + (i,), lines)
 
 
-def render_path(path: Path_) -> str:
+def render_path(path: FieldPath) -> str:
     """("faults", 2, "at") -> "faults[2].at"."""
     out = ""
     for part in path:
