@@ -1,0 +1,133 @@
+"""``drill sweep`` and ``drill down`` against a fake engine and real run records (DRILLS_STATE_DIR),
+and the verdict table ``drill run`` prints."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from rich.console import Console
+
+from drills.adapters import docker_client
+from drills.cli import main
+from drills.cli.run import _cell, verdict_table
+from drills.engine import runs
+from drills.model.result import DrillResult, Verdict, VerdictStatus
+from tests.unit.fakes_docker import FakeDocker, FakeVolume, as_client
+
+RUN = "org.drills.run"
+
+
+@pytest.fixture
+def engine(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> FakeDocker:
+    monkeypatch.setenv("DRILLS_STATE_DIR", str(tmp_path / "state"))
+    fake = FakeDocker()
+    for run_id in ("dead-run", "live-run", "up-replica"):
+        fake.add(f"{run_id}-chat-a", {RUN: run_id})
+        fake.network(f"{run_id}_site_a", labels={RUN: run_id})
+        fake.volumes_.append(FakeVolume(f"{run_id}_pg", fake.log, labels={RUN: run_id}))
+    monkeypatch.setattr(docker_client, "engine_client", lambda timeout=10: as_client(fake))
+    return fake
+
+
+def dead_pid() -> int:
+    proc = subprocess.Popen([sys.executable, "-c", "pass"])
+    proc.wait()
+    return proc.pid
+
+
+def record(run_id: str, kind: str, pid: int | None = None) -> None:
+    runs.register(run_id, f"drills-{run_id}", kind, ["docker-compose.yml"])
+    if pid is not None:  # rewrite the pid, as if another process had registered it
+        path = runs.state_dir() / "runs" / f"{run_id}.json"
+        path.write_text(path.read_text().replace(f'"pid": {runs.records()[run_id].pid}', f'"pid": {pid}'))
+
+
+def test_sweep_removes_only_runs_whose_process_is_gone(engine: FakeDocker, capsys: pytest.CaptureFixture[str]) -> None:
+    pid = dead_pid()
+    record("dead-run", "run", pid)
+    record("live-run", "run")  # this very process: alive
+    record("up-replica", "up", pid)  # `drill up` stacks are never stale
+    assert main(["sweep"]) == 0
+    assert capsys.readouterr().out == (
+        f"swept stale run dead-run (pid {pid} gone): 1 container(s), 1 network(s), 1 volume(s)\n"
+    )
+    assert engine.log.of("remove") == ["dead-run-chat-a"]
+    assert sorted(runs.records()) == ["live-run", "up-replica"]
+    assert engine.closed
+
+
+def test_sweep_with_nothing_stale_says_so(engine: FakeDocker, capsys: pytest.CaptureFixture[str]) -> None:
+    record("live-run", "run")
+    assert main(["sweep"]) == 0
+    assert capsys.readouterr().out.startswith("nothing stale to sweep (use --all")
+    assert engine.log.of("remove") == []
+
+
+def test_sweep_all_removes_every_drills_resource_and_record(
+    engine: FakeDocker, capsys: pytest.CaptureFixture[str]
+) -> None:
+    record("live-run", "run")
+    record("up-replica", "up")
+    engine.add("not-ours", {})
+    assert main(["sweep", "--all"]) == 0
+    assert capsys.readouterr().out == "swept every drills resource: 3 container(s), 3 network(s), 3 volume(s)\n"
+    assert "not-ours" not in engine.log.of("remove")
+    assert runs.records() == {}
+
+
+def test_down_removes_the_recorded_up_stacks(engine: FakeDocker, capsys: pytest.CaptureFixture[str]) -> None:
+    record("up-replica", "up")
+    record("live-run", "run")
+    assert main(["down"]) == 0
+    assert capsys.readouterr().out == "down: up-replica: removed 1 container(s), 1 network(s), 1 volume(s)\n"
+    assert engine.log.of("remove") == ["up-replica-chat-a"]
+    assert sorted(runs.records()) == ["live-run"]
+
+
+def test_down_of_an_unknown_stack_names_the_known_ones(engine: FakeDocker, capsys: pytest.CaptureFixture[str]) -> None:
+    record("up-replica", "up")
+    record("live-run", "run")
+    assert main(["down", "live-run"]) == 2
+    assert capsys.readouterr().err == "drill: error: live-run: no such `drill up` stack (known: up-replica)\n"
+    assert engine.log.of("remove") == [] and engine.closed
+
+
+# -- the verdict table of `drill run` ---------------------------------------------------------------
+
+
+def verdict(check: str, status: VerdictStatus, target: float | None, measured: float | None, unit: str, cmp: str = "",
+            bound: float | None = None) -> Verdict:  # fmt: skip
+    return Verdict(check, "chat", status, f"{check} {status}", target, measured, unit, bound, cmp)
+
+
+@pytest.mark.parametrize(
+    ("v", "target", "measured"),
+    [
+        (verdict("availability", "pass", 0.9, 0.9512, "ratio", ">="), ">= 90.0%", "95.1%"),
+        (verdict("rto_first", "fail", 20.0, 23.456, "s", "<="), "<= 20.00s", "23.46s"),
+        (verdict("rpo", "pass", 0, 0, "count", "<="), "<= 0", "0"),
+        (verdict("split_brain", "unknown", None, None, ""), "-", "-"),
+        (verdict("lag", "pass", 5, 3, "ms"), "5ms", "3ms"),
+    ],
+)
+def test_cells_are_in_the_verdicts_unit(v: Verdict, target: str, measured: str) -> None:
+    assert _cell(v, v.target, is_target=True) == target
+    assert _cell(v, v.measured, is_target=False) == measured
+
+
+def test_the_verdict_table_has_one_row_per_verdict() -> None:
+    verdicts = (verdict("availability", "pass", 0.9, 0.95, "ratio", ">="),
+                verdict("rto_first", "fail", 20.0, 23.5, "s", "<=", bound=0.1),
+                verdict("split_brain", "unknown", None, None, ""))  # fmt: skip
+    result = DrillResult("r1", "cut-a", "scenarios/cut-a.yaml", "0" * 64, "failed", "t0", "t1", verdicts)
+    console = Console(record=True, width=120, color_system=None)
+    console.print(verdict_table(result))
+    text = console.export_text()
+    assert "cut-a: FAILED" in text
+    rows = [line for line in text.splitlines() if "│ chat" in line]
+    assert len(rows) == 3
+    assert "23.50s ±0.10s" in rows[1] and "FAIL" in rows[1]
+    assert "pass" in rows[0] and "unknown" in rows[2]
