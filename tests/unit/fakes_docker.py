@@ -71,6 +71,8 @@ class FakeContainer:
     signals: list[str] = field(default_factory=list)  # of kill()
     restart_timeouts: list[int] = field(default_factory=list)
     remove_flags: list[tuple[bool, bool]] = field(default_factory=list)  # (force, v) of remove()
+    ports: dict[str, list[dict[str, str]]] | None = None  # "8081/tcp" -> [{"HostIp", "HostPort"}]
+    log_text: str = ""  # what logs() answers
 
     @property
     def attrs(self) -> dict[str, Any]:
@@ -80,7 +82,7 @@ class FakeContainer:
         return {
             "State": state,
             "HostConfig": {"RestartPolicy": self.restart_policy},
-            "NetworkSettings": {"Networks": self.networks},
+            "NetworkSettings": {"Networks": self.networks, "Ports": self.ports},
         }
 
     def _act(self, action: str, status: str | None = None) -> None:
@@ -118,6 +120,10 @@ class FakeContainer:
     def reload(self) -> None:
         self._act("reload")
 
+    def logs(self, tail: int = 10) -> bytes:
+        self._act("logs")
+        return "\n".join(self.log_text.splitlines()[-tail:]).encode()
+
     def wait(self, timeout: int = 30) -> dict[str, int]:
         self._act("wait")
         return {"StatusCode": 137}
@@ -136,6 +142,7 @@ class FakeNetwork:
     labels: dict[str, str] = field(default_factory=dict)
     fail: dict[str, BaseException] = field(default_factory=dict)
     connected: list[tuple[str, list[str] | None]] = field(default_factory=list)
+    removed: bool = False
 
     engine: FakeDocker | None = None
 
@@ -165,6 +172,7 @@ class FakeNetwork:
 
     def remove(self) -> None:
         self._act("network.remove", self.name)
+        self.removed = True
 
 
 @dataclass
@@ -173,11 +181,13 @@ class FakeVolume:
     log: Log
     labels: dict[str, str] = field(default_factory=dict)
     fail: dict[str, BaseException] = field(default_factory=dict)
+    removed: bool = False
 
     def remove(self, force: bool = False) -> None:
         self.log.append(("volume.remove", self.name))
         if (exc := self.fail.get("remove")) is not None:
             raise exc
+        self.removed = True
 
 
 @dataclass
@@ -201,8 +211,8 @@ class _Containers:
         if (exc := self.owner.fail.get("containers.list")) is not None:
             raise exc
         wanted = _label_filter(filters)
-        return [c for c in self.owner.containers_
-                if _matches(c.labels, wanted) and (all or c.status == "running")]  # fmt: skip
+        return [c for c in self.owner.containers_ if c.status != "removed"
+                and _matches(c.labels, wanted) and (all or c.status == "running")]  # fmt: skip
 
 
 class _Networks:
@@ -219,7 +229,7 @@ class _Networks:
     def list(self, filters: dict[str, Any] | None = None) -> list[FakeNetwork]:
         if (exc := self.owner.fail.get("networks.list")) is not None:
             raise exc
-        return [n for n in self.owner.networks_ if _matches(n.labels, _label_filter(filters))]
+        return [n for n in self.owner.networks_ if not n.removed and _matches(n.labels, _label_filter(filters))]
 
 
 class _Volumes:
@@ -227,7 +237,7 @@ class _Volumes:
         self.owner = owner
 
     def list(self, filters: dict[str, Any] | None = None) -> list[FakeVolume]:
-        return [v for v in self.owner.volumes_ if _matches(v.labels, _label_filter(filters))]
+        return [v for v in self.owner.volumes_ if not v.removed and _matches(v.labels, _label_filter(filters))]
 
 
 class _Images:
