@@ -12,13 +12,20 @@ sweep and doctor. Nothing here talks to an engine.
                     images.get, version, info, ping, close
     FakeWan         a WanClient (the protocol faults call) over an in-memory proxy table
     as_client(fake) the fake typed as the docker.DockerClient the code under test takes
+    FakeCli         a ``docker`` executable (a Python script) to put first on PATH: records every argv
+                    and answers each subcommand as told (rc, stdout, stderr, sleep)
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
+import os
+import stat
+import sys
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, cast
 
 import docker
@@ -377,3 +384,62 @@ def mini_replica(fake: FakeDocker, project: str = PROJECT) -> dict[str, FakeCont
             members.append(ctrs["toxiproxy"])  # the WAN sits on every site network by design
         fake.network(f"{project}_site_{domain}", members)
     return ctrs
+
+
+# -- the docker CLI ----------------------------------------------------------------------------------
+
+FAKE_DOCKER = """#!{python} -S
+import json, os, sys, time
+argv = sys.argv[1:]
+rest = argv[1:] if argv[:1] == ["compose"] else argv
+while rest and rest[0] in ("-p", "-f"):
+    rest = rest[2:]
+key = rest[0] if rest else ""
+with open(os.environ["FAKE_DOCKER_LOG"], "a") as log:
+    log.write(json.dumps({{"argv": argv, "run": os.environ.get("DRILLS_RUN_ID"), "cwd": os.getcwd()}}) + "\\n")
+answer = json.load(open(os.environ["FAKE_DOCKER_ANSWERS"])).get(key, {{}})
+time.sleep(answer.get("sleep", 0))
+sys.stdout.write(answer.get("stdout", ""))
+sys.stderr.write(answer.get("stderr", ""))
+sys.exit(answer.get("rc", 0))
+"""
+
+
+class FakeCli:
+    """A ``docker`` executable first on PATH; ``answers[subcommand]`` = {rc, stdout, stderr, sleep}."""
+
+    def __init__(self, tmp_path: Path) -> None:
+        bindir = tmp_path / "bin"
+        bindir.mkdir()
+        exe = bindir / "docker"
+        exe.write_text(FAKE_DOCKER.format(python=sys.executable))
+        exe.chmod(exe.stat().st_mode | stat.S_IEXEC)
+        self.log = tmp_path / "docker.log"
+        self.answers_file = tmp_path / "answers.json"
+        self.answers: dict[str, dict[str, Any]] = {"version": {"stdout": "2.26.1\n"}}
+        self.save()
+        self.env = {
+            "PATH": f"{bindir}{os.pathsep}{os.environ.get('PATH', '')}",
+            "FAKE_DOCKER_LOG": str(self.log),
+            "FAKE_DOCKER_ANSWERS": str(self.answers_file),
+        }
+
+    @classmethod
+    def install(cls, tmp_path: Path, monkeypatch: Any) -> FakeCli:
+        """A FakeCli first on PATH for this test (``monkeypatch``: pytest's fixture)."""
+        cli = cls(tmp_path)
+        for key, value in cli.env.items():
+            monkeypatch.setenv(key, value)
+        return cli
+
+    def answer(self, key: str, **kw: Any) -> None:
+        self.answers[key] = kw
+        self.save()
+
+    def save(self) -> None:
+        self.answers_file.write_text(json.dumps(self.answers))
+
+    def calls(self) -> list[dict[str, Any]]:
+        if not self.log.exists():
+            return []
+        return [json.loads(line) for line in self.log.read_text().splitlines()]

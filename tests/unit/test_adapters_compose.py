@@ -3,10 +3,6 @@ argv and answers as told), discovery by labels (a fake engine), teardown and dia
 
 from __future__ import annotations
 
-import json
-import os
-import stat
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -16,60 +12,14 @@ from docker.errors import DockerException
 from drills.adapters.compose import ComposeProject
 from drills.adapters.labels import Service
 from drills.errors import ComposeUnavailable, EngineUnavailable, TeardownError, TopologyError
-from tests.unit.fakes_docker import FakeContainer, FakeDocker, labels_of
+from tests.unit.fakes_docker import FakeCli, FakeContainer, FakeDocker, labels_of
 
 PROJECT = "drills-unit"
-
-FAKE_DOCKER = """#!{python} -S
-import json, os, sys, time
-argv = sys.argv[1:]
-rest = argv[1:] if argv[:1] == ["compose"] else argv
-while rest and rest[0] in ("-p", "-f"):
-    rest = rest[2:]
-key = rest[0] if rest else ""
-with open(os.environ["FAKE_DOCKER_LOG"], "a") as log:
-    log.write(json.dumps({{"argv": argv, "run": os.environ.get("DRILLS_RUN_ID"), "cwd": os.getcwd()}}) + "\\n")
-answer = json.load(open(os.environ["FAKE_DOCKER_ANSWERS"])).get(key, {{}})
-time.sleep(answer.get("sleep", 0))
-sys.stdout.write(answer.get("stdout", ""))
-sys.stderr.write(answer.get("stderr", ""))
-sys.exit(answer.get("rc", 0))
-"""
-
-
-class FakeCli:
-    """A ``docker`` executable first on PATH; ``answers[subcommand]`` = {rc, stdout, stderr, sleep}."""
-
-    def __init__(self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-        bindir = tmp_path / "bin"
-        bindir.mkdir()
-        exe = bindir / "docker"
-        exe.write_text(FAKE_DOCKER.format(python=sys.executable))
-        exe.chmod(exe.stat().st_mode | stat.S_IEXEC)
-        self.log = tmp_path / "docker.log"
-        self.answers_file = tmp_path / "answers.json"
-        self.answers: dict[str, dict[str, Any]] = {"version": {"stdout": "2.26.1\n"}}
-        self.save()
-        monkeypatch.setenv("PATH", f"{bindir}{os.pathsep}{os.environ.get('PATH', '')}")
-        monkeypatch.setenv("FAKE_DOCKER_LOG", str(self.log))
-        monkeypatch.setenv("FAKE_DOCKER_ANSWERS", str(self.answers_file))
-
-    def answer(self, key: str, **kw: Any) -> None:
-        self.answers[key] = kw
-        self.save()
-
-    def save(self) -> None:
-        self.answers_file.write_text(json.dumps(self.answers))
-
-    def calls(self) -> list[dict[str, Any]]:
-        if not self.log.exists():
-            return []
-        return [json.loads(line) for line in self.log.read_text().splitlines()]
 
 
 @pytest.fixture
 def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> FakeCli:
-    return FakeCli(tmp_path, monkeypatch)
+    return FakeCli.install(tmp_path, monkeypatch)
 
 
 @pytest.fixture

@@ -15,9 +15,10 @@ from drills.cli import main
 from drills.cli.run import _cell, verdict_table
 from drills.engine import runs
 from drills.model.result import DrillResult, Verdict, VerdictStatus
-from tests.unit.fakes_docker import FakeDocker, FakeVolume, as_client
+from tests.unit.fakes_docker import FakeCli, FakeDocker, FakeVolume, as_client, labels_of
 
 RUN = "org.drills.run"
+REPO = Path(__file__).parent / "data" / "repo"
 
 
 @pytest.fixture
@@ -131,3 +132,64 @@ def test_the_verdict_table_has_one_row_per_verdict() -> None:
     assert len(rows) == 3
     assert "23.50s ±0.10s" in rows[1] and "FAIL" in rows[1]
     assert "pass" in rows[0] and "unknown" in rows[2]
+
+
+# -- drill up ---------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def up_world(engine: FakeDocker, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[FakeDocker, FakeCli]:
+    cli = FakeCli.install(tmp_path, monkeypatch)
+    monkeypatch.chdir(REPO)
+    monkeypatch.setattr(runs, "new_run_id", lambda name: f"{name}-t1")  # the one random input
+    project = "drills-up-replica-t1"
+    lb = engine.add("edge-lb", {**labels_of("edge-lb", "edge", "entrypoint", project), RUN: "up-replica-t1",
+                                "org.drills.endpoints": "chat:8081,login:8082"})  # fmt: skip
+    lb.ports = {"8081/tcp": [{"HostIp": "127.0.0.1", "HostPort": "49153"}],
+                "8082/tcp": [{"HostIp": "127.0.0.1", "HostPort": "49154"}]}  # fmt: skip
+    toxi = engine.add("toxiproxy", {**labels_of("toxiproxy", "edge", "wan", project), RUN: "up-replica-t1",
+                                    "org.drills.toxiproxy-api": "8474"})  # fmt: skip
+    toxi.ports = {"8474/tcp": [{"HostIp": "127.0.0.1", "HostPort": "49160"}]}
+    return engine, cli
+
+
+def test_up_brings_the_replica_up_records_it_and_prints_its_addresses(
+    up_world: tuple[FakeDocker, FakeCli], capsys: pytest.CaptureFixture[str]
+) -> None:
+    engine, cli = up_world
+    assert main(["up"]) == 0
+    assert capsys.readouterr().out.splitlines() == [
+        "bringing up drills-up-replica-t1 ...",
+        "up: drills-up-replica-t1  (remove with: drill down up-replica-t1)",
+        "  chat      http://127.0.0.1:49153",
+        "  login     http://127.0.0.1:49154",
+        "  toxiproxy http://127.0.0.1:49160",
+    ]
+    (rec,) = runs.records().values()
+    assert (rec.run_id, rec.project, rec.kind, rec.files) == (
+        "up-replica-t1", "drills-up-replica-t1", "up", (str(REPO / "docker-compose.yml"),))  # fmt: skip
+    up = cli.calls()[-1]
+    assert up["argv"][:3] == ["compose", "-p", "drills-up-replica-t1"] and up["run"] == "up-replica-t1"
+    assert engine.closed
+
+
+def test_up_of_a_variant_adds_its_file(up_world: tuple[FakeDocker, FakeCli], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(runs, "new_run_id", lambda name: "up-replica-t1")  # the project the fake engine holds
+    _, cli = up_world
+    assert main(["up", "--variant", "kakao-2022"]) == 0
+    assert str(REPO / "fixtures" / "variants" / "kakao-2022.yml") in cli.calls()[-1]["argv"]
+
+
+def test_a_failed_up_is_torn_down_and_forgotten(
+    up_world: tuple[FakeDocker, FakeCli], capsys: pytest.CaptureFixture[str]
+) -> None:
+    engine, cli = up_world
+    cli.answer("up", rc=1, stderr="pull access denied for drills/messenger-app\n")
+    assert main(["up"]) == 3
+    err = capsys.readouterr().err
+    assert err.startswith("drill: error: `docker compose up -d --remove-orphans --wait --wait-timeout 300` failed "
+                          "(exit 1): pull access denied for drills/messenger-app")  # fmt: skip
+    assert [c["argv"][5] for c in cli.calls()[1:]] == ["up", "down"]
+    assert runs.records() == {}
+    assert sorted(engine.log.of("remove")) == ["edge-lb", "toxiproxy"]  # swept by the run label
+    assert engine.closed
