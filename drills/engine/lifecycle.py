@@ -43,17 +43,20 @@ class DrillInterrupted(KeyboardInterrupt):
 
 
 @contextmanager
-def sigterm_as_interrupt() -> Iterator[None]:
-    """SIGTERM (CI cancelling a job) unwinds like Ctrl-C, so the same finally blocks heal and tear down."""
+def interrupts_unwind() -> Iterator[None]:
+    """Ctrl-C (SIGINT) and SIGTERM (CI cancelling a job) both unwind as KeyboardInterrupt, so the same
+    finally blocks heal and tear down - also when the drill was started with SIGINT ignored (a
+    background job of a non-interactive shell), where Python would otherwise never see it."""
 
     def handler(signum: int, frame: FrameType | None) -> None:
         raise KeyboardInterrupt(f"signal {signum}")
 
-    previous = signal.signal(signal.SIGTERM, handler)
+    previous = {s: signal.signal(s, handler) for s in (signal.SIGINT, signal.SIGTERM)}
     try:
         yield
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        for s, h in previous.items():
+            signal.signal(s, h)
 
 
 @contextmanager
@@ -87,7 +90,7 @@ def run_drill(scenario: Scenario, bundle_dir: Path, progress: Progress, *, wirin
     brought_up = False
     ctx: FaultContext | None = None
     try:
-        with sigterm_as_interrupt():
+        with interrupts_unwind():
             try:
                 d.phase("bringup")
                 stack = w.open_stack(scenario, d.run_id, d.project)

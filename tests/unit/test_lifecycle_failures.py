@@ -201,6 +201,7 @@ def interrupted(run: object) -> DrillResult:
 def test_ctrl_c_heals_tears_down_with_signals_held_and_raises_the_result(tmp_path: Path) -> None:
     world, progress = World(), RecordingProgress()
     world.scripts["slow"] = FaultScript(inject_error=KeyboardInterrupt())
+    before = signal.getsignal(signal.SIGINT)
     result = interrupted(lambda: run_scenario(tmp_path, BASE, world, progress))
 
     assert result.status == "error"
@@ -209,7 +210,7 @@ def test_ctrl_c_heals_tears_down_with_signals_held_and_raises_the_result(tmp_pat
     assert injects == [("cut-a", True, ""), ("slow", False, "KeyboardInterrupt")]  # the attempt is recorded
     assert heals(tmp_path) == [("slow", True), ("cut-a", True)]
     assert world.stack.sigint_at_down == signal.SIG_IGN  # a second Ctrl-C cannot cut teardown short
-    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # restored afterwards
+    assert signal.getsignal(signal.SIGINT) is before  # the caller's handler is back afterwards
     assert "drill: interrupted (Ctrl-C or SIGTERM): healing and tearing down" in progress.messages
     assert_finished(tmp_path, world, progress)
 
@@ -240,4 +241,19 @@ def test_sigterm_unwinds_like_ctrl_c(tmp_path: Path, sigterm_guard: object) -> N
     assert result.error == "interrupted (Ctrl-C or SIGTERM); healed and tore down"
     assert world.stack.calls == ["up", "endpoints", "fault_context", "describe", "down", "close"]
     assert signal.getsignal(signal.SIGTERM) is sigterm_guard  # the caller's handler is back
+    assert_finished(tmp_path, world, progress)
+
+
+def test_ctrl_c_is_heard_even_when_the_drill_was_started_with_sigint_ignored(tmp_path: Path) -> None:
+    """A background job of a non-interactive shell inherits SIGINT ignored; `kill -INT` must still stop it."""
+    world, progress = World(), RecordingProgress()
+    world.stack.hooks["describe"] = lambda: signal.raise_signal(signal.SIGINT)
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        result = interrupted(lambda: run_scenario(tmp_path, BASE, world, progress))
+        assert signal.getsignal(signal.SIGINT) == signal.SIG_IGN  # the caller's disposition is back
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    assert result.error == "interrupted (Ctrl-C or SIGTERM); healed and tore down"
+    assert world.stack.calls == ["up", "endpoints", "fault_context", "describe", "down", "close"]
     assert_finished(tmp_path, world, progress)
