@@ -51,7 +51,7 @@ import hashlib
 import json
 import os
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -81,6 +81,7 @@ _FIELD = re.compile(
     r"(?P<rule>.+)$"
 )
 _MAY_DISABLE = re.compile(rb"\b(profiles|extends|include)\b")
+_PULLS_IN = re.compile(rb"\b(extends|include)\b")  # other files, whose variables this cannot see
 _VALIDATING = re.compile(r"^validating (?P<file>[^:]+): (?P<rest>.+)$")
 _FIELD_INSIDE = re.compile(r"\bservices\.[^\s:,]+")
 
@@ -183,6 +184,19 @@ class Runner(Protocol):
     ) -> Completed: ...
 
 
+_VARIABLE = re.compile(rb"\$\{?([A-Za-z_][A-Za-z0-9_]*)")
+
+
+def _environment_read(texts: Iterable[bytes], everything: bool) -> tuple[tuple[str, str], ...]:
+    """The part of the environment Compose may read for these files: the variables they name, and
+    COMPOSE_* / DOCKER_*; all of it when a file pulls in others (include, extends) this cannot see."""
+    if everything:
+        return tuple(sorted(os.environ.items()))
+    named = {m.decode() for text in texts for m in _VARIABLE.findall(text)}
+    return tuple(sorted((k, v) for k, v in os.environ.items()
+                        if k in named or k.startswith(("COMPOSE_", "DOCKER_"))))  # fmt: skip
+
+
 @dataclass
 class ConfigReader:
     """Asks Compose for the merged model of some files; caches each answer for the process."""
@@ -199,9 +213,10 @@ class ConfigReader:
         folder = (project_dir or paths[0].parent).resolve()
         texts = {path: _read_bytes(path) for path in (*paths, folder / ".env")}
         digest = hashlib.sha256(b"\0".join(str(p).encode() + b"\0" + t for p, t in texts.items())).hexdigest()
-        key = (paths, folder, digest, tuple(sorted(os.environ.items())))
+        may_disable = any(_MAY_DISABLE.search(texts[path]) for path in paths)
+        pulls_in = any(_PULLS_IN.search(texts[path]) for path in paths)
+        key = (paths, folder, digest, _environment_read(texts.values(), everything=pulls_in))
         if key not in self._cache:
-            may_disable = any(_MAY_DISABLE.search(texts[path]) for path in paths)
             self._cache[key] = self._ask(paths, folder, may_disable)
         return self._cache[key]
 

@@ -141,6 +141,26 @@ def test_the_reader_asks_compose_twice_and_caches_by_content_and_environment(
     assert len(host.calls) == 8, "a changed .env file is read again"
 
 
+def test_the_cache_ignores_variables_the_files_cannot_read(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    compose = tmp_path / "docker-compose.yml"
+    compose.write_text("services: {x: {image: '${TAG:-x}', profiles: [off]}}\n")
+    host = recorded("repo-kakao-2022", REPO)
+    reader = ConfigReader(host, timeout=7)
+    reader.read([compose])
+    monkeypatch.setenv("PYTEST_CURRENT_TEST", "something else")  # changes for every test under pytest
+    reader.read([compose])
+    assert len(host.calls) == 2, "a variable no file names does not change the answer"
+    monkeypatch.setenv("TAG", "y")
+    reader.read([compose])
+    assert len(host.calls) == 4, "a variable a file names is read again"
+    compose.write_text("include: [other.yml]\nservices: {x: {image: x}}\n")
+    reader.read([compose])
+    calls = len(host.calls)
+    monkeypatch.setenv("PYTEST_CURRENT_TEST", "a third thing")
+    reader.read([compose])
+    assert len(host.calls) > calls, "with include, any variable may be read by a file this cannot see"
+
+
 @pytest.mark.parametrize("word", ["profiles", "extends", "include"])
 def test_only_files_that_can_disable_a_service_need_the_second_command(tmp_path: Path, word: str) -> None:
     compose = tmp_path / "docker-compose.yml"
