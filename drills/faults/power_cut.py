@@ -35,6 +35,9 @@ from drills.model.scenario import FaultSpec
 SITE_FIELD = {"type": "string", "description": "Site whose containers are hit (a site from the compose labels)."}
 
 
+POWERED = ("running", "paused", "restarting")  # container states of a machine that has power
+
+
 @dataclass(frozen=True)
 class PowerCut:
     site: str
@@ -59,7 +62,9 @@ class PowerCutFault:
     def site(self) -> str:
         return params_of(self.spec, PowerCut).site
 
-    def _shared_networks(self, ctx: FaultContext, site_ctrs: list[Container]) -> list[tuple[str, str, list[str]]]:
+    def _shared_networks(
+        self, ctx: FaultContext, site_ctrs: list[Container], own: list[Container]
+    ) -> list[tuple[str, str, list[str]]]:
         """(network, container, aliases) for every network the site shares with *another domain*.
 
         The WAN (role ``wan``, Toxiproxy) sits on every site network by design and is cut through
@@ -67,7 +72,7 @@ class PowerCutFault:
         In the reference replica this is always empty.
         """
         wan_ids = {str(c.id) for c in ctx.containers() if c.labels.get(ROLE_LABEL) == "wan"}
-        site_ids = {str(x.id) for x in site_ctrs}
+        site_ids = {str(x.id) for x in own}  # every container of the site, powered or not
         out = []
         for c in site_ctrs:
             for net_name, net in (c.attrs.get("NetworkSettings", {}).get("Networks") or {}).items():
@@ -80,10 +85,11 @@ class PowerCutFault:
         return out
 
     def inject(self, ctx: FaultContext) -> None:
-        ctrs = [c for c in ctx.containers(domain=self.site) if c.status == "running"]
+        own = ctx.containers(domain=self.site)
+        ctrs = [c for c in own if c.status in POWERED]  # a paused (frozen) machine loses power too
         if not ctrs:
             raise FaultError(f"power_cut: no running container labelled {DOMAIN_LABEL}={self.site}")
-        shared = self._shared_networks(ctx, ctrs)
+        shared = self._shared_networks(ctx, ctrs, own)
         self.killed = [str(c.id) for c in ctrs]
         # A dead machine does not come back by itself: hold Docker's restart policy off until heal.
         for c in ctrs:

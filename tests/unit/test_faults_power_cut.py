@@ -210,11 +210,6 @@ def test_cutting_site_b_leaves_site_a_and_its_own_links(world: World) -> None:
     assert world.wan.enabled == {"edge_a_chat": True, "edge_b_chat": False, "a_b_pg": False, "b_a_pg": False}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="power_cut kills only running containers: a paused one survives the cut, "
-    "and the heal then fails to `start` it (found by this test, see the report)",
-)
 def test_a_paused_container_of_the_site_loses_power_too(world: World) -> None:
     world.ctrs["chat-a"].status = "paused"  # e.g. an overlapping pause fault on chat-a
     fault = cut("a")
@@ -222,3 +217,4 @@ def test_a_paused_container_of_the_site_loses_power_too(world: World) -> None:
     assert world.ctrs["chat-a"].status == "exited"
     assert world.log.of("disconnect") == []  # and the site's own network is not "shared" because of it
     fault.heal(world.ctx)
+    assert world.ctrs["chat-a"].status == "running"  # power restored: the machine boots again
