@@ -72,7 +72,8 @@ def cmd_run(args: argparse.Namespace) -> int:
             result = run_drill(sc, bundle, progress)
         except DrillInterrupted as stop:
             write_result_bundle(stop.result, sc, bundle)
-            console.print(f"drill {sc.name}: interrupted; healed and torn down; evidence: {bundle}/", highlight=False)
+            console.print(f"drill {sc.name}: interrupted; healed and torn down; evidence: {bundle}/", highlight=False,
+                          soft_wrap=True)
             return 130
         write_result_bundle(result, sc, bundle)
         console.print(verdict_table(result))
@@ -81,7 +82,7 @@ def cmd_run(args: argparse.Namespace) -> int:
                 console.print(f"  [red]✗[/] {v.message}", highlight=False)
         if result.error:
             console.print(f"  {result.status}: {result.error}", highlight=False)
-        console.print(f"evidence: {bundle}/", highlight=False)
+        console.print(f"evidence: {bundle}/", highlight=False, soft_wrap=True)  # one line, for log readers
         if args.junit:
             src = bundle / "junit.xml"
             if src.exists():
