@@ -55,9 +55,9 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
-from drills.adapters.host import Completed, LocalHost
+from drills.adapters.host import Completed, LocalHost, Runner
 from drills.errors import ComposeUnavailable, InvalidInput
 
 __all__ = [
@@ -168,20 +168,6 @@ def _split_message(message: str) -> tuple[str, str]:
         return match["field"].replace(".[", "["), match["rule"]
     inside = _FIELD_INSIDE.search(message)
     return (inside[0].replace(".[", "["), message) if inside else ("", message)
-
-
-class Runner(Protocol):
-    """The part of :class:`drills.adapters.host.Host` this module needs."""
-
-    def run(
-        self,
-        argv: Sequence[str],
-        *,
-        timeout: float,
-        env: Mapping[str, str] | None = None,
-        input_bytes: bytes | None = None,
-        cwd: Path | None = None,
-    ) -> Completed: ...
 
 
 _VARIABLE = re.compile(rb"\$\{?([A-Za-z_][A-Za-z0-9_]*)")

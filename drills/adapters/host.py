@@ -16,7 +16,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
-__all__ = ["Completed", "Host", "LocalHost"]
+__all__ = [
+    "Completed",
+    "Host",
+    "LocalHost",
+    "Runner",
+]
 
 
 @dataclass(frozen=True)
@@ -39,7 +44,9 @@ class Completed:
         return f"exit code {self.rc}"
 
 
-class Host(Protocol):
+class Runner(Protocol):
+    """Runs one command: an argument list (never a shell), always with a timeout."""
+
     def run(
         self,
         argv: Sequence[str],
@@ -49,6 +56,10 @@ class Host(Protocol):
         input_bytes: bytes | None = None,
         cwd: Path | None = None,
     ) -> Completed: ...
+
+
+class Host(Runner, Protocol):
+    """This machine, as set-up sees it: commands, and a few facts about it."""
 
     def which(self, name: str) -> str | None: ...
 
