@@ -20,12 +20,12 @@ from datetime import UTC, timedelta
 from pathlib import Path
 from types import FrameType
 
-from drills.checks import evaluate
+from drills.checks import REGISTRY, evaluate
 from drills.checks.dualization import dualization_lint
 from drills.engine import runs
 from drills.engine.compose_stack import compose_files
 from drills.engine.progress import Progress
-from drills.engine.runner import Drill
+from drills.engine.runner import Drill, SteadyStateNotReached
 from drills.engine.stack import Stack, Wiring
 from drills.errors import DrillsError
 from drills.faults import FaultContext
@@ -103,13 +103,18 @@ def run_drill(scenario: Scenario, bundle_dir: Path, progress: Progress, *, wirin
                 d.environment = stack.describe()
                 d.phase("steady")
                 d.start_probes(endpoints)
-                d.steady_gate()
-                d.phase("fault")
-                d.play(ctx)
-                if d.aborted and (heal_errors := d.heal_all(ctx)):
-                    raise heal_errors[0]  # a fault left in place is an environment failure
-                d.phase("settle")
-                d.wait(scenario.settle)
+                try:
+                    d.steady_gate()
+                except SteadyStateNotReached as exc:  # a finding about the system: judged, not an error
+                    d.steady_failed = str(exc)
+                    progress.message(f"drill: {exc}; no fault injected")
+                else:
+                    d.phase("fault")
+                    d.play(ctx)
+                    if d.aborted and (heal_errors := d.heal_all(ctx)):
+                        raise heal_errors[0]  # a fault left in place is an environment failure
+                    d.phase("settle")
+                    d.wait(scenario.settle)
                 d.phase("verify")
                 d.stop_all_probes()
                 d.read_back()
@@ -152,7 +157,10 @@ def finish(d: Drill, error: str) -> DrillResult:
     s = d.scenario
     timeline, _ = load_timeline(d.timeline.path)
     verdicts: tuple[Verdict, ...] = dualization_lint(s.topology, s.capabilities)
-    if not error:
+    if d.steady_failed and not error:  # nothing was injected: only the gate's outcome can be judged
+        only = {"steady_state": REGISTRY["steady_state"]}
+        verdicts += evaluate(timeline, s.checks, s.probes.period, capabilities=s.capabilities, registry=only)
+    elif not error:
         verdicts += evaluate(timeline, s.checks, s.probes.period, capabilities=s.capabilities)
     status = "error" if error else ("aborted" if d.aborted else overall_status(verdicts))
     marks = d.phase_marks
@@ -164,7 +172,7 @@ def finish(d: Drill, error: str) -> DrillResult:
     return DrillResult(
         run_id=d.run_id, scenario_name=s.name, scenario_path=str(s.path), scenario_digest=s.digest,
         status=status, started_utc=d.t0_utc.isoformat(), ended_utc=_utc(d, end_t), verdicts=verdicts,
-        phases=spans, environment=d.environment, targets=_targets(s), error=error or d.aborted,
+        phases=spans, environment=d.environment, targets=_targets(s), error=error or d.aborted or d.steady_failed,
         description=s.description,
     )  # fmt: skip
 

@@ -29,7 +29,6 @@ from drills.engine import runs
 from drills.engine.plan import HEAL_ALL, Step, due_steps, next_step_at, plan
 from drills.engine.progress import LiveState, Progress
 from drills.engine.stack import ProbeRunner, Wiring
-from drills.errors import TopologyError
 from drills.faults import Fault, FaultContext
 from drills.model.scenario import Scenario
 from drills.model.timeline import FaultEvent, Phase, TimelineWriter
@@ -37,6 +36,11 @@ from drills.probes import LedgerProbe
 
 TICK_S = 0.2
 EPSILON_S = 1e-6  # a step due within this is due now: float rounding of the clock must not spin a loop
+
+
+class SteadyStateNotReached(Exception):
+    """The system under test never reached steady state: a finding about the system (judged by the
+    steady_state check), not an environment failure."""
 
 
 @dataclass
@@ -53,6 +57,7 @@ class Drill:
     stop_probes: threading.Event = field(default_factory=threading.Event)
     phase_marks: list[tuple[str, float]] = field(default_factory=list)
     aborted: str = ""
+    steady_failed: str = ""  # why the steady-state gate gave up ("" when it opened)
     environment: dict[str, object] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -190,7 +195,7 @@ class Drill:
         deadline = self.now() + ss.timeout
         while bad := self._not_steady(ss.min_consecutive):
             if self.now() >= deadline:
-                raise TopologyError(f"steady state not reached within {ss.timeout:.0f}s: {', '.join(bad)}")
+                raise SteadyStateNotReached(f"steady state not reached within {ss.timeout:.0f}s: {', '.join(bad)}")
             self.clock.sleep(TICK_S)
         self.wait(ss.duration)
 

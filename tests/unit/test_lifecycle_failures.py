@@ -67,20 +67,32 @@ def assert_finished(tmp_path: Path, world: World, progress: RecordingProgress, t
     assert progress.closed
 
 
-def test_steady_state_never_reached_is_an_error_naming_the_capability(tmp_path: Path) -> None:
+def test_steady_state_never_reached_is_a_failing_verdict_naming_the_capability(tmp_path: Path) -> None:
+    """Issue 9: a system that never gets steady is a finding about the system (exit 1), not exit 3."""
     world, progress = World(), RecordingProgress()
     world.down_until["login"] = (1e9, "HTTP 503")
     result = run_scenario(tmp_path, BASE, world, progress)
 
-    assert result.status == "error"
+    assert result.status == "failed"
     assert result.error == "steady state not reached within 10s: login (HTTP 503)"
-    assert phases(tmp_path) == ["bringup", "steady", "teardown", "done"]
+    assert phases(tmp_path) == ["bringup", "steady", "verify", "teardown", "done"]
     tl = saved(tmp_path)
-    steady, teardown = (p.t for p in tl.phases() if p.phase in ("steady", "teardown"))
-    assert 10.0 <= teardown - steady <= 10.0 + 0.2 + 1e-9  # gave up at the timeout, on the fake clock
+    steady, verify = (p.t for p in tl.phases() if p.phase in ("steady", "verify"))
+    assert 10.0 <= verify - steady <= 10.0 + 0.2 + 1e-9  # gave up at the timeout, on the fake clock
     assert world.log == []  # no fault was injected
-    assert [v.check for v in result.verdicts] == ["dualization"] * 3  # an errored run is not judged
+    judged = {v.capability: v.status for v in result.verdicts if v.check == "steady_state"}
+    assert judged == {"chat": "pass", "login": "fail", "devtools": "pass"}
+    assert {v.check for v in result.verdicts} == {"dualization", "steady_state"}  # nothing else can be judged
+    login = next(v for v in result.verdicts if v.check == "steady_state" and v.capability == "login")
+    assert "never reached steady state" in login.message and "HTTP 503" in login.message
     assert_finished(tmp_path, world, progress)
+
+
+def test_a_steady_run_records_that_every_capability_was_steady(tmp_path: Path) -> None:
+    world, progress = World(), RecordingProgress()
+    result = run_scenario(tmp_path, BASE, world, progress)
+    assert {v.capability: v.status for v in result.verdicts if v.check == "steady_state"} == {
+        "chat": "pass", "login": "pass", "devtools": "pass"}
 
 
 def test_a_bring_up_error_still_tears_down_what_was_started(tmp_path: Path) -> None:
