@@ -6,9 +6,16 @@
     lost        ledger ids never read back             -> ``rpo``        (<= rpo.target, default 0)
     duplicates  ids read back more than once           -> ``duplicates`` (<= rpo.duplicates)
 
-A key with acknowledged writes but no read-back, or an incomplete read-back, makes
-``rpo`` unknown ("read-back missing"): nothing proves those writes survived. Duplicates
-found in a partial read-back still fail; none found in a partial one is unknown.
+A key with acknowledged writes but no read-back, or an incomplete read-back (an error, or
+a bounded read that stopped before the end), makes ``rpo`` unknown: nothing proves those
+writes survived, and nothing proves them lost. Duplicates found in a partial read-back
+still fail; none found in a partial one is unknown.
+
+Only writes acknowledged before the read-back began (the start of the ``verify`` phase) are
+judged: a straggler acknowledged while the read-back ran may be missing from it without
+being lost; such late writes are counted in ``details["late"]``, never as lost. Writes that
+were not acknowledged are counted by state (``failed``: refused; ``unknown``: no answer) in
+the details; neither is in the ledger.
 """
 
 from __future__ import annotations
@@ -63,9 +70,21 @@ def _last_readbacks(inp: CheckInput) -> dict[str, ReadBack]:
     return out
 
 
+def _readback_began(inp: CheckInput) -> float:
+    """When the read-back started: the first ``verify`` phase, else the first read-back record."""
+    verify = [p.t for p in inp.timeline.phases() if p.phase == "verify"]
+    if verify:
+        return min(verify)
+    return min((rb.t for rb in inp.timeline.readbacks()), default=float("inf"))
+
+
 def _rpo(inp: CheckInput, readbacks: dict[str, ReadBack]) -> Verdict:
     stream, target = inp.subject, inp.targets.get(RpoTargets).target
-    acked = [w for w in inp.timeline.writes() if w.stream == stream and w.acked]
+    mine = [w for w in inp.timeline.writes() if w.stream == stream]
+    began = _readback_began(inp)
+    acked = [w for w in mine if w.acked and w.t < began]
+    late = [w.id for w in mine if w.acked and w.t >= began]
+    unacked = {s: sum(1 for w in mine if not w.acked and (w.state or "unknown") == s) for s in ("failed", "unknown")}
     if not acked:
         return Verdict(check="rpo", capability=stream, status="unknown", target=float(target), unit="count",
                        comparison="<=", message=f"{stream} RPO unknown: no acknowledged {stream} writes were recorded")
@@ -74,7 +93,7 @@ def _rpo(inp: CheckInput, readbacks: dict[str, ReadBack]) -> Verdict:
     partial = [k for k in keys if k in readbacks and not readbacks[k].complete]
     lost = [w.id for w in acked if w.key in readbacks and w.id not in set(readbacks[w.key].ids)]
     details = {"acked": len(acked), "keys": len(keys), "lost": lost, "missing_readback": missing,
-               "incomplete_readback": partial}
+               "incomplete_readback": partial, "late": late, "not_acked": unacked}
     if missing or partial:
         why = []
         if missing:
@@ -89,7 +108,8 @@ def _rpo(inp: CheckInput, readbacks: dict[str, ReadBack]) -> Verdict:
     shown = f": {_ids(lost)}" if lost else ""
     message = (
         f"{stream} RPO {len(lost)} acknowledged writes lost {'<=' if passed else '>'} target {target} "
-        f"({len(acked)} acked across {len(keys)} key(s){shown})"
+        f"({len(acked)} acked across {len(keys)} key(s){shown}"
+        + (f"; {len(late)} acknowledged after the read-back began, not judged" if late else "") + ")"
     )
     return Verdict(check="rpo", capability=stream, status="pass" if passed else "fail", message=message,
                    target=float(target), measured=float(len(lost)), unit="count", comparison="<=", details=details)

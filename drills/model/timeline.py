@@ -91,7 +91,14 @@ class FaultEvent:
 
 @dataclass(frozen=True)
 class Write:
-    """A write a probe attempted; ``acked`` writes form the RPO ledger."""
+    """A write a probe attempted; ``acked`` writes form the RPO ledger.
+
+    ``t`` is when the probe learnt the outcome (the acknowledgement arrived, or the attempt ended).
+    ``state`` says what is known of a write that was not acknowledged: ``failed`` (the service
+    answered that it did not take it, or the connection was refused before anything was sent) or
+    ``unknown`` (no answer: it may or may not have been stored). Acknowledged writes say ``acked``;
+    timelines written before ``state`` existed leave it empty (read ``acked``).
+    """
 
     t: float
     stream: str  # e.g. "chat"
@@ -121,6 +128,7 @@ Record: TypeAlias = Header | Phase | Sample | FaultEvent | Write | ReadBack
 _KINDS: dict[str, type] = {
     "header": Header,
     "phase": Phase,
+    state: str = ""  # acked | failed | unknown
     "sample": Sample,
     "fault": FaultEvent,
     "write": Write,

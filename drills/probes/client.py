@@ -78,3 +78,14 @@ class Authenticated:
             if "HTTP 401" in str(exc):
                 self.api.token = ""  # renewed on the next sample
             raise
+
+
+def write_state(exc: Exception) -> str:
+    """What a failed write attempt tells about the write: ``failed`` when the service answered
+    (an API error) or the connection was refused before anything was sent, else ``unknown``
+    (a timeout or a dropped connection: it may or may not have been stored)."""
+    if isinstance(exc, ApiError):
+        return "failed"
+    if isinstance(exc, requests.ConnectionError) and "refused" in str(exc).lower():
+        return "failed"
+    return "unknown"

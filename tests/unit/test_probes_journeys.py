@@ -201,6 +201,7 @@ def test_chat_read_back_is_bounded(
     app.seen.clear()
     (rb,) = probe.read_back()
     assert len(rb.ids) == 3 and app.calls("GET") == 3
+    assert rb.complete is False and rb.error == "stopped after 3 pages of 1"  # never "complete" when cut short
 
 
 # -- devtools ---------------------------------------------------------------------------------------

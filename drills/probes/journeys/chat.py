@@ -13,7 +13,7 @@ import requests
 
 from drills.model.timeline import ReadBack, Write
 from drills.probes.base import Clock, JourneyType, Outcome, register_journey
-from drills.probes.client import ApiError, Authenticated, failed
+from drills.probes.client import ApiError, Authenticated, failed, write_state
 from drills.probes.journeys.login import USER
 
 READ_PAGE = 500
@@ -35,11 +35,12 @@ class ChatJourney:
             ack = self.client.call_json("POST", f"/rooms/{self.room}/messages", (201,),
                                         json={"body": f"drill message {cid}", "client_id": cid})  # fmt: skip
         except (requests.RequestException, ApiError, KeyError, ValueError) as exc:
-            # Not acknowledged: it may or may not have been stored; it is not in the ledger.
-            w = Write(t=round(self.clock(), 4), stream="chat", key=self.room, id=cid, acked=False)
+            # Not acknowledged: not in the ledger; its state says whether it may have been stored.
+            w = Write(t=round(self.clock(), 4), stream="chat", key=self.room, id=cid, acked=False,
+                      state=write_state(exc))  # fmt: skip
             return Outcome(False, f"send: {failed(exc).error}", writes=(w,))
         site = str(ack.get("site", ""))
-        w = Write(t=round(self.clock(), 4), stream="chat", key=self.room, id=cid, acked=True,
+        w = Write(t=round(self.clock(), 4), stream="chat", key=self.room, id=cid, acked=True, state="acked",
                   server_id=str(ack.get("id", "")), site=site, primary=str(ack.get("primary", "")))  # fmt: skip
         try:
             after = int(str(ack["id"])) - 1
@@ -61,6 +62,9 @@ class ChatJourney:
                     break
                 ids.extend(str(m["client_id"]) for m in msgs)
                 after = int(msgs[-1]["id"])
+            else:  # every page was full: there may be more than the bound lets us read
+                return [ReadBack(t=round(self.clock(), 4), stream="chat", key=self.room, ids=tuple(ids),
+                                 complete=False, error=f"stopped after {MAX_PAGES} pages of {READ_PAGE}")]  # fmt: skip
         except (requests.RequestException, ApiError, KeyError, ValueError) as exc:
             return [ReadBack(t=round(self.clock(), 4), stream="chat", key=self.room, ids=tuple(ids),
                              complete=False, error=failed(exc).error)]  # fmt: skip

@@ -11,7 +11,7 @@ import requests
 
 from drills.model.timeline import ReadBack, Write
 from drills.probes.base import Clock, JourneyType, Outcome, register_journey
-from drills.probes.client import ApiError, Authenticated, failed
+from drills.probes.client import ApiError, Authenticated, failed, write_state
 
 ADMIN = ("ops", "ops-pw")
 
@@ -38,11 +38,13 @@ class DevtoolsJourney:
                 return Outcome(False, f"config read back {back.get('value')!r}, wrote {version!r}")
             try:
                 dep = self.client.call_json("POST", "/deploys", (201,), json={"service": "chat", "version": version})
-            except (requests.RequestException, ApiError):
-                writes.append(Write(t=round(self.clock(), 4), stream="deploys", key=self.key, id=version, acked=False))
+            except (requests.RequestException, ApiError) as exc:
+                writes.append(Write(t=round(self.clock(), 4), stream="deploys", key=self.key, id=version, acked=False,
+                                    state=write_state(exc)))  # fmt: skip
                 raise
             site = str(dep.get("site", cfg.get("site", "")))
             writes.append(Write(t=round(self.clock(), 4), stream="deploys", key=self.key, id=version, acked=True,
+                                state="acked",
                                 server_id=str(dep["id"]), site=site, primary=str(dep.get("primary", ""))))  # fmt: skip
             self.acked[version] = str(dep["id"])
             got = self.client.call_json("GET", f"/deploys/{dep['id']}")
