@@ -8,6 +8,8 @@ every record is ``clock.monotonic() - t0``, waits are ``clock.sleep``, ``t0_utc`
     bringup   sweep stale runs, compose up (one project per run, labelled with the run id)
     steady    probes start; gate: every capability N consecutive successes, then `duration`
     fault     play the plan (inject/heal at offsets); abort rules watched; ends with heal-all
+    heal      from the start of the heal that leaves no fault active (the last one) until the
+              restored site is back (the heal returned): the recovery window
     settle    keep probing after heal-all
     verify    stop probes, read every ledger back (RPO)
     teardown  heal anything still active, compose down, forget the run
@@ -29,7 +31,7 @@ from drills.engine import runs
 from drills.engine.plan import HEAL_ALL, Step, due_steps, next_step_at, plan
 from drills.engine.progress import LiveState, Progress
 from drills.engine.stack import ProbeRunner, Wiring
-from drills.faults import Fault, FaultContext
+from drills.faults import Fault, FaultContext, site_cut
 from drills.model.scenario import Scenario
 from drills.model.timeline import FaultEvent, Phase, TimelineWriter
 from drills.probes import LedgerProbe
@@ -103,12 +105,19 @@ class Drill:
         return bool(reason)
 
     # -- faults ----------------------------------------------------------------------------
-    def _fault_event(self, action: str, fid: str, fault: Fault, exc: BaseException | None, t: float) -> None:
-        """``t`` is when the action *started*: RTO counts from the first instant of the fault."""
+    def _fault_event(
+        self, action: str, fid: str, fault: Fault, exc: BaseException | None, t: float, hit: float | None = None
+    ) -> None:
+        """``t``: when the action started; ``hit``: its first destructive call; ``end``: now (it returned).
+
+        RTO counts from ``hit`` (see :class:`drills.model.timeline.FaultEvent`), not from ``t``.
+        """
         error = "" if exc is None else str(exc) or type(exc).__name__
         self.timeline.append(FaultEvent(t=round(t, 4), action=action, fault=fid,  # type: ignore[arg-type]
                                         type=fault.spec.type, target=fault.spec.target,
-                                        ok=exc is None, error=error))  # fmt: skip
+                                        ok=exc is None, error=error, end=round(self.now(), 4),
+                                        destructive_t=None if hit is None else round(hit, 4),
+                                        cut_site=site_cut(fault.spec)))  # fmt: skip
 
     def inject(self, ctx: FaultContext, fid: str) -> None:
         spec = self.scenario.fault(fid)
@@ -116,13 +125,22 @@ class Drill:
             raise ValueError(f"fault {fid!r} is not in scenario {self.scenario.name}")
         fault = self.wiring.make_fault(spec)
         self.active[fid] = fault
+        hits: list[float] = []
+
+        def destructive() -> None:  # the fault's first destructive call is being made now
+            if not hits:
+                hits.append(self.now())
+
+        previous, ctx.on_destructive = ctx.on_destructive, destructive
         t = self.now()
         try:
             fault.inject(ctx)
         except BaseException as exc:  # Ctrl-C mid-inject too: the attempt is on the timeline
-            self._fault_event("inject", fid, fault, exc, t)
+            self._fault_event("inject", fid, fault, exc, t, hits[0] if hits else None)
             raise
-        self._fault_event("inject", fid, fault, None, t)
+        finally:
+            ctx.on_destructive = previous
+        self._fault_event("inject", fid, fault, None, t, hits[0] if hits else None)
 
     def heal(self, ctx: FaultContext, fid: str) -> Exception | None:
         fault = self.active.pop(fid, None)
@@ -137,7 +155,13 @@ class Drill:
         self._fault_event("heal", fid, fault, None, t)
         return None
 
+    def _healing(self) -> None:
+        """The recovery window starts: the heal that leaves no fault active begins."""
+        if self.active and (not self.phase_marks or self.phase_marks[-1][0] != "heal"):
+            self.phase("heal")
+
     def heal_all(self, ctx: FaultContext) -> list[Exception]:
+        self._healing()
         errors = [e for fid in reversed(list(self.active)) if (e := self.heal(ctx, fid)) is not None]
         try:
             ctx.wan.reset()  # belt and braces: every link enabled, every toxic gone
@@ -151,7 +175,8 @@ class Drill:
         done = 0
         while done < len(p.steps):
             for step in due_steps(p, self.now() - start + EPSILON_S, done):
-                self._apply(ctx, step)
+                last = not any(st.action == "inject" for st in p.steps[done + 1 :])
+                self._apply(ctx, step, last)
                 done += 1
             if self.aborted:
                 return
@@ -160,10 +185,13 @@ class Drill:
                 break
             self.wait(min(TICK_S, max(0.0, nxt - (self.now() - start))), watch_abort=True)
 
-    def _apply(self, ctx: FaultContext, step: Step) -> None:
+    def _apply(self, ctx: FaultContext, step: Step, last: bool = False) -> None:
+        """``last``: no inject follows this step (a heal that empties the active set starts recovery)."""
         if step.action == "inject":
             self.inject(ctx, step.fault)
         elif step.action == "heal":
+            if last and list(self.active) == [step.fault]:
+                self._healing()
             if (exc := self.heal(ctx, step.fault)) is not None:
                 raise exc
         elif step.fault == HEAL_ALL:

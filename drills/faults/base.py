@@ -8,6 +8,11 @@ every module in it, so a new fault type is one new file.
     Fault.inject(ctx)   apply the failure      (records nothing itself: the runner
     Fault.heal(ctx)     undo exactly that       appends FaultEvents to the timeline)
 
+Right before its first destructive call (the first kill sent, the first link cut, the first
+toxic added) ``inject`` calls ``ctx.destructive()``: whatever it does before that (listing
+proxies, inspecting networks, holding restart policies) is preparation, and RTO counts from
+that instant, not from the start of the action. Calling it again is harmless.
+
 ``FaultContext`` is everything a fault may touch: the Docker engine (only
 containers of this run's Compose project, found by labels), the Toxiproxy
 server (the WAN), and the scenario's static topology. A fault keeps whatever
@@ -19,7 +24,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Protocol, TypeVar
 
 import docker
@@ -50,6 +55,11 @@ class FaultContext:
     wan: WanClient
     topology: Topology
     rejoin_timeout: float = REJOIN_TIMEOUT_S
+    on_destructive: Callable[[], None] = field(default=lambda: None)  # set by the runner around inject
+
+    def destructive(self) -> None:
+        """The fault is about to make its first destructive call (see the module docstring)."""
+        self.on_destructive()
 
     def containers(self, domain: str | None = None, service: str | None = None) -> list[Container]:
         labels = [f"{PROJECT_LABEL}={self.project}"]
@@ -92,6 +102,7 @@ class FaultType:
     required: tuple[str, ...]
     build: Callable[[Fields], FaultParams]  # schema-valid mapping -> params; raises ScenarioError
     make: Callable[[FaultSpec], Fault]  # the injector of one scheduled fault
+    cuts_site: Callable[[Any], str] | None = None  # params -> the site it takes down whole (a site cut)
 
 
 FAULT_TYPES: dict[str, FaultType] = {}
@@ -109,6 +120,14 @@ def params_of(spec: FaultSpec, kind: type[P]) -> P:
     if not isinstance(spec.params, kind):
         raise TypeError(f"fault {spec.id}: params are {type(spec.params).__name__}, not {kind.__name__}")
     return spec.params
+
+
+def site_cut(spec: FaultSpec) -> str:
+    """The site ``spec`` takes down whole (its power, every link), or "" for a partial fault."""
+    fault_type = FAULT_TYPES.get(spec.type)
+    if fault_type is None or fault_type.cuts_site is None:
+        return ""
+    return fault_type.cuts_site(spec.params)
 
 
 def make_fault(spec: FaultSpec) -> Fault:

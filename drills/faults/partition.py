@@ -41,6 +41,7 @@ class PartitionFault:
         self.links = ctx.link_names(lambda src, dst: {src, dst} == {x, y})
         if not self.links:
             raise FaultError(f"partition {x}|{y}: no WAN link runs between these domains")
+        ctx.destructive()
         ctx.wan.set_many(self.links, False)
 
     def heal(self, ctx: FaultContext) -> None:

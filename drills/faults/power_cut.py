@@ -3,6 +3,8 @@
     inject                                   heal (power_restore)
     0. hold Docker restart policies off       0. (restored after start)
     1. disable every WAN link to/from it      1. reconnect the networks, same aliases
+       (the destructive instant: RTO counts
+       from here, not from step 0)
     2. SIGKILL every container of the site    2. enable the links again
        in parallel threads (same instant)     3. start every container of the site
     3. once dead, disconnect them from any    4. wait until all are running and healthy
@@ -101,6 +103,7 @@ class PowerCutFault:
         # whose far end vanished mid-stream (its API then hangs), so links are cut while every
         # peer still answers, then every container is killed at the same instant.
         self.links = ctx.link_names(lambda src, dst: self.site in (src, dst))
+        ctx.destructive()
         ctx.wan.set_many(self.links, False)
         errors = all_at_once([partial(c.kill, signal="SIGKILL") for c in ctrs])
         if shared:  # disconnect only once every container is dead: racing the kill can wedge the engine
@@ -139,5 +142,6 @@ register(
         required=("site",),
         build=build,
         make=PowerCutFault,
+        cuts_site=lambda p: str(p.site),
     )
 )

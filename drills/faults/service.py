@@ -73,7 +73,9 @@ class KillFault(ServiceFaultBase):
     type_name = "kill"
 
     def inject(self, ctx: FaultContext) -> None:
-        for c in self.targets(ctx):
+        ctrs = self.targets(ctx)
+        ctx.destructive()
+        for c in ctrs:
             docker_call(f"kill {c.name}", c.kill, signal="SIGKILL")
 
     def heal(self, ctx: FaultContext) -> None:
@@ -88,7 +90,9 @@ class PauseFault(ServiceFaultBase):
     type_name = "pause"
 
     def inject(self, ctx: FaultContext) -> None:
-        for c in self.targets(ctx):
+        ctrs = self.targets(ctx)
+        ctx.destructive()
+        for c in ctrs:
             docker_call(f"pause {c.name}", c.pause)
 
     def heal(self, ctx: FaultContext) -> None:
@@ -103,7 +107,9 @@ class RestartFault(ServiceFaultBase):
     type_name = "restart"
 
     def inject(self, ctx: FaultContext) -> None:
-        for c in self.targets(ctx):
+        ctrs = self.targets(ctx)
+        ctx.destructive()
+        for c in ctrs:
             docker_call(f"restart {c.name}", c.restart, timeout=5)
 
     def heal(self, ctx: FaultContext) -> None:

@@ -93,6 +93,7 @@ class WanFault:
         return params_of(self.spec, Wan)
 
     def inject(self, ctx: FaultContext) -> None:
+        ctx.destructive()  # nothing to prepare: the first toxic degrades the link
         for name, kind, attrs in toxics_for(self.spec.id, self.params):
             ctx.wan.add_toxic(self.params.link, name, kind, attrs)
             self.added.append(name)

@@ -77,7 +77,19 @@ class Sample:
 
 @dataclass(frozen=True)
 class FaultEvent:
-    """A fault was injected or healed (``ok`` False: the attempt failed, ``error`` says why)."""
+    """A fault was injected or healed (``ok`` False: the attempt failed, ``error`` says why).
+
+    One action, three instants:
+
+        t ──── preparation ──── destructive_t ──── ... ──── end
+        action starts           first kill sent /            action returned (a heal: the
+                                first link cut               restored site is back)
+
+    RTO and outages count from :attr:`measured_from`: the destructive instant when the fault
+    reported one, else ``t`` (timelines written before it was recorded; faults that never
+    reached a destructive call). ``cut_site``: the site the fault takes down whole (a power
+    cut), "" for a partial fault; during such a cut, successes must come from other sites.
+    """
 
     t: float
     action: Literal["inject", "heal"]
@@ -86,7 +98,15 @@ class FaultEvent:
     target: str  # human-readable target ("site a", "a|b", "edge_a_chat")
     ok: bool = True
     error: str = ""
+    end: float | None = None  # when the action returned (None: not recorded)
+    destructive_t: float | None = None  # inject: its first destructive call (None: not reported)
+    cut_site: str = ""  # the site this fault takes down whole ("" : none)
     kind: Literal["fault"] = "fault"
+
+    @property
+    def measured_from(self) -> float:
+        """The instant the fault hit: its first destructive call, else the start of the action."""
+        return self.t if self.destructive_t is None else self.destructive_t
 
 
 @dataclass(frozen=True)
@@ -108,6 +128,7 @@ class Write:
     server_id: str = ""  # id the service returned
     site: str = ""  # site of the app that acknowledged
     primary: str = ""  # datastore node that committed it, when known
+    state: str = ""  # acked | failed | unknown
     kind: Literal["write"] = "write"
 
 
@@ -128,7 +149,6 @@ Record: TypeAlias = Header | Phase | Sample | FaultEvent | Write | ReadBack
 _KINDS: dict[str, type] = {
     "header": Header,
     "phase": Phase,
-    state: str = ""  # acked | failed | unknown
     "sample": Sample,
     "fault": FaultEvent,
     "write": Write,

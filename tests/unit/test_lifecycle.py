@@ -33,7 +33,7 @@ faults:
 fault_phase: 10s
 settle: 3s
 """
-PHASES = ["bringup", "steady", "fault", "settle", "verify", "teardown", "done"]
+PHASES = ["bringup", "steady", "fault", "heal", "settle", "verify", "teardown", "done"]  # heal: recovery window
 
 
 @pytest.fixture(autouse=True)

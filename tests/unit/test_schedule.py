@@ -1,10 +1,18 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any, cast
+
+import pytest
 
 from drills.engine.clock import FakeClock
 from drills.engine.plan import HEAL_ALL, Step, due_steps, next_step_at, plan
+from drills.engine.runner import Drill
+from drills.engine.stack import Wiring
+from drills.faults import FaultContext
+from drills.model.scenario import FaultSpec
 from drills.scenario import load_scenario
+from tests.unit.engine_fakes import RecordingProgress
 
 REPO = Path(__file__).parent / "data" / "repo"
 
@@ -68,3 +76,65 @@ def test_due_steps_plays_the_schedule_against_a_fake_clock(tmp_path: Path) -> No
     assert due_steps(p, 1.9) == ()
     assert [st.fault for st in due_steps(p, 12.0)] == ["cut-a", "cut-a", "slow"]
     assert [st.fault for st in due_steps(p, 12.0, done=1)] == ["cut-a", "slow"]
+
+
+# ---------------------------------------------------------------- stamping the faults
+
+
+class _Prepared:
+    """A fault that prepares for ``prep`` seconds, breaks, then works on for ``rest`` seconds."""
+
+    def __init__(self, spec: FaultSpec, clock: FakeClock, prep: float, rest: float, breaks: bool = True) -> None:
+        self.spec, self.clock, self.prep, self.rest, self.breaks = spec, clock, prep, rest, breaks
+
+    def inject(self, ctx: FaultContext) -> None:
+        self.clock.advance(self.prep)  # listing proxies, holding restart policies...
+        if self.breaks:
+            ctx.destructive()
+            self.clock.advance(0.01)
+            ctx.destructive()  # a second call changes nothing
+        self.clock.advance(self.rest)
+
+    def heal(self, ctx: FaultContext) -> None:
+        self.clock.advance(5.0)  # waiting for the site to be healthy again
+
+
+def _drill(tmp_path: Path, body: str, breaks: bool = True) -> tuple[Drill, FaultContext]:
+    clock = FakeClock(start=100.0)
+    wiring = Wiring(clock=clock, make_fault=lambda spec: _Prepared(spec, clock, 0.4, 0.2, breaks))
+    d = Drill(scenario(tmp_path, body), tmp_path / "bundle", RecordingProgress(), wiring)
+    wan = type("Wan", (), {"reset": lambda self: None})()
+    ctx = FaultContext(cast(Any, None), "p", cast(Any, wan), cast(Any, None))
+    return d, ctx
+
+
+def test_an_inject_records_start_destructive_instant_and_end(tmp_path: Path) -> None:
+    d, ctx = _drill(tmp_path, "faults:\n  - {id: cut-a, type: power_cut, site: a, at: 2s, duration: 30s}\n")
+    d.inject(ctx, "cut-a")
+    d.heal(ctx, "cut-a")
+    inj, hl = d.timeline.snapshot().faults()
+    assert (inj.t, inj.destructive_t) == (0.0, 0.4) and inj.end == pytest.approx(0.61)
+    assert inj.measured_from == 0.4  # RTO counts from the first destructive call, not the preparation
+    assert inj.cut_site == "a"
+    assert hl.t == pytest.approx(0.61) and hl.destructive_t is None and hl.end == pytest.approx(5.61)
+    ctx.destructive()  # the runner's callback does not outlive the inject: nothing is stamped
+    assert d.timeline.snapshot().faults() == [inj, hl]
+
+
+def test_a_fault_that_never_breaks_anything_is_measured_from_its_start(tmp_path: Path) -> None:
+    d, ctx = _drill(tmp_path, "faults:\n  - {id: p, type: partition, between: [a, b], at: 2s, duration: 30s}\n", False)
+    d.inject(ctx, "p")
+    (inj,) = d.timeline.snapshot().faults()
+    assert (inj.destructive_t, inj.measured_from, inj.cut_site) == (None, 0.0, "")
+
+
+def test_the_heal_phase_starts_with_the_heal_that_leaves_no_fault_and_no_inject_after_it(tmp_path: Path) -> None:
+    d, ctx = _drill(tmp_path, FAULTS)
+    d.phase("fault")
+    d.play(ctx)
+    phases = [(p.phase, p.t) for p in d.timeline.snapshot().phases()]
+    heals = {e.fault: e.t for e in d.timeline.snapshot().faults() if e.action == "heal"}
+    # cut-a's heal at +12s leaves no fault active, but slow and part are injected later; part's
+    # heal at +25s leaves slow active: recovery starts with heal-all, which heals slow
+    assert [name for name, _ in phases] == ["fault", "heal"]
+    assert heals["part"] < phases[1][1] == heals["slow"]
