@@ -129,6 +129,8 @@ class Write:
     site: str = ""  # site of the app that acknowledged
     primary: str = ""  # datastore node that committed it, when known
     state: str = ""  # acked | failed | unknown
+    system_id: str = ""  # the datastore cluster's own identity (Postgres system identifier), when known
+    timeline: int | None = None  # the datastore timeline it was committed on (a promotion starts a new one)
     kind: Literal["write"] = "write"
 
 

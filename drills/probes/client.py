@@ -89,3 +89,13 @@ def write_state(exc: Exception) -> str:
     if isinstance(exc, requests.ConnectionError) and "refused" in str(exc).lower():
         return "failed"
     return "unknown"
+
+
+def committed_by(ack: dict[str, Any]) -> dict[str, Any]:
+    """The datastore identity an acknowledgement reports: node, cluster system id, timeline."""
+    timeline = ack.get("timeline")
+    return {
+        "primary": str(ack.get("primary", "")),
+        "system_id": str(ack.get("system_id", "")),
+        "timeline": int(timeline) if isinstance(timeline, int) and not isinstance(timeline, bool) else None,
+    }

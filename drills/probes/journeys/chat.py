@@ -13,7 +13,7 @@ import requests
 
 from drills.model.timeline import ReadBack, Write
 from drills.probes.base import Clock, JourneyType, Outcome, register_journey
-from drills.probes.client import ApiError, Authenticated, failed, write_state
+from drills.probes.client import ApiError, Authenticated, committed_by, failed, write_state
 from drills.probes.journeys.login import USER
 
 READ_PAGE = 500
@@ -41,7 +41,7 @@ class ChatJourney:
             return Outcome(False, f"send: {failed(exc).error}", writes=(w,))
         site = str(ack.get("site", ""))
         w = Write(t=round(self.clock(), 4), stream="chat", key=self.room, id=cid, acked=True, state="acked",
-                  server_id=str(ack.get("id", "")), site=site, primary=str(ack.get("primary", "")))  # fmt: skip
+                  server_id=str(ack.get("id", "")), site=site, **committed_by(ack))  # fmt: skip
         try:
             after = int(str(ack["id"])) - 1
             page = self.client.call_json("GET", f"/rooms/{self.room}/messages", params={"after": after, "limit": 5})

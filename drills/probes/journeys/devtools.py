@@ -11,7 +11,7 @@ import requests
 
 from drills.model.timeline import ReadBack, Write
 from drills.probes.base import Clock, JourneyType, Outcome, register_journey
-from drills.probes.client import ApiError, Authenticated, failed, write_state
+from drills.probes.client import ApiError, Authenticated, committed_by, failed, write_state
 
 ADMIN = ("ops", "ops-pw")
 
@@ -45,7 +45,7 @@ class DevtoolsJourney:
             site = str(dep.get("site", cfg.get("site", "")))
             writes.append(Write(t=round(self.clock(), 4), stream="deploys", key=self.key, id=version, acked=True,
                                 state="acked",
-                                server_id=str(dep["id"]), site=site, primary=str(dep.get("primary", ""))))  # fmt: skip
+                                server_id=str(dep["id"]), site=site, **committed_by(dep)))  # fmt: skip
             self.acked[version] = str(dep["id"])
             got = self.client.call_json("GET", f"/deploys/{dep['id']}")
             if got.get("version") != version:
