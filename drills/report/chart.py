@@ -61,7 +61,7 @@ def rto_spans(timeline: Timeline, capability: str, end: float) -> list[Span]:
     period (those only shape ``stable`` and the error bounds), so neutral values are passed.
     """
     spans: list[Span] = []
-    for r in recoveries(timeline, capability, stable_after=1, probe_period=0.0):
+    for r in recoveries(timeline, capability, stable_for=0.0, probe_period=0.0):
         if r.failed_at is None:
             continue  # never failed under this fault: nothing to shade
         if r.first is None:

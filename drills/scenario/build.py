@@ -8,6 +8,9 @@ express because they need the topology or the whole file:
     duplicate fault ids, duplicate custom probe names
     a fault that starts or heals after the end of the fault phase
     per_capability / abort naming a capability no probe measures
+    a site cut shorter than the RTO target plus the stable duration (with failover judged):
+      it could not tell failover from healing, since a capability that only comes back with
+      the site would still meet its targets
 
 Lifecycle: called once by :func:`drills.scenario.loader.load_scenario`; raises
 ScenarioError (file, field path, rule, line) on the first broken rule.
@@ -20,8 +23,10 @@ from pathlib import Path
 from typing import Any
 
 from drills.checks import REGISTRY
+from drills.checks.failover import FailoverTargets
+from drills.checks.rto import RtoTargets
 from drills.errors import ScenarioError
-from drills.faults import FAULT_TYPES
+from drills.faults import FAULT_TYPES, site_cut
 from drills.model.durations import format_duration, parse_duration
 from drills.model.fields import FieldPath, Fields
 from drills.model.scenario import (
@@ -83,6 +88,7 @@ def build_scenario(
     fault_phase = _fault_phase(data, faults, fail, dur)
     caps = probes.capabilities
     checks = _checks(data.get("checks") or {}, caps, topology, compose, fail)
+    _cuts_long_enough(faults, fault_phase, checks, caps, fail)
     abort = []
     for i, rule in enumerate(data.get("abort") or []):
         cap = str(rule["capability"])
@@ -165,6 +171,30 @@ def _fault_phase(
             raise fail(("faults", i, "duration"), f"heals at {format_duration(f.heal_at)}, after the end of the fault "
                        f"phase (fault_phase: {format_duration(end)})")
     return end
+
+
+def _cuts_long_enough(
+    faults: tuple[FaultSpec, ...], fault_phase: float, checks: CheckSpec, caps: tuple[str, ...], fail: Fail
+) -> None:
+    """A site cut must outlast the RTO target plus the stable duration of every capability judged."""
+    fd = format_duration
+    for i, f in enumerate(faults):
+        site = site_cut(f)
+        if not site:
+            continue
+        length = (f.heal_at if f.heal_at is not None else fault_phase) - f.at
+        for cap in caps:
+            targets = checks.for_capability(cap)
+            if not targets.get(FailoverTargets).enabled:
+                continue
+            rto = targets.get(RtoTargets)
+            need = max(rto.target, rto.stable_target) + rto.stable_for
+            if length < need:
+                raise fail(("faults", i, "duration" if f.duration is not None else "at"),
+                           f"the cut of site {site} lasts {fd(length)}, shorter than {cap}'s RTO target plus its "
+                           f"stable duration ({fd(max(rto.target, rto.stable_target))} + {fd(rto.stable_for)} = "
+                           f"{fd(need)}): it cannot tell failover from healing; cut longer, lower checks.rto, or "
+                           "set checks.failover.enabled: false")  # fmt: skip
 
 
 def _targets(fields: Fields, base: Targets) -> Targets:

@@ -62,7 +62,7 @@ def only_bundle(reports: Path) -> Path:
 def test_default_drill_passes_and_reports_every_capability(tmp_path: Path) -> None:
     res = drill("run", "scenarios/site-a-power-cut.yaml", "--no-live", "--reports", str(tmp_path))
     assert res.returncode == 0, res.stdout[-3000:] + res.stderr[-2000:]
-    for check in ("availability", "max_outage", "rto_first", "rto_stable", "rpo"):
+    for check in ("availability", "max_outage", "rto_first", "rto_stable", "rpo", "failover", "surviving_sites"):
         for cap in ("chat", "login", "devtools"):
             if check == "rpo" and cap != "chat":
                 continue
@@ -86,6 +86,11 @@ def test_kakao_variant_fails_on_devtools_only(tmp_path: Path) -> None:
     assert any(v["check"] == "availability" and v["capability"] == "devtools" and v["status"] == "fail"
                for v in result["verdicts"]), "devtools was measured down, not only linted"  # fmt: skip
     assert "devtools" in res.stdout
+    [failover] = [v for v in result["verdicts"] if v["check"] == "failover" and v["capability"] == "devtools"]
+    assert failover["status"] == "fail", failover
+    assert failover["message"].startswith("devtools did not fail over: recovered only after cut-a was healed")
+    assert {v["capability"]: v["status"] for v in result["verdicts"] if v["check"] == "failover"} == {
+        "chat": "pass", "login": "pass", "devtools": "fail"}
 
 
 BAD = {

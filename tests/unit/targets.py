@@ -14,7 +14,7 @@ from drills.model.scenario import Targets
 
 def flat_targets(**kw: Any) -> Targets:
     """``flat_targets(rto=2.0, window="faults")`` -> Targets holding each check's params."""
-    known = {"availability", "window", "max_outage", "rto", "rto_stable", "stable_after", "rpo", "duplicates",
+    known = {"availability", "window", "max_outage", "rto", "rto_stable", "stable_for", "rpo", "duplicates",
              "split_brain"}  # fmt: skip
     unknown = set(kw) - known
     if unknown:
@@ -25,7 +25,7 @@ def flat_targets(**kw: Any) -> Targets:
         AvailabilityTargets(kw.get("availability", av.target), kw.get("window", av.window)),
         MaxOutageTargets(kw.get("max_outage", mo.target)),
         RtoTargets(
-            rto, kw.get("rto_stable", rto if "rto" in kw else rt.stable_target), kw.get("stable_after", rt.stable_after)
+            rto, kw.get("rto_stable", rto if "rto" in kw else rt.stable_target), kw.get("stable_for", rt.stable_for)
         ),
         RpoTargets(kw.get("rpo", rp.target), kw.get("duplicates", rp.duplicates)),
         SplitBrainTargets(kw.get("split_brain", sb.enabled)),

@@ -131,78 +131,7 @@ def test_max_outage_flapping_counts_the_longest_flap_only() -> None:
     assert v.details["runs"] == 4
 
 
-# ---------------------------------------------------------------- RTO
-
-
-def test_rto_first_and_stable() -> None:
-    # inject at 2; fails from 3; first success at 8; flaps at 9; stable run of 3 from 10
-    t = tl(inject(2), samples("chat", "+++-----+-+++++"), heal(12))
-    first, stable = run("rto", t, rto=6.0, rto_stable=8.0, stable_after=3)
-    assert (first.check, first.measured, first.status) == ("rto_first", 6.0, "pass")
-    assert (stable.check, stable.measured, stable.status) == ("rto_stable", 8.0, "pass")
-    # bound: last failed sample at 7, recovering sample at 8, latency 0.1
-    assert first.bound == pytest.approx(1.1)
-    assert "RTO 6s (±1.1s) <= target 6s" in first.message
-
-
-def test_rto_recovery_exactly_at_the_target_passes_and_just_over_fails() -> None:
-    t = tl(inject(0), samples("chat", "-----+++"))
-    (first, _) = run("rto", t, rto=5.0, stable_after=3)
-    assert first.measured == 5.0 and first.status == "pass"
-    (first, _) = run("rto", t, rto=4.99, stable_after=3)
-    assert first.status == "fail"
-
-
-def test_rto_never_failed_is_zero_and_says_so() -> None:
-    first, stable = run("rto", tl(inject(1), samples("chat", "+" * 12), heal(5)), stable_after=3)
-    assert first.status == "pass" and first.measured == 0.0
-    assert "never failed after cut-a" in first.message
-    assert stable.measured == 0.0
-
-
-def test_rto_never_recovered_fails_with_no_measurement() -> None:
-    first, stable = run("rto", tl(inject(1), samples("chat", "++------"), heal(5)))
-    assert first.status == "fail" and first.measured is None
-    assert "never recovered after cut-a" in first.message
-    assert stable.status == "fail" and stable.measured is None
-
-
-def test_rto_fault_never_healed_is_still_judged() -> None:
-    first, _stable = run("rto", tl(inject(1), samples("chat", "+---++++++")), rto=10.0, stable_after=3)
-    assert first.status == "pass" and first.measured == 3.0
-    assert "never healed" in first.message
-    first, _ = run("rto", tl(inject(1), samples("chat", "+-------")))
-    assert first.status == "fail" and "never healed" in first.message
-
-
-def test_rto_recovered_but_never_stable() -> None:
-    first, stable = run("rto", tl(inject(0), samples("chat", "--+-+-+-+")), rto=10.0, stable_after=3)
-    assert first.status == "pass" and first.measured == 2.0
-    assert stable.status == "fail" and "no run of 3 consecutive successes" in stable.message
-
-
-def test_rto_counts_a_request_in_flight_at_the_inject() -> None:
-    # sample at 0.5 (latency 1s) failed; it was in flight at the inject at 1.0
-    t = tl(inject(1.0), [Sample(0.5, "chat", "chat", False, 1.0), Sample(1.5, "chat", "chat", True, 0.1)])
-    first, _ = run("rto", t, stable_after=1)
-    assert first.measured == pytest.approx(0.5)
-
-
-def test_rto_reports_the_worst_of_several_faults() -> None:
-    t = tl(inject(0, "f1"), inject(10, "f2"), samples("chat", "-+++++++++----+++++"), heal(5, "f1"), heal(15, "f2"))
-    first, _ = run("rto", t, rto=3.0, stable_after=2)
-    assert first.measured == 4.0 and first.status == "fail" and "worst fault f2" in first.message
-    assert [f["fault"] for f in first.details["faults"]] == ["f1", "f2"]
-
-
-def test_rto_without_inject_or_samples_is_unknown() -> None:
-    first, stable = run("rto", tl(samples("chat", "++")))
-    assert first.status == stable.status == "unknown" and "no fault was injected" in first.message
-    first, _ = run("rto", tl(inject(0)))
-    assert first.status == "unknown" and "no chat samples" in first.message
-    failed = FaultEvent(0, "inject", "cut-a", "power_cut", "site a", ok=False, error="boom")
-    first, _ = run("rto", tl(failed, samples("chat", "++")))
-    assert first.status == "unknown" and "no fault inject succeeded" in first.message
+# RTO: tests/unit/test_checks_rto.py
 
 
 # ---------------------------------------------------------------- evaluate

@@ -32,6 +32,7 @@ faults:
   - {id: slow, type: wan, link: edge_b_chat, latency: 50ms, at: 3s}
 fault_phase: 10s
 settle: 3s
+checks: {failover: {enabled: false}}  # a short cut on a fake engine: failover is not what is tested
 """
 PHASES = ["bringup", "steady", "fault", "heal", "settle", "verify", "teardown", "done"]  # heal: recovery window
 
@@ -119,6 +120,7 @@ faults:
 fault_phase: 10s
 settle: 3s
 abort: [{capability: chat, down_longer_than: 2s}]
+checks: {failover: {enabled: false}}  # a short cut on a fake engine: failover is not what is tested
 """
     world, progress = World(), RecordingProgress()
     world.scripts["cut-a"] = FaultScript(downs={"chat": "connection refused"})

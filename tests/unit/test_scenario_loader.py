@@ -89,14 +89,14 @@ def test_missing_compose_is_reported_on_topology_compose(tmp_path: Path) -> None
 
 
 def test_defaults_and_model(tmp_path: Path) -> None:
-    p = write(tmp_path, "name: minimal\nfaults:\n  - {id: cut-b, type: power_cut, site: b, at: 1s, duration: 2s}\n")
+    p = write(tmp_path, "name: minimal\nfaults:\n  - {id: cut-b, type: power_cut, site: b, at: 1s, duration: 25s}\n")
     s = load_scenario(p, repo_root=REPO)
     assert s.path == p and len(s.digest) == 64
     assert (s.probes.period, s.probes.timeout, s.probes.journeys) == (0.1, 2.0, ("chat", "login", "devtools"))
     assert (s.steady_state.duration, s.steady_state.min_consecutive, s.steady_state.timeout) == (5.0, 5, 60.0)
-    assert s.settle == 20.0 and s.fault_phase == 3.0
+    assert s.settle == 20.0 and s.fault_phase == 26.0
     assert s.checks.defaults.get(AvailabilityTargets).target == 0.9 and s.checks.defaults.get(RpoTargets).target == 0
-    assert s.faults[0].params == PowerCut("b") and s.faults[0].heal_at == 3.0
+    assert s.faults[0].params == PowerCut("b") and s.faults[0].heal_at == 26.0
     assert s.topology.sites == ("a", "b")
     assert s.topology.capabilities == ("chat", "login", "devtools")
     assert {lk.name for lk in s.topology.links} == {"edge_a_chat", "edge_b_chat", "a_b_pg", "b_a_pg"}
@@ -196,3 +196,39 @@ def test_schema_is_valid_and_documents_every_field() -> None:
                 walk(sub, f"{path}[{i}]")
 
     walk(scenario_schema(), "$")
+
+
+# ---------------------------------------------------------------- a cut long enough to judge failover
+
+
+CUT = "name: cut\nfaults:\n  - {id: cut-a, type: power_cut, site: a, at: 3s, duration: %s}\n"
+
+
+def test_a_site_cut_shorter_than_rto_plus_stable_cannot_tell_failover_from_healing(tmp_path: Path) -> None:
+    p = write(tmp_path, CUT % "17s" + "checks: {rto: {target: 20s, stable_for: 5s}}\n")
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(p, repo_root=REPO)
+    assert info.value.field == "faults[0].duration" and info.value.line == 3
+    assert "lasts 17s, shorter than chat's RTO target plus its stable duration (20s + 5s = 25s)" in info.value.rule
+    assert "cannot tell failover from healing" in info.value.rule
+
+
+def test_a_cut_just_long_enough_loads_and_failover_off_lifts_the_rule(tmp_path: Path) -> None:
+    load_scenario(write(tmp_path, CUT % "25s" + "checks: {rto: {target: 20s, stable_for: 5s}}\n"), repo_root=REPO)
+    off = CUT % "2s" + "checks: {failover: {enabled: false}}\n"
+    load_scenario(write(tmp_path, off), repo_root=REPO)
+
+
+def test_the_rule_uses_each_capabilitys_own_targets_and_only_site_cuts(tmp_path: Path) -> None:
+    body = CUT % "30s" + "checks:\n  per_capability:\n    devtools: {rto: {target: 28s}}\n"
+    with pytest.raises(ScenarioError, match="devtools's RTO target plus its stable duration"):
+        load_scenario(write(tmp_path, body), repo_root=REPO)
+    part = "name: p\nfaults:\n  - {id: p, type: partition, between: [a, b], at: 1s, duration: 2s}\n"
+    load_scenario(write(tmp_path, part), repo_root=REPO)  # not a site cut: nothing to tell apart
+
+
+def test_an_open_ended_cut_lasts_until_the_end_of_the_fault_phase(tmp_path: Path) -> None:
+    body = "name: open\nfault_phase: 10s\nfaults:\n  - {id: cut-a, type: power_cut, site: a, at: 3s}\n"
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(write(tmp_path, body), repo_root=REPO)
+    assert info.value.field == "faults[0].at" and "lasts 7s" in info.value.rule

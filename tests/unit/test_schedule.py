@@ -19,7 +19,7 @@ REPO = Path(__file__).parent / "data" / "repo"
 
 def scenario(tmp_path: Path, body: str):  # type: ignore[no-untyped-def]
     p = tmp_path / "s.yaml"
-    p.write_text("name: plan-test\nsettle: 10s\n" + body)
+    p.write_text("name: plan-test\nsettle: 10s\nchecks: {failover: {enabled: false}}\n" + body)
     return load_scenario(p, repo_root=REPO)
 
 

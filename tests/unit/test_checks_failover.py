@@ -1,0 +1,97 @@
+"""failover: back before the heal, from a surviving site; the timelines that must fail and pass."""
+
+from __future__ import annotations
+
+from drills.checks import REGISTRY, CheckInput
+from drills.checks.failover import FailoverTargets
+from drills.model.result import Verdict
+from drills.model.scenario import Targets
+from drills.model.timeline import FaultEvent, Record, Sample, Timeline
+
+
+def cut(t: float, site: str = "a", fault: str = "cut-a") -> FaultEvent:
+    return FaultEvent(t - 0.3, "inject", fault, "power_cut", f"site {site}", destructive_t=t, cut_site=site)
+
+
+def heal(t: float, fault: str = "cut-a") -> FaultEvent:
+    return FaultEvent(t, "heal", fault, "power_cut", "site a", end=t + 15)
+
+
+def served(pattern: str, start: float = 0.0, cap: str = "devtools") -> list[Sample]:
+    """One sample a second: 'a'/'b' ok served by that site, '-' failed, '?' ok without a site."""
+    return [Sample(start + i, cap, cap, ch != "-", 0.05, "refused" if ch == "-" else "",
+                   "" if ch in "-?" else ch) for i, ch in enumerate(pattern)]  # fmt: skip
+
+
+def judge(*parts: list[Sample] | Record, **targets: bool) -> dict[str, Verdict]:
+    records: list[Record] = []
+    for p in parts:
+        records.extend(p if isinstance(p, list) else [p])
+    fn = REGISTRY["failover"].fn
+    assert fn is not None
+    inp = CheckInput(Timeline(tuple(records)), "devtools", Targets.of(FailoverTargets(**targets)), 1.0)
+    return {v.check: v for v in fn(inp)}
+
+
+def test_recovery_only_after_the_heal_did_not_fail_over_whatever_the_targets() -> None:
+    # site a cut at 3, healed at 33; devtools down the whole cut, back (from site a) at 40
+    v = judge(cut(3), served("aaa" + "-" * 37 + "aaaaa"), heal(33))["failover"]
+    assert v.status == "fail"
+    assert v.message.startswith("devtools did not fail over: recovered only after cut-a was healed")
+    assert "heal started at 33.0s, first success at 40.0s" in v.message
+    assert REGISTRY["failover"].finding is not None
+    assert REGISTRY["failover"].finding(v).startswith("devtools did not fail over")
+
+
+def test_recovery_from_the_surviving_site_before_the_heal_failed_over() -> None:
+    verdicts = judge(cut(3), served("aaa" + "-" * 8 + "b" * 22 + "aaaa"), heal(33))
+    assert verdicts["failover"].status == "pass"
+    assert "back from site b at 11.0s, before the heal at 33.0s" in verdicts["failover"].message
+    assert verdicts["surviving_sites"].status == "pass"
+
+
+def test_a_success_from_the_cut_site_is_not_a_failover() -> None:
+    # the only successes before the heal claim site a, which had no power
+    verdicts = judge(cut(3), served("aaa" + "-" * 8 + "a" * 22 + "aaaa"), heal(33))
+    assert verdicts["failover"].status == "fail"
+    sites = verdicts["surviving_sites"]
+    assert sites.status == "fail" and sites.measured == 22
+    assert "22 of 22 successes during cut-a (site a) were served by site a, which was cut" in sites.message
+
+
+def test_one_success_from_the_dead_site_among_many_fails_surviving_sites() -> None:
+    v = judge(cut(3), served("aaa" + "--" + "b" * 10 + "a" + "b" * 20), heal(36))["surviving_sites"]
+    assert v.status == "fail" and v.measured == 1 and "first at 15.0s" in v.message
+
+
+def test_a_capability_that_never_failed_failed_over() -> None:
+    verdicts = judge(cut(3), served("aaa" + "b" * 30), heal(33))
+    assert verdicts["failover"].status == "pass" and "never failed" in verdicts["failover"].message
+    assert verdicts["surviving_sites"].status == "pass"
+
+
+def test_failing_again_before_the_heal_is_not_back() -> None:
+    v = judge(cut(3), served("aaa" + "--bbb" + "-" * 25 + "aaa"), heal(33))["failover"]
+    assert v.status == "fail" and "recovered only after cut-a was healed" in v.message
+
+
+def test_never_recovered_and_never_healed() -> None:
+    v = judge(cut(3), served("aaa" + "-" * 20))["failover"]
+    assert v.status == "fail" and "did not fail over" in v.message and "was never healed" in v.message
+
+
+def test_a_partial_fault_judges_failover_without_sites() -> None:
+    kill = FaultEvent(2.0, "inject", "kill-a", "kill", "devtools-a (site a)", destructive_t=2.1)
+    verdicts = judge(kill, served("aa" + "-" * 5 + "a" * 10), heal(15, "kill-a"))
+    assert verdicts["failover"].status == "pass"  # back before the heal; served by site a is fine: a is up
+    assert verdicts["surviving_sites"].status == "pass" and "no site was cut" in verdicts["surviving_sites"].message
+
+
+def test_successes_without_a_site_cannot_be_judged() -> None:
+    v = judge(cut(3), served("???" + "??????"), heal(9))["surviving_sites"]
+    assert v.status == "unknown"
+
+
+def test_each_verdict_can_be_turned_off() -> None:
+    assert set(judge(cut(3), served("aaa"), heal(5), enabled=False)) == {"surviving_sites"}
+    assert set(judge(cut(3), served("aaa"), heal(5), surviving_sites=False)) == {"failover"}
