@@ -126,7 +126,10 @@ def _judge_sites(cap: str, windows: list[FaultWindow], samples: list[Sample]) ->
                        f"{cap}: {len(wrong)} of {judged} successes during {names} were served by site {dead}, "
                        f"which was cut (first at {fmt_t(wrong[0].t)})",
                        target=0, measured=len(wrong), unit="count", comparison="==", details=details)  # fmt: skip
-    if judged and unknown == judged:
+    if not judged:
+        return Verdict("surviving_sites", cap, "pass", f"{cap}: no success during {names}, none from a cut site",
+                       target=0, measured=0, unit="count", comparison="==", details=details)  # fmt: skip
+    if unknown == judged:
         return Verdict("surviving_sites", cap, "unknown",
                        f"{cap}: no success during {names} says which site served it", details=details)
     note = f" ({unknown} without a site)" if unknown else ""

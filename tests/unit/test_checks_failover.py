@@ -39,6 +39,8 @@ def test_recovery_only_after_the_heal_did_not_fail_over_whatever_the_targets() -
     assert v.status == "fail"
     assert v.message.startswith("devtools did not fail over: recovered only after cut-a was healed")
     assert "heal started at 33.0s, first success at 40.0s" in v.message
+    sites = judge(cut(3), served("aaa" + "-" * 37 + "aaaaa"), heal(33))["surviving_sites"]
+    assert sites.status == "pass" and "no success during cut-a (site a)" in sites.message
     assert REGISTRY["failover"].finding is not None
     assert REGISTRY["failover"].finding(v).startswith("devtools did not fail over")
 
