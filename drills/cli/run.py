@@ -39,7 +39,7 @@ def verdict_table(result: DrillResult) -> Table:
     for col in ("check", "capability", "target", "measured", "verdict"):
         t.add_column(col)
     for v in result.verdicts:
-        bound = f" ±{v.bound:.2f}s" if v.bound else ""
+        bound = f" {v.uncertainty_text()}" if v.uncertainty_text() else ""
         mark = {"pass": "[green]pass[/]", "fail": "[bold red]FAIL[/]", "unknown": "[yellow]unknown[/]"}[v.status]
         t.add_row(v.check, v.capability, _cell(v, v.target, is_target=True),
                   _cell(v, v.measured, is_target=False) + bound, mark)

@@ -76,6 +76,16 @@ class Verdict:
         """What was judged, in words: the capability or stream, or "the whole system" for ``*``."""
         return "the whole system" if self.capability == "*" else self.capability
 
+    def uncertainty_text(self) -> str:
+        """How precisely ``measured`` is known: ``[9.23s, 9.47s]`` when the check recorded the interval
+        the true value lies in (``details["interval"]``), else ``±100ms`` from ``bound``, else ""."""
+        iv = self.details.get("interval")
+        if isinstance(iv, (list, tuple)) and len(iv) == 2 and all(isinstance(x, (int, float)) for x in iv):
+            return f"[{format_value(iv[0], self.unit)}, {format_value(iv[1], self.unit)}]"
+        if self.bound is None:
+            return ""
+        return f"±{format_value(self.bound, self.unit if self.unit != 'ratio' else '')}"
+
     def target_text(self, ascii_only: bool = False) -> str:
         """``≥ 90%``, ``≤ 20s``: the target with its comparison (``>=`` with ``ascii_only``)."""
         if self.target is None:

@@ -49,9 +49,7 @@ def fmt_target(v: Verdict, ascii_only: bool = False) -> str:
 
 
 def fmt_bound(v: Verdict) -> str:
-    if v.bound is None:
-        return ""
-    return f"±{fmt_value(v.bound, v.unit if v.unit != 'ratio' else '')}"
+    return v.uncertainty_text()
 
 
 def parse_utc(text: str) -> datetime | None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -130,7 +131,7 @@ def test_the_verdict_table_has_one_row_per_verdict() -> None:
     assert "cut-a: FAILED" in text
     rows = [line for line in text.splitlines() if "│ chat" in line]
     assert len(rows) == 3
-    assert "23.50s ±0.10s" in rows[1] and "FAIL" in rows[1]
+    assert "23.50s ±100ms" in rows[1] and "FAIL" in rows[1]  # one spelling of a bound, as in the reports
     assert "pass" in rows[0] and "unknown" in rows[2]
 
 
@@ -193,3 +194,11 @@ def test_a_failed_up_is_torn_down_and_forgotten(
     assert runs.records() == {}
     assert sorted(engine.log.of("remove")) == ["edge-lb", "toxiproxy"]  # swept by the run label
     assert engine.closed
+
+
+def test_the_verdict_table_shows_an_rto_interval_when_the_check_recorded_one() -> None:
+    rto = replace(verdict("rto_first", "pass", 15.0, 9.35, "s", "<="), details={"interval": [9.23, 9.47]})
+    result = DrillResult("r1", "cut-a", "s.yaml", "0" * 64, "passed", "t0", "t1", (rto,))
+    console = Console(record=True, width=120, color_system=None)
+    console.print(verdict_table(result))
+    assert "9.35s [9.23s, 9.47s]" in console.export_text()
