@@ -204,8 +204,8 @@ class Drill:
     def start_probes(self, endpoints: dict[str, str]) -> None:
         spec = self.scenario.probes
         probes = self.wiring.build_probes(spec, endpoints, self.now, self.run_id)
-        self.loops = [self.wiring.probe_loop(p, self.timeline, self.now, spec.period, self.stop_probes)
-                      for p in probes]  # fmt: skip
+        self.loops = [self.wiring.probe_loop(p, self.timeline, self.now, spec.period, self.stop_probes,
+                                            spec.timeout) for p in probes]  # fmt: skip
         for lp in self.loops:
             lp.start()
 

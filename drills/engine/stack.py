@@ -67,7 +67,8 @@ class ProbeRunner(Protocol):
 
 StackFactory = Callable[[Scenario, str, str], Stack]  # (scenario, run id, compose project name)
 ProbeBuilder = Callable[[ProbeSpec, dict[str, str], Callable[[], float], str], list[Probe]]
-LoopFactory = Callable[[Probe, Sink, Callable[[], float], float, threading.Event], ProbeRunner]
+# (probe, timeline, clock, period, stop, timeout): an open loop, see drills.probes.ProbeLoop
+LoopFactory = Callable[[Probe, Sink, Callable[[], float], float, threading.Event, float], ProbeRunner]
 FaultFactory = Callable[[FaultSpec], Fault]
 
 

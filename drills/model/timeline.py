@@ -1,17 +1,28 @@
 """The timeline: an append-only record of what happened during a drill.
 
 Probes and faults only *append* to it; checks are pure functions of it
-(record first, judge later). Every record carries ``t``: seconds on the
-monotonic clock since the run's origin ``t0``. The header carries the UTC
-wall-clock time of ``t0``, so displays can convert ``t`` to UTC without the
-run ever mixing the two clocks.
+(record first, judge later). Every record but the header carries ``t``: seconds on
+the monotonic clock since the run's origin ``t0``, with one meaning per kind:
+
+    phase     the phase starts
+    probe     the probe's loop starts (its declared period, timeout and in-flight bound)
+    sample    the action started (``intended``: when the schedule wanted it; end = t + latency)
+    fault     the action started (``destructive_t``: its first destructive call; ``end``: it returned)
+    write     the probe learnt the write's outcome (acknowledgement, refusal or timeout)
+    readback  the read-back of that key ended
+
+The header carries the UTC wall-clock time of ``t0``, so displays can convert ``t`` to UTC
+without the run ever mixing the two clocks, and ``format``: the version of this record
+layout (:data:`FORMAT`; a header without it is format 1). See docs/measuring.md.
 
 Persisted as JSON lines, one record per line, flushed as it is written, so a
-crashed run still leaves its evidence:
+crashed run still leaves its evidence; appending after close raises :class:`TimelineClosed`
+(what a check judges is exactly what was saved):
 
-    {"kind": "header", "run_id": ..., "t0_utc": "2026-11-28T20:00:00.000000+00:00", ...}
+    {"kind": "header", "format": 2, "run_id": ..., "t0_utc": "2026-11-28T20:00:00.000000+00:00", ...}
     {"kind": "phase",  "t": 0.0,   "phase": "bringup"}
-    {"kind": "sample", "t": 12.31, "probe": "chat", "capability": "chat", "ok": true, "latency": 0.012, ...}
+    {"kind": "probe",  "t": 10.0,  "probe": "chat", "capability": "chat", "period": 0.1, "timeout": 2.0, ...}
+    {"kind": "sample", "t": 12.31, "intended": 12.3, "probe": "chat", "capability": "chat", "ok": true, ...}
     {"kind": "fault",  "t": 20.00, "action": "inject", "fault": "cut-a", "type": "power_cut", "target": "a", "ok": true}
     {"kind": "write",  "t": 20.10, "stream": "chat", "key": "room-1", "id": "c-17", "acked": true, ...}
     {"kind": "readback", "t": 80.0, "stream": "chat", "key": "room-1", "ids": ["c-1", ...], "complete": true}
@@ -27,13 +38,17 @@ from pathlib import Path
 from typing import IO, Any, Literal, Protocol, Self, TypeAlias
 
 __all__ = [
+    "FORMAT",
+    "OVERLOADED",
     "FaultEvent",
     "Header",
     "Phase",
+    "ProbeStart",
     "ReadBack",
     "Record",
     "Sample",
     "Timeline",
+    "TimelineClosed",
     "TimelineWriter",
     "Write",
     "load_timeline",
@@ -42,6 +57,8 @@ __all__ = [
 ]
 
 PHASES = ("bringup", "steady", "fault", "heal", "settle", "verify", "teardown")
+FORMAT = 2  # 2: probe records, Sample.intended, open-loop sampling; 1 (no ``format``): closed loops
+OVERLOADED = "overloaded"  # the error of a tick that found its probe's in-flight bound reached
 
 
 @dataclass(frozen=True)
@@ -49,6 +66,7 @@ class Header:
     run_id: str
     scenario: str
     t0_utc: str  # ISO 8601, UTC, of the monotonic origin
+    format: int = FORMAT  # the record layout's version; read as 1 when a saved header lacks it
     kind: Literal["header"] = "header"
 
 
@@ -62,17 +80,50 @@ class Phase:
 
 
 @dataclass(frozen=True)
+class ProbeStart:
+    """A probe's loop starts: what it declared, so checks judge the timeline alone.
+
+    ``period``: one sample is started every period, whatever is in flight (open loop);
+    ``timeout``: a sample that took longer did not answer in time; ``max_in_flight``: a tick
+    that finds that many samples in flight is recorded as a failed sample (``overloaded``).
+    """
+
+    t: float
+    probe: str
+    capability: str
+    period: float
+    timeout: float
+    max_in_flight: int
+    kind: Literal["probe"] = "probe"
+
+
+@dataclass(frozen=True)
 class Sample:
-    """One journey-probe sample: one end-to-end user action and its outcome."""
+    """One probe sample: one end-to-end user action and its outcome.
+
+    ``intended`` is the tick of the schedule that asked for it (``None``: a format-1 timeline,
+    closed loops); ``t`` is when the action started, ``end`` = ``t + latency`` when it ended.
+    A tick that found the bound of samples in flight reached is a failed sample with
+    ``error="overloaded"``, ``t = intended`` and latency 0: it never started.
+    """
 
     t: float  # when the action started
     probe: str  # probe name from the scenario (e.g. "chat")
     capability: str  # capability it measures (chat, login, devtools, or a user's own)
     ok: bool
-    latency: float  # seconds the action took (up to the per-sample timeout)
+    latency: float  # seconds the action took (may exceed the timeout: see docs/measuring.md)
     error: str = ""  # short reason when not ok
     site: str = ""  # site that served it, when the service says so
+    intended: float | None = None  # the schedule's tick for it (None: format 1)
     kind: Literal["sample"] = "sample"
+
+    @property
+    def end(self) -> float:
+        return self.t + self.latency
+
+    @property
+    def overloaded(self) -> bool:
+        return not self.ok and self.error == OVERLOADED
 
 
 @dataclass(frozen=True)
@@ -147,10 +198,11 @@ class ReadBack:
     kind: Literal["readback"] = "readback"
 
 
-Record: TypeAlias = Header | Phase | Sample | FaultEvent | Write | ReadBack
+Record: TypeAlias = Header | Phase | ProbeStart | Sample | FaultEvent | Write | ReadBack
 _KINDS: dict[str, type] = {
     "header": Header,
     "phase": Phase,
+    "probe": ProbeStart,
     "sample": Sample,
     "fault": FaultEvent,
     "write": Write,
@@ -165,6 +217,8 @@ def record_from_dict(data: dict[str, Any]) -> Record:
         raise ValueError(f"unknown timeline record kind {kind!r} (allowed: {', '.join(_KINDS)})")
     if kind == "readback":
         data = {**data, "ids": tuple(data.get("ids", ()))}
+    if kind == "header":
+        data = {"format": 1, **data}  # written before the format was recorded
     return cls(**data)  # type: ignore[no-any-return]
 
 
@@ -186,6 +240,10 @@ class Timeline:
         if capability is not None:
             out = [s for s in out if s.capability == capability]
         return sorted(out, key=lambda s: s.t)
+
+    def probes(self, capability: str | None = None) -> list[ProbeStart]:
+        """The probe loops that started (format 2), of ``capability`` when given."""
+        return [r for r in self.records if isinstance(r, ProbeStart) and capability in (None, r.capability)]
 
     def faults(self) -> list[FaultEvent]:
         return [r for r in self.records if isinstance(r, FaultEvent)]
@@ -210,8 +268,16 @@ class Sink(Protocol):
     def append(self, record: Record) -> None: ...
 
 
+class TimelineClosed(ValueError):
+    """A record was appended after the timeline was closed: it would not be in the saved file."""
+
+
 class TimelineWriter:
-    """Thread-safe append-only JSONL writer; each record is flushed as it is written."""
+    """Thread-safe append-only JSONL writer; each record is flushed as it is written.
+
+    The file is the timeline: after :meth:`close`, :meth:`append` raises :class:`TimelineClosed`
+    instead of keeping a record the saved file (what every check judges) would not have.
+    """
 
     def __init__(self, path: Path) -> None:
         self.path = path
@@ -223,10 +289,11 @@ class TimelineWriter:
     def append(self, record: Record) -> None:
         line = json.dumps(asdict(record), separators=(",", ":"), sort_keys=True)
         with self._lock:
+            if self._fh.closed:
+                raise TimelineClosed(f"{self.path.name} is closed: a {record.kind} record came too late")
+            self._fh.write(line + "\n")
+            self._fh.flush()
             self._records.append(record)
-            if not self._fh.closed:
-                self._fh.write(line + "\n")
-                self._fh.flush()
 
     def snapshot(self) -> Timeline:
         with self._lock:

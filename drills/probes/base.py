@@ -5,11 +5,17 @@ user action of the reference messenger, named in ``probes.journeys``) and a *pro
 (drills/probes/custom/: a probe a scenario declares itself under ``probes.custom``, with its own
 params, schema fields and builder).
 
-    ProbeLoop (one thread per probe, bounded, stops on an Event)
-        every `period`:  sample_once():  t = clock()  ->  probe.sample()  ->  timeline.append(Sample(t, ...))
-                                                                          ->  timeline.append(Write(...)) for each write
-    (tests drive ``sample_once`` from a fake clock instead of starting the thread)
+    ProbeLoop (open loop: one scheduler thread per probe, one thread per sample in flight)
+        start():     timeline.append(ProbeStart(period, timeout, max_in_flight))
+        tick k due at origin + k * period, whatever is in flight:
+          in flight < max_in_flight:  thread: sample_once(intended)
+                                        t = clock() -> probe.sample() -> append(Sample(t, intended, ...))
+                                                                      -> append(Write(...)) for each write
+          else:                       append(Sample(intended, ok=False, error="overloaded"))
+    (tests drive ``tick``/``sample_once`` from a fake clock, or ``schedule`` with a fake ``wait``)
 
+Open loop means ``sample`` may run on several threads at once (a slow answer never delays the
+next tick): a probe keeps no per-sample state on itself (tokens, counters are fine).
 A probe never raises out of ``sample``: a failed action is *data* (``ok=False``
 with a short reason), not an aborted run. Every network call has a timeout.
 Probes that keep an RPO ledger also implement ``read_back`` (called once after
@@ -18,6 +24,7 @@ heal) which returns what the service still has.
 
 from __future__ import annotations
 
+import math
 import threading
 import time
 from collections.abc import Callable
@@ -28,7 +35,7 @@ import requests
 
 from drills.model.fields import Fields
 from drills.model.schema_parts import JsonSchema
-from drills.model.timeline import ReadBack, Sample, Sink, Write
+from drills.model.timeline import OVERLOADED, ProbeStart, ReadBack, Sample, Sink, TimelineClosed, Write
 
 __all__ = [
     "JOURNEYS",
@@ -41,6 +48,7 @@ __all__ = [
     "ProbeLoop",
     "ProbeType",
     "default_journeys",
+    "in_flight_bound",
     "register_journey",
     "register_probe_type",
     "short_error",
@@ -85,58 +93,140 @@ def short_error(exc: BaseException) -> str:
 
 
 class ProbeLoop:
-    """Runs one probe every ``period`` seconds until stopped (or ``max_samples`` reached)."""
+    """Starts one sample of ``probe`` every ``period`` seconds, whatever is still in flight (open loop).
+
+    Tick ``k`` is due at ``origin + k * period`` (``origin``: when the loop starts). A tick that
+    finds ``max_in_flight`` samples of this probe still running (by default
+    ``ceil(timeout / period) + 1``: only samples past their timeout can fill it) is recorded as
+    a failed sample ``overloaded``, never skipped. A scheduler that wakes late starts the late
+    ticks at once (each keeps its ``intended`` time); it never merges or drops them.
+    Stops on ``stop`` (no tick after it; samples in flight still finish and are recorded)
+    or after ``max_samples`` ticks.
+    """
 
     def __init__(
         self, probe: Probe, sink: Sink, clock: Clock, period: float, stop: threading.Event,
-        max_samples: int = 100_000,
+        timeout: float = 2.0, *, max_samples: int = 100_000, max_in_flight: int | None = None,
+        wait: Callable[[float], bool] | None = None,
     ) -> None:  # fmt: skip
         self.probe, self.sink, self.clock, self.period = probe, sink, clock, period
-        self.stop, self.max_samples = stop, max_samples
+        self.stop, self.max_samples, self.timeout = stop, max_samples, timeout
+        self.max_in_flight = max_in_flight or in_flight_bound(timeout, period)
+        self.wait = wait or stop.wait  # (seconds) -> stopped? ; tests pass a fake clock's
         self.last_ok: bool | None = None
-        self.count = 0
-        self.cpu_s = 0.0  # CPU time this probe's thread used (for the benchmark and the evidence)
+        self.count = 0  # samples recorded (overloaded ticks included)
+        self.ticks = 0  # ticks of the schedule taken so far
+        self.overloaded = 0
+        self.late = 0  # samples that ended after the timeline closed (lost: not in the saved timeline)
+        self.cpu_s = 0.0  # CPU time of this loop's threads (for the benchmark and the evidence)
+        self.in_flight = 0
+        self._lock = threading.Lock()
+        self._workers: list[threading.Thread] = []
         self.thread = threading.Thread(target=self._run, name=f"probe-{probe.name}", daemon=True)
 
+    def announce(self) -> None:
+        """Record what this loop declares (a ``probe`` record), before its first tick."""
+        self.sink.append(ProbeStart(t=round(self.clock(), 4), probe=self.probe.name, capability=self.probe.capability,
+                                    period=self.period, timeout=self.timeout,
+                                    max_in_flight=self.max_in_flight))  # fmt: skip
+
     def start(self) -> None:
+        self.announce()
         self.thread.start()
 
     def _run(self) -> None:
         cpu0 = time.thread_time()
         try:
-            self._loop()
+            self.schedule()
         finally:
-            self.cpu_s = time.thread_time() - cpu0
+            self._add_cpu(time.thread_time() - cpu0)
 
-    def _loop(self) -> None:
-        next_tick = self.clock()
-        while not self.stop.is_set() and self.count < self.max_samples:
-            self.sample_once()
-            next_tick += self.period
-            delay = next_tick - self.clock()
-            if delay < 0:  # the action took longer than a period: start again now, do not burst
-                next_tick = self.clock()
-                delay = 0
-            self.stop.wait(delay)
+    def schedule(self) -> None:
+        """Tick on time until stopped: tick k at origin + k * period, each one started or recorded."""
+        origin = self.clock()
+        while not self.stop.is_set() and self.ticks < self.max_samples:
+            intended = origin + self.ticks * self.period
+            delay = intended - self.clock()
+            if delay > 0 and self.wait(delay):
+                return
+            if self.stop.is_set():
+                return
+            self.tick(intended)
 
-    def sample_once(self) -> None:
-        """Take one sample now and append it (and its writes) to the sink; never raises."""
+    def tick(self, intended: float) -> None:
+        """Tick ``intended`` is due: start a sample in its own thread, or record it overloaded."""
+        self.ticks += 1
+        with self._lock:
+            full = self.in_flight >= self.max_in_flight
+            if not full:
+                self.in_flight += 1
+        if full:
+            self.overloaded += 1
+            self._record(Sample(t=round(intended, 4), probe=self.probe.name, capability=self.probe.capability,
+                                ok=False, latency=0.0, error=OVERLOADED, intended=round(intended, 4)), ())  # fmt: skip
+            return
+        worker = threading.Thread(target=self._work, args=(intended,), name=f"probe-{self.probe.name}-{self.ticks}",
+                                  daemon=True)  # fmt: skip
+        self._workers = [w for w in self._workers if w.is_alive()]
+        self._workers.append(worker)
+        worker.start()
+
+    def _work(self, intended: float) -> None:
+        cpu0 = time.thread_time()
+        try:
+            self.sample_once(intended)
+        finally:
+            with self._lock:
+                self.in_flight -= 1
+            self._add_cpu(time.thread_time() - cpu0)
+
+    def _add_cpu(self, seconds: float) -> None:
+        with self._lock:
+            self.cpu_s += seconds
+
+    def sample_once(self, intended: float | None = None) -> None:
+        """Take one sample now, on this thread, and append it (and its writes); never raises.
+
+        ``intended``: the tick it answers (default: now). Tests drive this from a fake clock."""
         t = self.clock()
         try:
             outcome = self.probe.sample()
         except Exception as exc:  # noqa: BLE001 - a probe bug is recorded as a failed sample
             outcome = Outcome(False, f"probe error: {short_error(exc)}")
         latency = self.clock() - t
-        self.sink.append(Sample(t=round(t, 4), probe=self.probe.name, capability=self.probe.capability,
-                                ok=outcome.ok, latency=round(latency, 4), error=outcome.error,
-                                site=outcome.site))  # fmt: skip
-        for w in outcome.writes:
-            self.sink.append(w)
-        self.last_ok = outcome.ok
-        self.count += 1
+        sample = Sample(t=round(t, 4), probe=self.probe.name, capability=self.probe.capability, ok=outcome.ok,
+                        latency=round(latency, 4), error=outcome.error, site=outcome.site,
+                        intended=round(t if intended is None else intended, 4))  # fmt: skip
+        self._record(sample, outcome.writes)
+
+    def _record(self, sample: Sample, writes: tuple[Write, ...]) -> None:
+        try:
+            self.sink.append(sample)
+            for w in writes:
+                self.sink.append(w)
+        except TimelineClosed:  # hung past the end of the run: counted, never silently lost
+            with self._lock:
+                self.late += 1
+            return
+        with self._lock:
+            self.last_ok = sample.ok
+            self.count += 1
 
     def join(self, timeout: float) -> None:
-        self.thread.join(timeout)
+        """Wait (up to ``timeout`` in all) for the scheduler, then for the samples still in flight."""
+        deadline = time.monotonic() + timeout
+        if self.thread.ident is not None:  # started (tests may drive ``schedule`` themselves)
+            self.thread.join(timeout)
+        for w in list(self._workers):
+            w.join(max(0.0, deadline - time.monotonic()))
+
+
+def in_flight_bound(timeout: float, period: float) -> int:
+    """How many samples of one probe may be in flight: ``ceil(timeout / period) + 1``.
+
+    A sample that honours its timeout ends within ``timeout``, so at most ``ceil(timeout/period)``
+    are ever running at once; one more leaves room for scheduling jitter."""
+    return math.ceil(timeout / period) + 1 if period > 0 else 1
 
 
 class JourneyFactory(Protocol):

@@ -13,6 +13,8 @@ import requests
 
 from drills.probes.base import Outcome, short_error
 
+POOL_SIZE = 64  # connections kept per host: more than a probe's samples in flight at 10 Hz, 2 s timeout
+
 
 class ApiError(Exception):
     """The service answered, but not as the journey expects (status or body)."""
@@ -23,6 +25,8 @@ class Http:
         self.base = base_url.rstrip("/")
         self.timeout = timeout
         self.session = requests.Session()
+        # Open-loop probes keep up to ceil(timeout/period)+1 requests in flight to one host.
+        self.session.mount("http://", requests.adapters.HTTPAdapter(pool_maxsize=POOL_SIZE))
         self.token = ""
 
     def call(self, method: str, path: str, expect: tuple[int, ...] = (200,), **kw: Any) -> requests.Response:

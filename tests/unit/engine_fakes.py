@@ -2,7 +2,8 @@
 
     World                  shared state: which capabilities are down, what happened when
       .clock               SteppingClock: a FakeClock whose sleep plays the probe samples that
-                           fall due, in time order, on the caller's thread (no threads, no waiting)
+                           fall due, in time order, on the caller's thread (no threads, no waiting);
+                           each sample records its tick as ``intended`` (fake probes answer at once)
       .build_probes        fake journeys: ok unless their capability is down; chat keeps a ledger
       .make_fault          fake faults scripted per id (FaultScript): how long inject/heal take on
                            the fake clock, which capabilities go down, which call raises
@@ -36,13 +37,14 @@ class SteppedLoop(ProbeLoop):
     """A ProbeLoop whose samples are taken by the SteppingClock instead of a thread."""
 
     def __init__(self, clock: SteppingClock, probe: Probe, sink: Sink, now: Callable[[], float], period: float,
-                 stop: threading.Event) -> None:  # fmt: skip
-        super().__init__(probe, sink, now, period, stop, max_samples=10_000)
+                 stop: threading.Event, timeout: float = 2.0) -> None:  # fmt: skip
+        super().__init__(probe, sink, now, period, stop, timeout, max_samples=10_000)
         self.fake_clock = clock
         self.next_at = float("inf")
         self.joined = False
 
     def start(self) -> None:
+        self.announce()
         self.next_at = self.fake_clock.monotonic()  # like the thread: the first sample right away
         self.fake_clock.loops.append(self)
 
@@ -50,7 +52,11 @@ class SteppedLoop(ProbeLoop):
         self.joined = True
 
     def due_by(self, t: float) -> bool:
-        return not self.stop.is_set() and self.count < self.max_samples and self.next_at <= t
+        return not self.stop.is_set() and self.ticks < self.max_samples and self.next_at <= t
+
+    def now_of(self, monotonic: float) -> float:
+        """The run's time (``self.clock``) of a fake monotonic instant."""
+        return self.clock() + (monotonic - self.fake_clock.monotonic())
 
 
 class SteppingClock(FakeClock):
@@ -65,13 +71,14 @@ class SteppingClock(FakeClock):
         while due := [lp for lp in self.loops if lp.due_by(end)]:
             lp = min(due, key=lambda x: x.next_at)
             self.advance(max(0.0, lp.next_at - self.monotonic()))
-            lp.sample_once()
+            lp.ticks += 1
+            lp.sample_once(lp.now_of(lp.next_at))  # a fake probe answers at once: never overloaded
             lp.next_at += lp.period
         self.advance(max(0.0, end - self.monotonic()))
 
     def probe_loop(self, probe: Probe, sink: Sink, now: Callable[[], float], period: float,
-                   stop: threading.Event) -> SteppedLoop:  # fmt: skip
-        return SteppedLoop(self, probe, sink, now, period, stop)
+                   stop: threading.Event, timeout: float = 2.0) -> SteppedLoop:  # fmt: skip
+        return SteppedLoop(self, probe, sink, now, period, stop, timeout)
 
 
 @dataclass

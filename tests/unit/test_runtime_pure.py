@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import os
-import threading
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -13,53 +12,6 @@ import pytest
 from drills.engine import runs
 from drills.engine.progress import LineProgress, LiveState
 from drills.faults.wan import Slicer, Wan, toxics_for
-from drills.model.timeline import Sample, TimelineWriter, Write, read_timeline
-from drills.probes.base import Outcome, ProbeLoop
-
-
-class FlakyProbe:
-    """ok, fail, raise, ok ... and stops the loop after ``limit`` samples."""
-
-    name, capability = "flaky", "chat"
-
-    def __init__(self, stop: threading.Event, limit: int) -> None:
-        self.n, self.stop, self.limit = 0, stop, limit
-
-    def sample(self) -> Outcome:
-        self.n += 1
-        if self.n >= self.limit:
-            self.stop.set()
-        kind = self.n % 3
-        if kind == 0:
-            raise RuntimeError("probe bug")
-        w = Write(t=float(self.n), stream="chat", key="r", id=f"m{self.n}", acked=kind == 1)
-        return Outcome(kind == 1, "" if kind == 1 else "HTTP 503", "a", (w,))
-
-
-def test_probe_loop_records_failures_and_probe_bugs_as_data(tmp_path: Path) -> None:
-    stop = threading.Event()
-    ticks = iter(range(10_000))
-    with TimelineWriter(tmp_path / "t.jsonl") as tl:
-        loop = ProbeLoop(FlakyProbe(stop, 6), tl, lambda: next(ticks) * 0.001, period=0.0, stop=stop)
-        loop.start()
-        loop.join(5)
-    samples = read_timeline(tmp_path / "t.jsonl").samples()
-    assert [s.ok for s in samples] == [True, False, False, True, False, False]
-    assert samples[2].error == "probe error: probe bug"
-    assert samples[1].error == "HTTP 503" and samples[0].site == "a"
-    writes = read_timeline(tmp_path / "t.jsonl").writes()
-    assert [w.id for w in writes] == ["m1", "m2", "m4", "m5"]  # the raising samples wrote nothing
-    assert all(isinstance(s, Sample) for s in samples) and loop.count == 6
-
-
-def test_probe_loop_stops_when_asked_and_is_bounded(tmp_path: Path) -> None:
-    stop = threading.Event()
-    with TimelineWriter(tmp_path / "t.jsonl") as tl:
-        loop = ProbeLoop(FlakyProbe(threading.Event(), 10**9), tl, lambda: 0.0, period=0.0, stop=stop,
-                         max_samples=50)  # fmt: skip
-        loop.start()
-        loop.join(5)
-    assert loop.count == 50 and not loop.thread.is_alive()
 
 
 def test_wan_fault_maps_every_field_to_its_toxic() -> None:

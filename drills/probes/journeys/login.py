@@ -18,8 +18,10 @@ class LoginJourney:
 
     def sample(self) -> Outcome:
         try:
-            data = self.http.login(*USER)
-            who = self.http.json("GET", "/verify")
+            # The token stays local: samples run concurrently (open loop) and must not share one.
+            data = self.http.json("POST", "/login", json={"user": USER[0], "password": USER[1]})
+            token = str(data["token"])
+            who = self.http.json("GET", "/verify", headers={"Authorization": f"Bearer {token}"})
             if who.get("user") != USER[0]:
                 return Outcome(False, f"/verify answered user {who.get('user')!r}", str(data.get("site", "")))
             return Outcome(True, site=str(data.get("site", "")))
