@@ -4,28 +4,39 @@ Pure: the runner calls ``should_abort(timeline_snapshot, scenario.abort, now_t)`
 periodically (``now_t`` on the timeline's clock) and, when it returns a reason,
 heals early, records it and still judges the timeline (status ``aborted``).
 
-"Down" = the capability's most recent samples all failed; it has been down since the
-first of those trailing failures. A rule for ``*`` applies to every capability seen.
+"Down" is the capability's one signal, as availability and max outage judge it
+(drills/checks/common.py): it has been down since the start of the trailing span in which it
+was not up (any of its probes down), when its latest state is not up. A rule for ``*`` applies
+to every capability seen.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-from drills.checks.common import fmt_d, fmt_t
+from drills.checks.common import fmt_d, fmt_t, probe_period, signal
 from drills.model.scenario import AbortRule
 from drills.model.timeline import Timeline
 
 __all__ = ["down_since", "should_abort"]
 
 
-def down_since(timeline: Timeline, capability: str) -> float | None:
-    """Start of the trailing run of failed samples, or None when the last sample was ok."""
-    since: float | None = None
-    for s in reversed(timeline.samples(capability)):
-        if s.ok:
+def down_since(timeline: Timeline, capability: str, now_t: float | None = None) -> float | None:
+    """Start of the trailing span in which ``capability`` was not up, or None when it is up
+    (judged up to ``now_t``, default: just after its latest sample)."""
+    samples = timeline.samples(capability)
+    if not samples:
+        return None
+    period = probe_period(timeline, capability, float("inf"))  # format 1: no period, no gap rule
+    end = max(samples[-1].t + 1e-6, now_t if now_t is not None else 0.0)
+    spans = signal(timeline, capability, samples[0].t, end, period)
+    if not spans or spans[-1].state == "up":
+        return None
+    since = spans[-1].start
+    for sp in reversed(spans[:-1]):
+        if sp.state == "up":
             break
-        since = s.t
+        since = sp.start
     return since
 
 
@@ -34,7 +45,7 @@ def should_abort(timeline: Timeline, rules: Sequence[AbortRule], now_t: float) -
     for rule in rules:
         caps = timeline.capabilities() if rule.capability == "*" else [rule.capability]
         for cap in caps:
-            since = down_since(timeline, cap)
+            since = down_since(timeline, cap, now_t)
             if since is not None and now_t - since > rule.down_longer_than:
                 return (
                     f"{cap} down for {fmt_d(now_t - since)} (since {fmt_t(since)}), longer than the abort "

@@ -10,20 +10,45 @@ Vocabulary
                                the settle phase; else as above)
                 all            first sample -> as faults+settle
               Without a fault inject, the window starts at the fault phase, else the first sample.
-    run       consecutive failed samples of one capability; it lasts from its first failed
-              sample's start to the next successful sample's start, or to the window end if
-              it never recovered.
+    signal    the capability's up/down state over time (:func:`signal`), the one input of
+              availability, max outage and the abort rule (docs/measuring.md):
+                a probe's sample holds from its start until that probe's next sample starts,
+                for at most two of its periods (after that, with no sample: unknown);
+                it is up when it succeeded within the probe's timeout, down otherwise;
+                the capability is up at an instant only when every probe of it is up then
+                (down if any is down, else unknown if any is unknown).
+    run       an outage: a maximal span of the window in which the signal is not up; it lasts
+              from the start of the sample that went down to the start of the sample that came
+              back (or the window end if it never did).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
+from itertools import pairwise
+from typing import Literal
 
 from drills.model.durations import format_duration
 from drills.model.scenario import Targets
 from drills.model.timeline import Sample, Timeline
 
-__all__ = ["WINDOWS", "CheckInput", "Run", "Window", "failure_runs", "fmt_pct", "fmt_t", "in_window", "judged_window"]
+__all__ = [
+    "WINDOWS",
+    "CheckInput",
+    "Run",
+    "Span",
+    "Window",
+    "fmt_pct",
+    "fmt_t",
+    "in_window",
+    "judged_window",
+    "outages",
+    "signal",
+]
+
+State = Literal["up", "down", "unknown"]
+HORIZON_PERIODS = 2.0  # a sample speaks for its probe for at most this many periods
 
 _HEAL_ALL_IDS = ("*", "all", "heal-all")
 WINDOWS = ("faults+settle", "faults", "all")  # the window kinds judged_window knows
@@ -118,19 +143,102 @@ def judged_samples(inp: CheckInput, kind: str) -> tuple[Window | None, list[Samp
     return window, samples, window.describe() if window else "the timeline is empty"
 
 
-def failure_runs(samples: list[Sample], end: float) -> list[Run]:
-    """Runs of consecutive failed samples (``samples`` sorted by t), clipped at ``end``."""
+@dataclass(frozen=True)
+class Span:
+    """``[start, end)`` in one state."""
+
+    start: float
+    end: float
+    state: State
+
+    @property
+    def duration(self) -> float:
+        return self.end - self.start
+
+
+def _probe_spans(samples: list[Sample], period: float, timeout: float | None, start: float, end: float) -> list[Span]:
+    """One probe's state over ``[start, end)`` from its samples (sorted by start)."""
+    horizon = HORIZON_PERIODS * period
+    out: list[Span] = []
+    cursor = start
+    for i, s in enumerate(samples):
+        nxt = samples[i + 1].t if i + 1 < len(samples) else float("inf")
+        if nxt <= start:
+            continue
+        if s.t >= end:
+            break
+        if s.t > cursor:
+            out.append(Span(cursor, s.t, "unknown"))
+        up = s.ok and (timeout is None or s.latency <= timeout)
+        held = min(nxt, s.t + horizon, end)
+        out.append(Span(max(s.t, start), held, "up" if up else "down"))
+        cursor = max(cursor, held)
+    if cursor < end:
+        out.append(Span(cursor, end, "unknown"))
+    return [sp for sp in out if sp.end > sp.start]
+
+
+def _merge(spans: Iterable[Span]) -> list[Span]:
+    out: list[Span] = []
+    for sp in spans:
+        if out and out[-1].state == sp.state and out[-1].end == sp.start:
+            out[-1] = Span(out[-1].start, sp.end, sp.state)
+        else:
+            out.append(sp)
+    return out
+
+
+def signal(timeline: Timeline, capability: str, start: float, end: float, period: float) -> list[Span]:
+    """The capability's one up/down signal over ``[start, end)`` (see the module docstring).
+
+    Its probes are those that announced themselves (``probe`` records) or left samples; each
+    probe's period and timeout come from its ``probe`` record, else ``period`` and no timeout
+    (format-1 timelines)."""
+    if end <= start:
+        return []
+    declared = {p.probe: p for p in timeline.probes(capability)}
+    by_probe: dict[str, list[Sample]] = {name: [] for name in declared}
+    for s in timeline.samples(capability):
+        by_probe.setdefault(s.probe, []).append(s)
+    if not by_probe:
+        return [Span(start, end, "unknown")]
+    per_probe = [
+        _probe_spans(samples, declared[name].period if name in declared else period,
+                     declared[name].timeout if name in declared else None, start, end)
+        for name, samples in by_probe.items()
+    ]  # fmt: skip
+    cuts = sorted({start, end, *(x for spans in per_probe for sp in spans for x in (sp.start, sp.end))})
+    index = [0] * len(per_probe)
+    out: list[Span] = []
+    for a, b in pairwise(cuts):
+        states = set()
+        for k, spans in enumerate(per_probe):
+            while spans[index[k]].end <= a:
+                index[k] += 1
+            states.add(spans[index[k]].state)
+        state: State = "down" if "down" in states else ("unknown" if "unknown" in states else "up")
+        out.append(Span(a, b, state))
+    return _merge(out)
+
+
+def outages(spans: list[Span], samples: list[Sample]) -> list[Run]:
+    """The spans of ``spans`` (a :func:`signal`) in which the capability was not up, each with the
+    number of its failed samples; one that reaches the window end did not recover."""
     runs: list[Run] = []
-    first: Sample | None = None
-    count = 0
-    for s in samples:
-        if not s.ok:
-            if first is None:
-                first = s
-            count += 1
-        elif first is not None:
-            runs.append(Run(first.t, s.t, count, True))
-            first, count = None, 0
-    if first is not None:
-        runs.append(Run(first.t, max(first.t, end), count, False))
+    end = spans[-1].end if spans else 0.0
+    for sp in _merge(Span(x.start, x.end, "up" if x.state == "up" else "down") for x in spans):
+        if sp.state == "up":
+            continue
+        failed = sum(1 for s in samples if not s.ok and sp.start <= s.t < sp.end)
+        runs.append(Run(sp.start, sp.end, failed, sp.end < end))
     return runs
+
+
+def time_in(spans: list[Span], state: State) -> float:
+    return sum(sp.duration for sp in spans if sp.state == state)
+
+
+def probe_period(timeline: Timeline, capability: str, default: float) -> float:
+    """The declared period of the capability's probes (their ``probe`` records), else ``default``."""
+    periods = [p.period for p in timeline.probes(capability)]
+    return max(periods) if periods else default

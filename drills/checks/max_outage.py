@@ -1,8 +1,11 @@
-"""Max outage: the longest run of consecutive failed samples of one capability.
+"""Max outage: the longest time one capability was down without a break.
 
-A run lasts from its first failed sample's start to the next successful sample's
-start, or to the window end when it never recovered. ``bound`` is the probe period
-(an outage shorter than one period can fall between two samples).
+An outage is a span of the judged window in which the capability's one signal
+(drills/checks/common.py, docs/measuring.md) is not up: with several probes, any of them down
+makes the capability down; time without a sample counts too. It lasts from the start of the
+sample that went down to the start of the sample that came back, or to the window end when it
+never recovered. ``bound`` is the probe period (an outage shorter than one period can fall
+between two samples).
 
     longest <= target -> pass;   no sample in the window -> unknown.
 """
@@ -14,7 +17,7 @@ from typing import ClassVar
 
 from drills.checks.availability import AvailabilityTargets
 from drills.checks.base import Check, register
-from drills.checks.common import CheckInput, failure_runs, fmt_d, fmt_t, judged_samples
+from drills.checks.common import CheckInput, fmt_d, fmt_t, judged_samples, outages, probe_period, signal
 from drills.model.fields import Fields
 from drills.model.result import Verdict, format_value
 from drills.model.schema_parts import duration, obj
@@ -29,7 +32,7 @@ class MaxOutageTargets:
 
 
 SCHEMA = obj(
-    "Longest run of consecutive failed samples must be <= target.",
+    "Longest time the capability was down without a break must be <= target.",
     {"target": duration("Longest tolerated outage (default 20s).")},
 )
 
@@ -49,14 +52,16 @@ def check(inp: CheckInput) -> tuple[Verdict, ...]:
                 target=target, unit="s", comparison="<=",
             ),
         )
-    runs = failure_runs(samples, window.end)
+    spans = signal(inp.timeline, cap, window.start, window.end, inp.probe_period)
+    runs = outages(spans, inp.timeline.samples(cap))
+    period = probe_period(inp.timeline, cap, inp.probe_period)
     if not runs:
         return (
             Verdict(
                 check="max_outage", capability=cap, status="pass",
                 message=f"{cap} max outage 0s <= target {fmt_d(target)} "
                 f"(no failed sample in {len(samples)}, {window.describe()})",
-                target=target, measured=0.0, unit="s", comparison="<=", bound=inp.probe_period,
+                target=target, measured=0.0, unit="s", comparison="<=", bound=period,
                 details={"runs": 0},
             ),
         )
@@ -74,7 +79,7 @@ def check(inp: CheckInput) -> tuple[Verdict, ...]:
         Verdict(
             check="max_outage", capability=cap, status="pass" if passed else "fail",
             message=message, target=target, measured=worst.duration, unit="s", comparison="<=",
-            bound=inp.probe_period,
+            bound=period,
             details={
                 "runs": len(runs),
                 "longest": {

@@ -10,7 +10,9 @@ Statuses:
         passed   every verdict passed
         failed   at least one verdict failed (or is unknown)
         aborted  an abort condition fired; faults were healed early; verdicts still computed
-        error    the environment broke (bring-up, fault injection, teardown); see ``error``
+        error    the environment broke (bring-up, fault injection, teardown); see ``error``;
+                 or the drill could not measure what it claims: a verdict ``about`` the drill
+                 itself failed (probes sampled below 90% of their declared rate)
 """
 
 from __future__ import annotations
@@ -66,6 +68,7 @@ class Verdict:
     bound: float | None = None
     comparison: str = ""  # ">=", "<=", "==" : how measured is compared to target
     details: dict[str, Any] = field(default_factory=dict)
+    about: Literal["system", "drill"] = "system"  # drill: it judges the measurement, not the system
 
     @property
     def name(self) -> str:
@@ -153,5 +156,8 @@ class DrillResult:
 
 
 def overall_status(verdicts: list[Verdict] | tuple[Verdict, ...]) -> RunStatus:
-    """passed only when every verdict passed (an unknown verdict is not a pass)."""
+    """passed only when every verdict passed (an unknown verdict is not a pass); error when a
+    verdict about the drill's own measurement failed: its other verdicts cannot be trusted."""
+    if any(v.about == "drill" and v.status == "fail" for v in verdicts):
+        return "error"
     return "passed" if verdicts and all(v.status == "pass" for v in verdicts) else "failed"

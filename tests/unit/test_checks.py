@@ -78,7 +78,7 @@ def test_availability_empty_timeline_is_unknown() -> None:
 def test_availability_all_failed() -> None:
     (v,) = run("availability", tl(inject(0), samples("chat", "-" * 10)))
     assert v.status == "fail" and v.measured == 0.0
-    assert v.message == "chat availability 0.0% < target 90.0% (0/10 samples ok, window 0.0s-10.0s)"
+    assert v.message == "chat availability 0.0% < target 90.0% (up 0ms of 10s; 0/10 samples ok, window 0.0s-10.0s)"
 
 
 def test_availability_all_ok() -> None:
