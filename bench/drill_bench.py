@@ -1,9 +1,16 @@
-"""Benchmark the drill engine: wall time by phase, the probes' CPU use, the RTO error bound.
+"""Benchmark the drill engine: wall time by phase, the achieved probe rate, runner CPU, the RTO bound.
 
     python bench/drill_bench.py [--runs 3] [SCENARIO]
 
-Runs the scenario (default: the default drill) N times against the real replica
-(warm images) and prints medians. Needs a Docker engine (`drill setup`).
+Runs the scenario (default: the default drill) N times against the real replica (warm images)
+and prints medians. Needs a Docker engine (`drill setup`).
+
+    achieved rate   per probe: samples it *started* (overloaded ticks excluded) per second,
+                    from its first to its last intended tick (steady -> verify), from the saved
+                    timeline; target >= 99% of the declared rate
+    start lag       per probe: p99 of (start - intended tick): how late the open loop started
+    runner CPU      this process's CPU (every thread: probes, faults, Docker calls, progress)
+                    from the steady phase to the verify phase, in % of one core; target <= 10%
 """
 
 from __future__ import annotations
@@ -13,6 +20,7 @@ import io
 import statistics
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -21,49 +29,114 @@ sys.path.insert(0, str(ROOT))
 
 from drills.engine.lifecycle import run_drill  # noqa: E402
 from drills.engine.progress import LineProgress  # noqa: E402
+from drills.model.result import DrillResult  # noqa: E402
+from drills.model.timeline import Timeline, read_timeline  # noqa: E402
 from drills.scenario import load_scenario  # noqa: E402
 
 PHASES = ("bringup", "steady", "fault", "settle", "verify", "teardown")
 
 
+class CpuSampler:
+    """This process's CPU time, sampled every ``every`` s on the monotonic clock."""
+
+    def __init__(self, every: float = 0.25) -> None:
+        self.points: list[tuple[float, float]] = []
+        self.every, self.stop = every, threading.Event()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        while not self.stop.is_set():
+            self.points.append((time.monotonic(), time.process_time()))
+            self.stop.wait(self.every)
+
+    def share(self, start: float, end: float) -> float:
+        """CPU seconds per wall second between two monotonic instants (nearest samples)."""
+        inside = [p for p in self.points if start <= p[0] <= end]
+        if len(inside) < 2:
+            return 0.0
+        (t0, c0), (t1, c1) = inside[0], inside[-1]
+        return (c1 - c0) / (t1 - t0)
+
+
+def rates(timeline: Timeline) -> dict[str, tuple[float, float, float]]:
+    """Per probe: (achieved Hz, declared Hz, p99 start lag s) over its ticks."""
+    out: dict[str, tuple[float, float, float]] = {}
+    for p in timeline.probes():
+        mine = [s for s in timeline.samples() if s.probe == p.probe and s.intended is not None]
+        if len(mine) < 2:
+            continue
+        ticks = sorted(s.intended for s in mine if s.intended is not None)
+        span = ticks[-1] - ticks[0] + p.period
+        started = [s for s in mine if not s.overloaded]
+        lags = sorted(s.t - (s.intended or s.t) for s in started)
+        out[p.probe] = (len(started) / span, 1 / p.period, lags[min(len(lags) - 1, int(0.99 * len(lags)))])
+    return out
+
+
+def probing_span(result: DrillResult) -> tuple[float, float]:
+    spans = {p.phase: p for p in result.phases}
+    start = spans["steady"].start_t if "steady" in spans else 0.0
+    end = spans["verify"].start_t if "verify" in spans else start
+    return start, end
+
+
 def main() -> int:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     ap.add_argument("scenario", nargs="?", default=str(ROOT / "scenarios" / "site-a-power-cut.yaml"))
     ap.add_argument("--runs", type=int, default=3)
     args = ap.parse_args()
     scenario = load_scenario(args.scenario)
-    rows: dict[str, list[float]] = {k: [] for k in (*PHASES, "total", "probe cpu %", "samples")}
+    rows: dict[str, list[float]] = {k: [] for k in (*PHASES, "total", "runner cpu %", "probe cpu %", "samples")}
+    hz: dict[str, list[float]] = {}
+    lag: dict[str, list[float]] = {}
+    declared: dict[str, float] = {}
     rto: dict[str, list[float]] = {}
     bound: dict[str, list[float]] = {}
     statuses = []
     for i in range(args.runs):
+        cpu = CpuSampler()
+        cpu.thread.start()
         with tempfile.TemporaryDirectory() as tmp:
             start = time.monotonic()
             result = run_drill(scenario, Path(tmp), LineProgress(stream=io.StringIO()))
             total = time.monotonic() - start
+            timeline = read_timeline(Path(tmp) / "timeline.jsonl")
+        cpu.stop.set()
         statuses.append(result.status)
         spans = {p.phase: p.duration for p in result.phases}
         for ph in PHASES:
             rows[ph].append(spans.get(ph, 0.0))
         rows["total"].append(total)
+        a, b = probing_span(result)
+        rows["runner cpu %"].append(100 * cpu.share(start + a, start + b))
         probes = result.environment.get("probes", {})
-        probing = spans.get("steady", 0) + spans.get("fault", 0) + spans.get("settle", 0)
-        cpu = sum(p["cpu_s"] for p in probes.values())
-        rows["probe cpu %"].append(100 * cpu / probing if probing else 0.0)
+        rows["probe cpu %"].append(100 * sum(p["cpu_s"] for p in probes.values()) / (b - a) if b > a else 0.0)
         rows["samples"].append(sum(p["samples"] for p in probes.values()))
+        for name, (achieved, want, p99) in rates(timeline).items():
+            hz.setdefault(name, []).append(achieved)
+            lag.setdefault(name, []).append(p99)
+            declared[name] = want
         for v in result.verdicts:
             if v.check == "rto_first" and v.measured is not None:
                 rto.setdefault(v.capability, []).append(v.measured)
                 bound.setdefault(v.capability, []).append(v.bound or 0.0)
         print(f"run {i + 1}/{args.runs}: {result.status} in {total:.1f}s", file=sys.stderr, flush=True)
+        for v in result.verdicts:
+            if v.status != "pass" or v.check == "sampling_rate":
+                print(f"  {v.status:8} {v.message}", file=sys.stderr, flush=True)
 
     print(f"\n{scenario.name}: {args.runs} run(s), statuses {statuses}")
-    print(f"{'measure':<22}{'median':>10}{'min':>10}{'max':>10}")
+    print(f"{'measure':<24}{'median':>10}{'min':>10}{'max':>10}")
     for name, vals in rows.items():
-        unit = "" if name in ("probe cpu %", "samples") else "s"
-        print(f"{name:<22}{statistics.median(vals):>9.1f}{unit}{min(vals):>9.1f}{unit}{max(vals):>9.1f}{unit}")
+        unit = "" if name in ("runner cpu %", "probe cpu %", "samples") else "s"
+        print(f"{name:<24}{statistics.median(vals):>9.1f}{unit}{min(vals):>9.1f}{unit}{max(vals):>9.1f}{unit}")
+    for name, got in hz.items():
+        med = statistics.median(got)
+        print(f"{'rate ' + name:<24}{med:>8.2f}Hz{min(got):>8.2f}Hz{max(got):>8.2f}Hz"
+              f"  = {100 * med / declared[name]:.1f}% of {declared[name]:g} Hz; "
+              f"p99 start lag {1000 * statistics.median(lag[name]):.1f}ms")  # fmt: skip
     for cap, measured in rto.items():
-        print(f"{'rto_first ' + cap:<22}{statistics.median(measured):>9.2f}s"
+        print(f"{'rto_first ' + cap:<24}{statistics.median(measured):>9.2f}s"
               f"{'  bound ±':>10}{statistics.median(bound[cap]):.2f}s")  # fmt: skip
     return 0
 

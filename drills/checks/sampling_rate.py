@@ -2,9 +2,12 @@
 
 A verdict is only as good as its samples. Probes run open loop (drills/probes/base.py): tick k
 of a probe is due at ``origin + k * period`` whatever is in flight, so its achieved rate is the
-number of samples it *started* in the judged window (ticks recorded ``overloaded`` never
-started) per second of the window. Each probe's declared period comes from its ``probe``
-record (format 2), else the scenario's period.
+number of its ticks in the judged window that were *on time* per second of the window: the
+sample started within one period of its intended time (a runner short of CPU starts them
+late), or the tick was recorded ``overloaded`` (the schedule held; the samples in flight were
+past their timeout: that is the system's failure, judged down by availability, not the
+drill's). Each probe's declared period comes from its ``probe`` record (format 2), else the
+scenario's period; format-1 samples (no intended time) count as on time.
 
     achieved / declared >= 90% for every probe -> pass;   below -> fail, and the run is an error
     (``Verdict.about == "drill"``): the drill did not measure what its other verdicts claim.
@@ -52,10 +55,10 @@ def check(inp: CheckInput) -> tuple[Verdict, ...]:
         if expected < 1:
             return unknown(f"the window is shorter than one period of probe {name}")
         mine = [s for s in samples if s.probe == name]
-        started = sum(1 for s in mine if not s.overloaded)
-        probes[name] = {"hz": round(started / span, 3), "declared_hz": round(1 / period, 3), "started": started,
-                        "expected": expected, "overloaded": len(mine) - started,
-                        "ratio": round(min(1.0, started / expected), 4)}  # fmt: skip
+        on_time = sum(1 for s in mine if s.intended is None or s.t - s.intended <= period + 1e-9)
+        probes[name] = {"hz": round(on_time / span, 3), "declared_hz": round(1 / period, 3), "on_time": on_time,
+                        "late": len(mine) - on_time, "overloaded": sum(1 for s in mine if s.overloaded),
+                        "expected": expected, "ratio": round(min(1.0, on_time / expected), 4)}  # fmt: skip
     worst_name = min(probes, key=lambda n: probes[n]["ratio"])
     worst = probes[worst_name]
     passed = worst["ratio"] >= MIN_RATIO

@@ -5,10 +5,10 @@ user action of the reference messenger, named in ``probes.journeys``) and a *pro
 (drills/probes/custom/: a probe a scenario declares itself under ``probes.custom``, with its own
 params, schema fields and builder).
 
-    ProbeLoop (open loop: one scheduler thread per probe, one thread per sample in flight)
+    ProbeLoop (open loop: one scheduler thread per probe, one worker thread per sample in flight)
         start():     timeline.append(ProbeStart(period, timeout, max_in_flight))
         tick k due at origin + k * period, whatever is in flight:
-          in flight < max_in_flight:  thread: sample_once(intended)
+          in flight < max_in_flight:  a worker: sample_once(intended)
                                         t = clock() -> probe.sample() -> append(Sample(t, intended, ...))
                                                                       -> append(Write(...)) for each write
           else:                       append(Sample(intended, ok=False, error="overloaded"))
@@ -25,6 +25,7 @@ heal) which returns what the service still has.
 from __future__ import annotations
 
 import math
+import queue
 import threading
 import time
 from collections.abc import Callable
@@ -121,7 +122,8 @@ class ProbeLoop:
         self.cpu_s = 0.0  # CPU time of this loop's threads (for the benchmark and the evidence)
         self.in_flight = 0
         self._lock = threading.Lock()
-        self._workers: list[threading.Thread] = []
+        self._workers: list[threading.Thread] = []  # started on demand, at most max_in_flight
+        self._queue: queue.SimpleQueue[float | None] = queue.SimpleQueue()  # ticks for the workers; None: exit
         self.thread = threading.Thread(target=self._run, name=f"probe-{probe.name}", daemon=True)
 
     def announce(self) -> None:
@@ -165,11 +167,18 @@ class ProbeLoop:
             self._record(Sample(t=round(intended, 4), probe=self.probe.name, capability=self.probe.capability,
                                 ok=False, latency=0.0, error=OVERLOADED, intended=round(intended, 4)), ())  # fmt: skip
             return
-        worker = threading.Thread(target=self._work, args=(intended,), name=f"probe-{self.probe.name}-{self.ticks}",
-                                  daemon=True)  # fmt: skip
-        self._workers = [w for w in self._workers if w.is_alive()]
-        self._workers.append(worker)
-        worker.start()
+        with self._lock:
+            grow = self.in_flight > len(self._workers)  # every worker busy: one more, up to the bound
+        if grow:
+            worker = threading.Thread(target=self._serve, name=f"probe-{self.probe.name}-{len(self._workers)}",
+                                      daemon=True)  # fmt: skip
+            self._workers.append(worker)
+            worker.start()
+        self._queue.put(intended)  # never blocks the schedule (Thread.start would wait for the GIL)
+
+    def _serve(self) -> None:
+        while (intended := self._queue.get()) is not None:
+            self._work(intended)
 
     def _work(self, intended: float) -> None:
         cpu0 = time.thread_time()
@@ -217,6 +226,8 @@ class ProbeLoop:
         deadline = time.monotonic() + timeout
         if self.thread.ident is not None:  # started (tests may drive ``schedule`` themselves)
             self.thread.join(timeout)
+        for _ in self._workers:
+            self._queue.put(None)
         for w in list(self._workers):
             w.join(max(0.0, deadline - time.monotonic()))
 

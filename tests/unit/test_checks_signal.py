@@ -169,13 +169,17 @@ def test_the_declared_rate_passes_and_a_closed_loop_rate_is_an_error() -> None:
     assert overall_status([ok]) == "passed" and overall_status([ok, slow]) == "error"
 
 
-def test_overloaded_ticks_do_not_count_as_samples_taken() -> None:
+def test_overloaded_ticks_kept_the_schedule_late_starts_did_not() -> None:
     declared = ProbeStart(0, "chat", "chat", period=0.1, timeout=2.0, max_in_flight=21)
-    samples = ten_hz(85, 0.1) + [Sample(8.5 + i / 10, "chat", "chat", False, 0.0, OVERLOADED, intended=8.5 + i / 10)
-                                 for i in range(15)]  # fmt: skip
-    v = rate(tl(declared, inject(), samples, Phase(10, "verify")))
-    assert v.measured == pytest.approx(0.85) and v.status == "fail"
+    over = [Sample(8.5 + i / 10, "chat", "chat", False, 0.0, OVERLOADED, intended=8.5 + i / 10) for i in range(15)]
+    v = rate(tl(declared, inject(), ten_hz(85, 0.1), over, Phase(10, "verify")))
+    assert v.measured == 1.0 and v.status == "pass"  # the system was down, the drill measured it
     assert v.details["probes"]["chat"]["overloaded"] == 15
+    # a starved runner: the last 15 ticks each started 0.3 s after their intended time
+    late = [Sample(8.5 + i / 10 + 0.3, "chat", "chat", True, 0.01, intended=8.5 + i / 10) for i in range(15)]
+    v = rate(tl(declared, inject(), ten_hz(85, 0.1), late, Phase(10, "verify")))
+    assert v.measured == pytest.approx(0.85) and v.status == "fail"
+    assert v.details["probes"]["chat"]["late"] == 12  # three started after the window end
 
 
 def test_the_slowest_probe_of_a_capability_is_judged() -> None:

@@ -101,18 +101,20 @@ def test_a_hung_probe_never_lowers_the_rate_ticks_past_the_bound_are_recorded_ov
     assert intended(samples) == ticks(40)  # every tick is there, once
     over = [s for s in samples if s.error == OVERLOADED]
     assert len(over) == 35 and all(s.t == s.intended and s.latency == 0 and not s.ok for s in over)
-    assert probe.most == 5 and loop.count == 40
+    assert probe.most <= 5 and loop.count == 40  # never more than the bound ran at once
 
 
 def test_a_probe_slower_than_its_period_keeps_the_schedule_without_overload() -> None:
     stop, sink, probe = threading.Event(), Sink(), GatedProbe()
     fake = FakeTime(stop)
     done = 0
+    seen: list[int] = []
 
     def wait(seconds: float) -> bool:
         # each sample answers three ticks after it started: three are in flight at every tick
         nonlocal done
         if fake.calls >= 2:  # before tick 3 on: samples k-3 .. k-1 are in flight
+            seen.append(loop.in_flight)
             probe.release()
             done += 1
             sink.wait_samples(done)
@@ -124,7 +126,7 @@ def test_a_probe_slower_than_its_period_keeps_the_schedule_without_overload() ->
     loop.join(WAIT_S)
     samples = sink.samples()
     assert intended(samples) == ticks(30) and loop.overloaded == 0
-    assert probe.most == 3  # a closed loop would have had one in flight, at a third of the rate
+    assert seen[0] == 3 and probe.most <= 3  # a closed loop would have had one in flight, at a third of the rate
 
 
 def test_a_scheduler_that_wakes_late_starts_the_late_ticks_at_once_never_drops_them() -> None:
