@@ -134,7 +134,14 @@ class ProbeLoop:
 
     def start(self) -> None:
         self.announce()
+        for _ in range(self.max_in_flight):  # idle until needed: growing mid-outage would delay ticks
+            self._spawn()
         self.thread.start()
+
+    def _spawn(self) -> None:
+        worker = threading.Thread(target=self._serve, name=f"probe-{self.probe.name}-{len(self._workers)}", daemon=True)
+        self._workers.append(worker)
+        worker.start()
 
     def _run(self) -> None:
         cpu0 = time.thread_time()
@@ -169,11 +176,8 @@ class ProbeLoop:
             return
         with self._lock:
             grow = self.in_flight > len(self._workers)  # every worker busy: one more, up to the bound
-        if grow:
-            worker = threading.Thread(target=self._serve, name=f"probe-{self.probe.name}-{len(self._workers)}",
-                                      daemon=True)  # fmt: skip
-            self._workers.append(worker)
-            worker.start()
+        if grow:  # only when driven without start() (tests): start() spawns every worker up front
+            self._spawn()
         self._queue.put(intended)  # never blocks the schedule (Thread.start would wait for the GIL)
 
     def _serve(self) -> None:
