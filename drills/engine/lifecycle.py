@@ -163,6 +163,8 @@ def finish(d: Drill, error: str) -> DrillResult:
     elif not error:
         verdicts += evaluate(timeline, s.checks, s.probes.period, capabilities=s.capabilities)
     status = "error" if error else ("aborted" if d.aborted else overall_status(verdicts))
+    if status == "error" and not error:  # the drill's own measurement failed (e.g. probes ran too slowly)
+        error = next(v.message for v in verdicts if v.about == "drill" and v.status == "fail")
     marks = d.phase_marks
     spans = tuple(
         PhaseSpan(name, _utc(d, t), _utc(d, marks[i + 1][1]), t, marks[i + 1][1])

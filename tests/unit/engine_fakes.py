@@ -64,6 +64,7 @@ class SteppingClock(FakeClock):
         super().__init__()
         self.loops: list[SteppedLoop] = []
         self.slept = 0.0
+        self.late_every = 0  # >0: every Nth tick starts two periods after it was due (a runner short of CPU)
 
     def sleep(self, seconds: float) -> None:
         self.slept += max(0.0, seconds)
@@ -72,7 +73,9 @@ class SteppingClock(FakeClock):
             lp = min(due, key=lambda x: x.next_at)
             self.advance(max(0.0, lp.next_at - self.monotonic()))
             lp.ticks += 1
-            lp.sample_once(lp.now_of(lp.next_at))  # a fake probe answers at once: never overloaded
+            late = self.late_every and lp.ticks % self.late_every == 0
+            intended = lp.next_at - (2 * lp.period if late else 0.0)
+            lp.sample_once(lp.now_of(intended))  # a fake probe answers at once: never overloaded
             lp.next_at += lp.period
         self.advance(max(0.0, end - self.monotonic()))
 

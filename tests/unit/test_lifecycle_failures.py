@@ -270,3 +270,14 @@ def test_ctrl_c_is_heard_even_when_the_drill_was_started_with_sigint_ignored(tmp
     assert result.error == "interrupted (Ctrl-C or SIGTERM); healed and tore down"
     assert world.stack.calls == ["up", "endpoints", "fault_context", "describe", "down", "close"]
     assert_finished(tmp_path, world, progress)
+
+
+def test_probes_sampling_too_slowly_make_the_run_an_error_that_says_why(tmp_path: Path) -> None:
+    """Issue 9: below 90% of the declared rate the drill did not measure what it claims: error, not pass."""
+    world, progress = World(), RecordingProgress()
+    world.clock.late_every = 2  # half the ticks start two periods late
+    result = run_scenario(tmp_path, BASE, world, progress)
+    assert result.status == "error"
+    assert "sampling" in result.error or "Hz" in result.error, result.error
+    assert any(v.check == "sampling_rate" and v.status == "fail" for v in result.verdicts)
+    assert_finished(tmp_path, world, progress)
