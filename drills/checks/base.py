@@ -19,6 +19,7 @@ from typing import Any, Literal
 
 from drills.checks.common import CheckInput
 from drills.model.fields import Fields
+from drills.model.registry import add_unique
 from drills.model.result import Verdict
 from drills.model.schema_parts import JsonSchema
 
@@ -54,10 +55,7 @@ REGISTRY: dict[str, Check] = {}
 
 
 def register(check: Check) -> Check:
-    if check.name in REGISTRY:
-        raise ValueError(f"check {check.name!r} is registered twice")
-    REGISTRY[check.name] = check
-    return check
+    return add_unique(REGISTRY, check.name, check, "check")
 
 
 def check_of_verdict(verdict_check: str) -> Check | None:

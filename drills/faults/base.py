@@ -36,6 +36,7 @@ from tenacity import RetryError, Retrying, retry_if_result, stop_after_delay, wa
 from drills.adapters.toxiproxy import WanClient
 from drills.errors import FaultError
 from drills.model.fields import Fields
+from drills.model.registry import add_unique
 from drills.model.scenario import FaultParams, FaultSpec
 from drills.model.schema_parts import JsonSchema
 from drills.model.topology import Topology
@@ -109,10 +110,7 @@ FAULT_TYPES: dict[str, FaultType] = {}
 
 
 def register(fault_type: FaultType) -> FaultType:
-    if fault_type.name in FAULT_TYPES:
-        raise ValueError(f"fault type {fault_type.name!r} is registered twice")
-    FAULT_TYPES[fault_type.name] = fault_type
-    return fault_type
+    return add_unique(FAULT_TYPES, fault_type.name, fault_type, "fault type")
 
 
 def params_of(spec: FaultSpec, kind: type[P]) -> P:

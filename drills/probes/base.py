@@ -35,6 +35,7 @@ from typing import Any, Protocol, runtime_checkable
 import requests
 
 from drills.model.fields import Fields
+from drills.model.registry import add_unique
 from drills.model.schema_parts import JsonSchema
 from drills.model.timeline import OVERLOADED, ProbeStart, ReadBack, Sample, Sink, TimelineClosed, Write
 
@@ -281,14 +282,8 @@ PROBE_TYPES: dict[str, ProbeType] = {}
 
 
 def register_journey(journey: JourneyType) -> JourneyType:
-    if journey.name in JOURNEYS:
-        raise ValueError(f"journey {journey.name!r} is registered twice")
-    JOURNEYS[journey.name] = journey
-    return journey
+    return add_unique(JOURNEYS, journey.name, journey, "journey")
 
 
 def register_probe_type(kind: ProbeType) -> ProbeType:
-    if kind.name in PROBE_TYPES:
-        raise ValueError(f"probe type {kind.name!r} is registered twice")
-    PROBE_TYPES[kind.name] = kind
-    return kind
+    return add_unique(PROBE_TYPES, kind.name, kind, "probe type")
