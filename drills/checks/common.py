@@ -4,9 +4,10 @@ Vocabulary
     subject   what a check judges: a capability (availability, max outage, RTO) or a
               write stream (RPO, duplicates, split brain); written to ``Verdict.capability``.
     window    the span of timeline time ``[start, end)`` a check judges:
-                faults+settle  first fault inject -> end of settle (start of the verify or
+                faults+settle  first fault hit (its destructive instant, else the inject's
+                               start) -> end of settle (start of the verify or
                                teardown phase; else last sample + one probe period)
-                faults         first fault inject -> start of heal-all (the heal phase; else
+                faults         first fault hit -> start of heal-all (the heal phase; else
                                the settle phase; else as above)
                 all            first sample -> as faults+settle
               Without a fault inject, the window starts at the fault phase, else the first sample.
@@ -110,7 +111,7 @@ def _phase_start(timeline: Timeline, names: tuple[str, ...], after: float) -> fl
 def judged_window(timeline: Timeline, kind: str, probe_period: float) -> Window | None:
     """The window ``kind`` (see module docstring), or None when the timeline has no time at all."""
     samples = timeline.samples()
-    injects = [e.t for e in timeline.faults() if e.action == "inject"]
+    injects = [e.measured_from for e in timeline.faults() if e.action == "inject"]  # the instant it hit
     fault_phase = _phase_start(timeline, ("fault",), float("-inf"))
     if kind == "all":
         start = samples[0].t if samples else (fault_phase if fault_phase is not None else None)

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from drills.checks import REGISTRY, CheckInput, down_since, evaluate, should_abort
-from drills.checks.common import signal
+from drills.checks.common import judged_window, signal
 from drills.model.result import Verdict, overall_status
 from drills.model.scenario import AbortRule, CheckSpec
 from drills.model.timeline import OVERLOADED, FaultEvent, Phase, ProbeStart, Record, Sample, Timeline
@@ -199,3 +199,9 @@ def test_evaluate_judges_the_sampling_rate_of_every_capability() -> None:
     t = tl(inject(), pattern("+" * 20))
     names = {v.name for v in evaluate(t, CheckSpec(), P, capabilities=("chat",), streams=())}
     assert "sampling_rate[chat]" in names
+
+
+def test_the_judged_window_starts_when_the_fault_hit_not_when_its_preparation_began() -> None:
+    hit = FaultEvent(10.0, "inject", "cut-a", "power_cut", "site a", destructive_t=10.5)
+    window = judged_window(Timeline((hit, Phase(40.0, "verify"))), "faults+settle", 0.1)
+    assert window is not None and (window.start, window.end) == (10.5, 40.0)
