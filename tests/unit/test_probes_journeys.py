@@ -295,3 +295,19 @@ def test_journeys_without_a_run_id_get_distinct_names(endpoints: dict[str, str])
     assert a.room != b.room and a.room.startswith("drill-")
     d1, d2 = DevtoolsJourney(endpoints, clock, TIMEOUT), DevtoolsJourney(endpoints, clock, TIMEOUT)
     assert d1.key != d2.key
+
+
+def test_devtools_a_concurrent_samples_config_value_is_not_a_stale_read(
+    app: FakeMessenger, endpoints: dict[str, str]
+) -> None:
+    """Open-loop samples overlap on one config key: only a value acknowledged before our PUT was sent is stale."""
+    probe = DevtoolsJourney(endpoints, clock, TIMEOUT, run_id="r1")
+    p = probe.prefix
+    probe.put_sent[5] = 10.0
+    probe.put_acked.update({3: 9.0, 4: 10.1, 6: 10.2})
+    assert probe._stale(f"{p}-5", 5) is False  # our own value
+    assert probe._stale(f"{p}-3", 5) is True  # acknowledged before ours was sent: ours was lost
+    assert probe._stale(f"{p}-4", 5) is False  # in flight together: either order is right
+    assert probe._stale(f"{p}-6", 5) is False  # a later write overwrote ours
+    assert probe._stale(f"{p}-7", 5) is False  # a write still in flight
+    assert probe._stale("someone-else", 5) is True and probe._stale(f"{p}-x", 5) is True

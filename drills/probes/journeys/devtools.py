@@ -25,6 +25,24 @@ class DevtoolsJourney:
         self.seq = itertools.count(1)
         self.prefix = uuid.uuid4().hex[:6]
         self.acked: dict[str, str] = {}  # deploy version -> server id
+        # Samples overlap (probes are open loop), and all write one config key: a read-back may
+        # rightly show a concurrent sample's value. Only a value acknowledged before this sample's
+        # PUT was even sent is stale. (sample number -> monotonic time)
+        self.put_sent: dict[int, float] = {}
+        self.put_acked: dict[int, float] = {}
+
+    def _stale(self, value: object, n: int) -> bool:
+        """Whether ``value``, read back after sample ``n``'s PUT, shows that PUT was lost."""
+        if not isinstance(value, str) or not value.startswith(f"{self.prefix}-"):
+            return True  # not a value this journey wrote
+        try:
+            m = int(value.rsplit("-", 1)[1])
+        except ValueError:
+            return True
+        if m == n:
+            return False
+        acked = self.put_acked.get(m)
+        return acked is not None and acked < self.put_sent[n]  # overwritten by ours, yet read back
 
     def sample(self) -> Outcome:
         n = next(self.seq)
@@ -32,9 +50,11 @@ class DevtoolsJourney:
         writes: list[Write] = []
         site = ""
         try:
+            self.put_sent[n] = self.clock()
             cfg = self.client.call_json("PUT", f"/config/{self.key}", json={"value": version})
+            self.put_acked[n] = self.clock()
             back = self.client.call_json("GET", f"/config/{self.key}")
-            if back.get("value") != version:
+            if self._stale(back.get("value"), n):
                 return Outcome(False, f"config read back {back.get('value')!r}, wrote {version!r}")
             try:
                 dep = self.client.call_json("POST", "/deploys", (201,), json={"service": "chat", "version": version})
