@@ -28,7 +28,7 @@ from drills.engine.stack import Wiring
 from drills.faults import Fault, FaultContext
 from drills.model.result import DrillResult
 from drills.model.scenario import FaultSpec, ProbeSpec, Scenario
-from drills.model.timeline import ReadBack, Sink, Write
+from drills.model.timeline import ReadBack, Sink, Timeline, Write, read_timeline
 from drills.probes import Outcome, Probe, ProbeLoop
 from drills.scenario import load_scenario
 
@@ -271,3 +271,8 @@ def load(tmp_path: Path, body: str) -> Scenario:
 
 def run_scenario(tmp_path: Path, body: str, world: World, progress: RecordingProgress | None = None) -> DrillResult:
     return run_drill(load(tmp_path, body), tmp_path / "bundle", progress or RecordingProgress(), wiring=world.wiring())
+
+
+def saved(tmp_path: Path) -> Timeline:
+    """The timeline :func:`run_scenario` saved, read back from its file."""
+    return read_timeline(tmp_path / "bundle" / "timeline.jsonl")

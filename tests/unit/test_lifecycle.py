@@ -18,8 +18,8 @@ from drills.checks import evaluate
 from drills.checks.dualization import dualization_lint
 from drills.engine import runs
 from drills.engine.lifecycle import run_drill
-from drills.model.timeline import Header, Timeline, read_timeline
-from tests.unit.engine_fakes import FaultScript, RecordingProgress, World, load, run_scenario
+from drills.model.timeline import Header, Timeline
+from tests.unit.engine_fakes import FaultScript, RecordingProgress, World, load, run_scenario, saved
 
 pytestmark = pytest.mark.timeout(10)  # a fake clock that stopped advancing must not hang the suite
 
@@ -35,16 +35,6 @@ settle: 3s
 checks: {failover: {enabled: false}}  # a short cut on a fake engine: failover is not what is tested
 """
 PHASES = ["bringup", "steady", "fault", "heal", "settle", "verify", "teardown", "done"]  # heal: recovery window
-
-
-@pytest.fixture(autouse=True)
-def state_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("DRILLS_STATE_DIR", str(tmp_path / "state"))
-    return tmp_path / "state"
-
-
-def saved(tmp_path: Path) -> Timeline:
-    return read_timeline(tmp_path / "bundle" / "timeline.jsonl")
 
 
 def phase_at(tl: Timeline, name: str) -> float:

@@ -23,8 +23,7 @@ from drills.engine.lifecycle import DrillInterrupted
 from drills.engine.runner import Drill
 from drills.errors import EngineUnavailable, FaultError, TeardownError, TopologyError
 from drills.model.result import DrillResult
-from drills.model.timeline import Timeline, read_timeline
-from tests.unit.engine_fakes import FaultScript, RecordingProgress, World, load, run_scenario
+from tests.unit.engine_fakes import FaultScript, RecordingProgress, World, load, run_scenario, saved
 
 pytestmark = pytest.mark.timeout(10)  # a fake clock that stopped advancing must not hang the suite
 
@@ -40,16 +39,6 @@ settle: 3s
 abort: [{capability: chat, down_longer_than: 2s}]
 checks: {failover: {enabled: false}}  # a short cut on a fake engine: failover is not what is tested
 """
-
-
-@pytest.fixture(autouse=True)
-def state_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("DRILLS_STATE_DIR", str(tmp_path / "state"))
-    return tmp_path / "state"
-
-
-def saved(tmp_path: Path) -> Timeline:
-    return read_timeline(tmp_path / "bundle" / "timeline.jsonl")
 
 
 def phases(tmp_path: Path) -> list[str]:
