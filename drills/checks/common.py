@@ -32,7 +32,7 @@ from typing import Literal
 
 from drills.model.durations import format_duration
 from drills.model.scenario import Targets
-from drills.model.timeline import Sample, Timeline
+from drills.model.timeline import FaultEvent, Sample, Timeline
 
 __all__ = [
     "WINDOWS",
@@ -101,6 +101,34 @@ def fmt_d(seconds: float) -> str:
 def is_heal_of(event_fault: str, fault_id: str) -> bool:
     """A heal event heals ``fault_id`` when it names it, or is the heal-all (``*``)."""
     return event_fault == fault_id or event_fault in _HEAL_ALL_IDS
+
+
+@dataclass(frozen=True)
+class FaultWindow:
+    event: FaultEvent
+    start: float  # the hit
+    heal: float | None  # start of its heal (None: never healed)
+
+    @property
+    def end(self) -> float:
+        return float("inf") if self.heal is None else self.heal
+
+    def during(self, samples: list[Sample]) -> list[Sample]:
+        """Samples that ended after the hit and started before the heal."""
+        return [s for s in samples if s.t + s.latency >= self.start and s.t < self.end]
+
+
+def fault_windows(timeline: Timeline) -> list[FaultWindow]:
+    """One window per successful inject, ordered by the instant it hit: from the hit (its first
+    destructive call) to the start of its heal (its own, or the heal-all ``*``; None: never)."""
+    events = timeline.faults()
+    heals = sorted((e for e in events if e.action == "heal"), key=lambda e: e.t)
+    out = []
+    for inj in sorted((e for e in events if e.action == "inject" and e.ok), key=lambda e: e.measured_from):
+        d = inj.measured_from
+        heal = next((h.t for h in heals if h.t >= d and is_heal_of(h.fault, inj.fault)), None)
+        out.append(FaultWindow(inj, d, heal))
+    return out
 
 
 def _phase_start(timeline: Timeline, names: tuple[str, ...], after: float) -> float | None:

@@ -28,11 +28,11 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from drills.checks.base import Check, register
-from drills.checks.common import CheckInput, fmt_t, is_heal_of
+from drills.checks.common import CheckInput, FaultWindow, fault_windows, fmt_t
 from drills.model.fields import Fields
 from drills.model.result import Verdict, VerdictStatus
 from drills.model.schema_parts import boolean, obj
-from drills.model.timeline import FaultEvent, Sample, Timeline
+from drills.model.timeline import Sample
 
 __all__ = ["FailoverTargets", "check"]
 
@@ -57,32 +57,6 @@ def build(fields: Fields, base: FailoverTargets) -> FailoverTargets:
     f = fields.child("failover")
     return FailoverTargets(enabled=bool(f.get("enabled", base.enabled)),
                            surviving_sites=bool(f.get("surviving_sites", base.surviving_sites)))  # fmt: skip
-
-
-@dataclass(frozen=True)
-class FaultWindow:
-    event: FaultEvent
-    start: float  # the hit
-    heal: float | None  # start of its heal (None: never healed)
-
-    @property
-    def end(self) -> float:
-        return float("inf") if self.heal is None else self.heal
-
-    def during(self, samples: list[Sample]) -> list[Sample]:
-        """Samples that ended after the hit and started before the heal."""
-        return [s for s in samples if s.t + s.latency >= self.start and s.t < self.end]
-
-
-def fault_windows(timeline: Timeline) -> list[FaultWindow]:
-    events = timeline.faults()
-    heals = sorted((e for e in events if e.action == "heal"), key=lambda e: e.t)
-    out = []
-    for inj in sorted((e for e in events if e.action == "inject" and e.ok), key=lambda e: e.measured_from):
-        d = inj.measured_from
-        heal = next((h.t for h in heals if h.t >= d and is_heal_of(h.fault, inj.fault)), None)
-        out.append(FaultWindow(inj, d, heal))
-    return out
 
 
 def _judge_failover(cap: str, w: FaultWindow, samples: list[Sample]) -> tuple[bool, str]:

@@ -31,11 +31,11 @@ from dataclasses import asdict, dataclass
 from typing import Any, ClassVar
 
 from drills.checks.base import Check, register
-from drills.checks.common import CheckInput, fmt_d, fmt_t, is_heal_of
+from drills.checks.common import CheckInput, FaultWindow, fault_windows, fmt_d, fmt_t
 from drills.model.fields import Fields
 from drills.model.result import Verdict, format_value
 from drills.model.schema_parts import duration, obj
-from drills.model.timeline import FaultEvent, Sample, Timeline
+from drills.model.timeline import Sample, Timeline
 
 __all__ = ["Recovery", "RtoTargets", "check", "fmt_interval", "recoveries"]
 
@@ -100,10 +100,8 @@ def _stable_from(after: list[Sample], j: int, stable_for: float, period: float) 
     return None
 
 
-def _recovery(inj: FaultEvent, heals: list[FaultEvent], samples: list[Sample], stable_for: float,
-              period: float) -> Recovery:  # fmt: skip
-    d = inj.measured_from
-    heal_t = next((h.t for h in heals if h.t >= d and is_heal_of(h.fault, inj.fault)), None)
+def _recovery(w: FaultWindow, samples: list[Sample], stable_for: float, period: float) -> Recovery:
+    inj, d, heal_t = w.event, w.start, w.heal
     after = [s for s in samples if s.t + s.latency >= d]
     limit = heal_t if heal_t is not None else float("inf")
     k = next((i for i, s in enumerate(after) if not s.ok and s.t <= limit), None)
@@ -126,11 +124,8 @@ def recoveries(timeline: Timeline, capability: str, stable_for: float, probe_per
 
     The one definition of RTO: the rto check judges it, and report charts draw it.
     """
-    events = timeline.faults()
-    injects = sorted((e for e in events if e.action == "inject" and e.ok), key=lambda e: e.measured_from)
-    heals = sorted((e for e in events if e.action == "heal"), key=lambda e: e.t)
     samples = timeline.samples(capability)
-    return [_recovery(i, heals, samples, stable_for, probe_period) for i in injects]
+    return [_recovery(w, samples, stable_for, probe_period) for w in fault_windows(timeline)]
 
 
 def fmt_interval(iv: tuple[float, float] | None) -> str:
