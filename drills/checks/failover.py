@@ -6,8 +6,8 @@ own or the heal-all ``*``); the recovery window (heal -> the restored site is ba
 
     hit ──────── fault window ──────── heal ──── recovery ──── settle
      d     fails ... back from b?       h
-           └─ failover: after the last failure that started before h, a success
-              started before h, served by a site other than the one cut
+           └─ failover: after the first failure, a run of successes served by a site
+              other than the one cut, lasting rto.stable_for, before h
 
     failover         per capability: not back before the heal -> fail, whatever the RTO
                      and outage targets ("did not fail over: recovered only after cut-a was
@@ -28,7 +28,8 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from drills.checks.base import Check, register
-from drills.checks.common import CheckInput, FaultWindow, fault_windows, fmt_t
+from drills.checks.common import CheckInput, FaultWindow, fault_windows, fmt_d, fmt_t
+from drills.checks.rto import RtoTargets
 from drills.model.fields import Fields
 from drills.model.result import Verdict, VerdictStatus
 from drills.model.schema_parts import boolean, obj
@@ -59,7 +60,22 @@ def build(fields: Fields, base: FailoverTargets) -> FailoverTargets:
                            surviving_sites=bool(f.get("surviving_sites", base.surviving_sites)))  # fmt: skip
 
 
-def _judge_failover(cap: str, w: FaultWindow, samples: list[Sample]) -> tuple[bool, str]:
+def _steady_back(inside: list[Sample], first_failure: int, cut: str, end: float, stable_for: float) -> Sample | None:
+    """The first sample of a run of successes served by surviving sites, after ``first_failure``, that
+    lasted ``stable_for`` before ``end`` (the heal): a brief return between outages is not a failover,
+    and one short outage after a real failover does not undo it."""
+    start: Sample | None = None
+    for s in inside[first_failure + 1 :]:
+        if s.ok and (not cut or s.site != cut):
+            start = start or s
+        else:
+            if start is not None and s.t - start.t >= stable_for:
+                return start
+            start = None
+    return start if start is not None and end - start.t >= stable_for else None
+
+
+def _judge_failover(cap: str, w: FaultWindow, samples: list[Sample], stable_for: float) -> tuple[bool, str]:
     """(failed over, why) for one fault window."""
     fid, cut = w.event.fault, w.event.cut_site
     inside = w.during(samples)
@@ -67,11 +83,12 @@ def _judge_failover(cap: str, w: FaultWindow, samples: list[Sample]) -> tuple[bo
     if not failures:
         return True, f"{cap} never failed under {fid} (hit at {fmt_t(w.start)})"
     down_from = inside[failures[0]].t
-    back = [s for s in inside[failures[-1] + 1 :] if s.ok and (not cut or s.site != cut)]
-    if back:
-        where = f" from site {back[0].site}" if back[0].site else ""
+    back = _steady_back(inside, failures[0], cut, w.end, stable_for)
+    if back is not None:
+        where = f" from site {back.site}" if back.site else ""
         return True, (f"{cap} failed over under {fid}: down from {fmt_t(down_from)}, back{where} at "
-                      f"{fmt_t(back[0].t)}, before the heal at {fmt_t(w.end)}")  # fmt: skip
+                      f"{fmt_t(back.t)}, before the heal at {fmt_t(w.end)} (steady for at least "
+                      f"{fmt_d(stable_for)})")  # fmt: skip
     healed = "was never healed" if w.heal is None else f"was healed (heal started at {fmt_t(w.end)})"
     later = next((s for s in samples if s.ok and s.t >= w.end), None)
     if later is None:
@@ -122,7 +139,8 @@ def check(inp: CheckInput) -> tuple[Verdict, ...]:
             why = f"no {cap} samples" if not samples else "no fault inject succeeded"
             out.append(Verdict("failover", cap, "unknown", f"{cap} failover unknown: {why}"))
         else:
-            judged = [(w, *_judge_failover(cap, w, samples)) for w in windows]
+            stable_for = inp.targets.get(RtoTargets).stable_for  # one meaning of "back": stable, as for RTO
+            judged = [(w, *_judge_failover(cap, w, samples, stable_for)) for w in windows]
             bad = [(w, why) for w, ok, why in judged if not ok]
             faults = [{"fault": w.event.fault, "hit": w.start, "heal": w.heal, "failed_over": ok, "why": why}
                       for w, ok, why in judged]  # fmt: skip

@@ -97,3 +97,15 @@ def test_successes_without_a_site_cannot_be_judged() -> None:
 def test_each_verdict_can_be_turned_off() -> None:
     assert set(judge(cut(3), served("aaa"), heal(5), enabled=False)) == {"surviving_sites"}
     assert set(judge(cut(3), served("aaa"), heal(5), surviving_sites=False)) == {"failover"}
+
+
+def test_a_short_outage_after_a_steady_failover_does_not_undo_it() -> None:
+    # back from b at 11 and steady for 18 s, then down 4 s just before the heal (a real drill on this machine)
+    v = judge(cut(3), served("aaa" + "-" * 8 + "b" * 18 + "----" + "aaaa"), heal(33))["failover"]
+    assert v.status == "pass" and "back from site b at 11.0s" in v.message
+
+
+def test_a_return_shorter_than_the_stable_duration_is_not_a_failover() -> None:
+    # back from b for 4 s (stable_for is 5 s), then down until the heal
+    v = judge(cut(3), served("aaa" + "-" * 8 + "b" * 4 + "-" * 18 + "aaaa"), heal(33))["failover"]
+    assert v.status == "fail" and "recovered only after cut-a was healed" in v.message
