@@ -33,7 +33,7 @@ from typing import Any, ClassVar
 from drills.checks.base import Check, register
 from drills.checks.common import CheckInput, FaultWindow, fault_windows, fmt_d, fmt_t
 from drills.model.fields import Fields
-from drills.model.result import Verdict, format_value
+from drills.model.result import Verdict, format_interval, format_value
 from drills.model.schema_parts import duration, obj
 from drills.model.timeline import Sample, Timeline
 
@@ -129,7 +129,7 @@ def recoveries(timeline: Timeline, capability: str, stable_for: float, probe_per
 
 
 def fmt_interval(iv: tuple[float, float] | None) -> str:
-    return "" if iv is None else f"[{fmt_d(iv[0])}, {fmt_d(iv[1])}]"
+    return "" if iv is None else format_interval(iv[0], iv[1], "s")
 
 
 def _healed(r: Recovery) -> str:

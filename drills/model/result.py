@@ -35,6 +35,11 @@ VerdictStatus = Literal["pass", "fail", "unknown"]
 _CMP = {">=": "≥", "<=": "≤", "==": "=", ">": ">", "<": "<"}
 
 
+def format_interval(lo: float, hi: float, unit: str) -> str:
+    """The interval a measured value lies in: ``[9.23s, 9.47s]``."""
+    return f"[{format_value(lo, unit)}, {format_value(hi, unit)}]"
+
+
 def format_value(value: float | None, unit: str) -> str:
     """A verdict's number in its unit: ``0.915`` ratio -> ``91.5%``, ``7.25`` s -> ``7.25s``."""
     if value is None:
@@ -84,7 +89,7 @@ class Verdict:
         the true value lies in (``details["interval"]``), else ``±100ms`` from ``bound``, else ""."""
         iv = self.details.get("interval")
         if isinstance(iv, (list, tuple)) and len(iv) == 2 and all(isinstance(x, (int, float)) for x in iv):
-            return f"[{format_value(iv[0], self.unit)}, {format_value(iv[1], self.unit)}]"
+            return format_interval(iv[0], iv[1], self.unit)
         if self.bound is None:
             return ""
         return f"±{format_value(self.bound, self.unit if self.unit != 'ratio' else '')}"
