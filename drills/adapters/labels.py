@@ -9,6 +9,9 @@ from these labels only, never from container names::
     org.drills.role           app | datastore | consensus | witness | entrypoint | wan
     org.drills.capability     chat | login | devtools  (app services)
     org.drills.endpoints      "chat:8081,login:8082"   (the entrypoint: capability -> container port)
+    org.drills.site-endpoints "chat:8080"              (a site's own entry point for a capability,
+                                                        bypassing the edge: per-site probes; the
+                                                        container port is published on 127.0.0.1)
     org.drills.toxiproxy-api  "8474"                   (the wan service: its API container port)
 
 Toxiproxy proxies are named ``<from>_<to>_<what>`` (see :func:`drills.model.topology.parse_link_name`).
@@ -29,6 +32,7 @@ __all__ = [
     "ENDPOINTS",
     "ROLE",
     "RUN",
+    "SITE_ENDPOINTS",
     "TOXIPROXY_API",
     "Service",
     "parse_endpoints",
@@ -38,6 +42,7 @@ RUN = "org.drills.run"
 DOMAIN = "org.drills.domain"
 ROLE = "org.drills.role"
 CAPABILITY = "org.drills.capability"
+SITE_ENDPOINTS = "org.drills.site-endpoints"
 ENDPOINTS = "org.drills.endpoints"
 TOXIPROXY_API = "org.drills.toxiproxy-api"
 COMPOSE_PROJECT = "com.docker.compose.project"

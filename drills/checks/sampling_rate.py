@@ -7,7 +7,9 @@ sample started within one period of its intended time (a runner short of CPU sta
 late), or the tick was recorded ``overloaded`` (the schedule held; the samples in flight were
 past their timeout: that is the system's failure, judged down by availability, not the
 drill's). Each probe's declared period comes from its ``probe`` record (format 2), else the
-scenario's period; format-1 samples (no intended time) count as on time.
+scenario's period; format-1 samples (no intended time) count as on time. Per-site probes
+(``via`` a site) are judged like the edge's, each against its own period; a probe that could
+not start (its ``probe`` record has an ``error``) is the per_site check's business, not this one's.
 
     achieved / declared >= 90% for every probe -> pass;   below -> fail, and the run is an error
     (``Verdict.about == "drill"``): the drill did not measure what its other verdicts claim.
@@ -23,7 +25,7 @@ import math
 
 from drills.checks.availability import AvailabilityTargets
 from drills.checks.base import Check, register
-from drills.checks.common import CheckInput, fmt_pct, judged_samples
+from drills.checks.common import CheckInput, fmt_pct, in_window, judged_samples
 from drills.model.result import Verdict
 
 __all__ = ["MIN_RATIO", "check"]
@@ -37,9 +39,11 @@ def _rate(v: Verdict) -> str:
 
 def check(inp: CheckInput) -> tuple[Verdict, ...]:
     cap = inp.subject
-    window, samples, where = judged_samples(inp, inp.targets.get(AvailabilityTargets).window)
-    declared = {p.probe: p.period for p in inp.timeline.probes(cap)}
-    names = list(dict.fromkeys([*declared, *(s.probe for s in inp.timeline.samples(cap))]))
+    window, _, where = judged_samples(inp, inp.targets.get(AvailabilityTargets).window)
+    # every probe of the capability, edge and per-site: each must keep its own schedule
+    samples = in_window(inp.timeline.samples(cap, via=None), window) if window else []
+    declared = {p.probe: p.period for p in inp.timeline.probes(cap, via=None) if not p.error}
+    names = list(dict.fromkeys([*declared, *(s.probe for s in inp.timeline.samples(cap, via=None))]))
     span = (window.end - window.start) if window else 0.0
 
     def unknown(why: str) -> tuple[Verdict, ...]:

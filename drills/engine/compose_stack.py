@@ -53,6 +53,9 @@ class ComposeStack:
     def endpoints(self, capabilities: Sequence[str]) -> dict[str, str]:
         return {cap: self.compose.endpoint_url(cap) for cap in capabilities}
 
+    def site_endpoints(self) -> dict[str, dict[str, str]]:
+        return self.compose.site_endpoint_urls()
+
     def wan(self) -> WanClient:
         if self._wan is None:
             host, port = self.compose.toxiproxy_api()

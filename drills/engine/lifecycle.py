@@ -99,10 +99,11 @@ def run_drill(scenario: Scenario, bundle_dir: Path, progress: Progress, *, wirin
                 runs.register(d.run_id, d.project, "run", [str(f) for f in compose_files(scenario)])
                 stack.up()
                 endpoints = stack.endpoints(scenario.topology.capabilities)
+                site_endpoints = stack.site_endpoints() if scenario.probes.per_site else None
                 ctx = stack.fault_context()
                 d.environment = stack.describe()
                 d.phase("steady")
-                d.start_probes(endpoints)
+                d.start_probes(endpoints, site_endpoints)
                 try:
                     d.steady_gate()
                 except SteadyStateNotReached as exc:  # a finding about the system: judged, not an error

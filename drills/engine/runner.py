@@ -33,8 +33,8 @@ from drills.engine.progress import LiveState, Progress
 from drills.engine.stack import ProbeRunner, Wiring
 from drills.faults import Fault, FaultContext, site_cut
 from drills.model.scenario import Scenario
-from drills.model.timeline import FaultEvent, Phase, TimelineWriter
-from drills.probes import LedgerProbe
+from drills.model.timeline import FaultEvent, Phase, ProbeStart, TimelineWriter
+from drills.probes import LedgerProbe, build_site_probes
 
 TICK_S = 0.2
 EPSILON_S = 1e-6  # a step due within this is due now: float rounding of the clock must not spin a loop
@@ -81,7 +81,7 @@ class Drill:
         self._show(note="")
 
     def _show(self, note: str = "") -> None:
-        caps = {lp.probe.capability: lp.last_ok for lp in self.loops}
+        caps = {lp.probe.capability: lp.last_ok for lp in self.loops if not getattr(lp.probe, "via", "")}
         for cap in self.scenario.capabilities:
             caps.setdefault(cap, None)
         self.progress.update(LiveState(self.phase_marks[-1][0] if self.phase_marks else "start", self.now(),
@@ -201,11 +201,23 @@ class Drill:
         self._show()
 
     # -- probes ----------------------------------------------------------------------------
-    def start_probes(self, endpoints: dict[str, str]) -> None:
+    def start_probes(self, endpoints: dict[str, str], site_endpoints: dict[str, dict[str, str]] | None = None) -> None:
+        """The edge probes at ``probes.period``, then (unless ``probes.per_site`` is off) each journey
+        through each site's own entry point at ``probes.per_site.period``; a (site, journey) with
+        no entry point is recorded as a probe that could not start."""
         spec = self.scenario.probes
         probes = self.wiring.build_probes(spec, endpoints, self.now, self.run_id)
         self.loops = [self.wiring.probe_loop(p, self.timeline, self.now, spec.period, self.stop_probes,
                                             spec.timeout) for p in probes]  # fmt: skip
+        if spec.per_site and site_endpoints is not None:
+            site_probes, missing = build_site_probes(spec, self.scenario.topology.sites, site_endpoints, self.now,
+                                                     self.run_id, self.wiring.build_probes)  # fmt: skip
+            for u in missing:
+                self.timeline.append(ProbeStart(t=round(self.now(), 4), probe=u.name, capability=u.journey,
+                                                period=spec.site_period, timeout=spec.timeout, max_in_flight=0,
+                                                via=u.site, error=u.reason))  # fmt: skip
+            self.loops += [self.wiring.probe_loop(p, self.timeline, self.now, spec.site_period, self.stop_probes,
+                                                  spec.timeout) for p in site_probes]  # fmt: skip
         for lp in self.loops:
             lp.start()
 

@@ -15,6 +15,8 @@ Lifecycle of a stack (``run_drill`` calls it in this order; any call may raise a
     stack.sweep(stale_run_id) -> n removed                 once per stale run record
     stack.up()                                             bring the project up, wait until ready
     stack.endpoints(capabilities)                          {capability: URL of the entry point}
+    stack.site_endpoints()                                 {site: {capability: URL}}: each site's own
+                                                           entry points, bypassing the edge
     stack.fault_context()                                  what faults touch: Docker + WAN + topology
     stack.describe()                                       versions and images, for environment.json
     stack.down()                                           remove everything of the run (if up() was tried)
@@ -44,6 +46,8 @@ class Stack(Protocol):
     def up(self) -> None: ...
 
     def endpoints(self, capabilities: Sequence[str]) -> dict[str, str]: ...
+
+    def site_endpoints(self) -> dict[str, dict[str, str]]: ...
 
     def fault_context(self) -> FaultContext: ...
 

@@ -47,6 +47,8 @@ class ProbeSpec:
     timeout: float = 2.0
     journeys: tuple[str, ...] = ()  # the loader defaults to every registered journey
     custom: tuple[CustomProbe, ...] = ()
+    per_site: bool = True  # also probe each journey through each site's own entry point (bypassing the edge)
+    site_period: float = 1.0  # period of those per-site probes
 
     @property
     def capabilities(self) -> tuple[str, ...]:

@@ -86,6 +86,10 @@ class ProbeStart:
     ``period``: one sample is started every period, whatever is in flight (open loop);
     ``timeout``: a sample that took longer did not answer in time; ``max_in_flight``: a tick
     that finds that many samples in flight is recorded as a failed sample (``overloaded``).
+    ``via``: the entry point it goes through: ``""`` the edge (the global entry point, what
+    every availability check judges), or a site's name (that site's own entry point,
+    bypassing the edge: a per-site probe). ``error``: the loop could not start (e.g. the site
+    has no entry point for the capability); no sample of it follows.
     """
 
     t: float
@@ -94,6 +98,8 @@ class ProbeStart:
     period: float
     timeout: float
     max_in_flight: int
+    via: str = ""
+    error: str = ""
     kind: Literal["probe"] = "probe"
 
 
@@ -115,6 +121,7 @@ class Sample:
     error: str = ""  # short reason when not ok
     site: str = ""  # site that served it, when the service says so
     intended: float | None = None  # the schedule's tick for it (None: format 1)
+    via: str = ""  # entry point: "" the edge; a site's name for a per-site probe (see ProbeStart)
     kind: Literal["sample"] = "sample"
 
     @property
@@ -235,15 +242,20 @@ class Timeline:
                 return r
         return None
 
-    def samples(self, capability: str | None = None) -> list[Sample]:
-        out = [r for r in self.records if isinstance(r, Sample)]
+    def samples(self, capability: str | None = None, via: str | None = "") -> list[Sample]:
+        """Samples in start order, of ``capability`` when given. ``via``: ``""`` (the default) only
+        the edge's, what every capability check judges; a site's name, that site's per-site
+        probes; None, every sample."""
+        out = [r for r in self.records if isinstance(r, Sample) and via in (None, r.via)]
         if capability is not None:
             out = [s for s in out if s.capability == capability]
         return sorted(out, key=lambda s: s.t)
 
-    def probes(self, capability: str | None = None) -> list[ProbeStart]:
-        """The probe loops that started (format 2), of ``capability`` when given."""
-        return [r for r in self.records if isinstance(r, ProbeStart) and capability in (None, r.capability)]
+    def probes(self, capability: str | None = None, via: str | None = "") -> list[ProbeStart]:
+        """The probe loops that started (format 2), of ``capability`` when given; ``via`` as in
+        :meth:`samples` (the edge's by default)."""
+        return [r for r in self.records if isinstance(r, ProbeStart)
+                and capability in (None, r.capability) and via in (None, r.via)]  # fmt: skip
 
     def faults(self) -> list[FaultEvent]:
         return [r for r in self.records if isinstance(r, FaultEvent)]

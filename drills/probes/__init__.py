@@ -3,6 +3,7 @@
     JOURNEYS      name -> JourneyType   built-in user actions (drills/probes/journeys/)
     PROBE_TYPES   name -> ProbeType     probes a scenario declares itself (drills/probes/custom/)
     build_probes(spec, endpoints, clock, run_id) -> [Probe]   every probe a scenario declares
+    build_site_probes(...)   the journeys again through each site's own entry point (per_site.py)
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from drills.probes.base import (
     register_journey,
     register_probe_type,
 )
+from drills.probes.per_site import SiteProbe, Unprobed, build_site_probes
 
 __all__ = [
     "JOURNEYS",
@@ -36,7 +38,10 @@ __all__ = [
     "Probe",
     "ProbeLoop",
     "ProbeType",
+    "SiteProbe",
+    "Unprobed",
     "build_probes",
+    "build_site_probes",
     "default_journeys",
     "register_journey",
     "register_probe_type",

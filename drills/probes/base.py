@@ -114,6 +114,7 @@ class ProbeLoop:
         self.probe, self.sink, self.clock, self.period = probe, sink, clock, period
         self.stop, self.max_samples, self.timeout = stop, max_samples, timeout
         self.max_in_flight = max_in_flight or in_flight_bound(timeout, period)
+        self.via = str(getattr(probe, "via", ""))  # a per-site probe's site (see SiteProbe); "" the edge
         self.wait = wait or stop.wait  # (seconds) -> stopped? ; tests pass a fake clock's
         self.last_ok: bool | None = None
         self.count = 0  # samples recorded (overloaded ticks included)
@@ -131,7 +132,7 @@ class ProbeLoop:
         """Record what this loop declares (a ``probe`` record), before its first tick."""
         self.sink.append(ProbeStart(t=round(self.clock(), 4), probe=self.probe.name, capability=self.probe.capability,
                                     period=self.period, timeout=self.timeout,
-                                    max_in_flight=self.max_in_flight))  # fmt: skip
+                                    max_in_flight=self.max_in_flight, via=self.via))  # fmt: skip
 
     def start(self) -> None:
         self.announce()
@@ -173,7 +174,8 @@ class ProbeLoop:
         if full:
             self.overloaded += 1
             self._record(Sample(t=round(intended, 4), probe=self.probe.name, capability=self.probe.capability,
-                                ok=False, latency=0.0, error=OVERLOADED, intended=round(intended, 4)), ())  # fmt: skip
+                                ok=False, latency=0.0, error=OVERLOADED, intended=round(intended, 4),
+                                via=self.via), ())  # fmt: skip
             return
         with self._lock:
             grow = self.in_flight > len(self._workers)  # every worker busy: one more, up to the bound
@@ -210,7 +212,7 @@ class ProbeLoop:
         latency = self.clock() - t
         sample = Sample(t=round(t, 4), probe=self.probe.name, capability=self.probe.capability, ok=outcome.ok,
                         latency=round(latency, 4), error=outcome.error, site=outcome.site,
-                        intended=round(t if intended is None else intended, 4))  # fmt: skip
+                        intended=round(t if intended is None else intended, 4), via=self.via)  # fmt: skip
         self._record(sample, outcome.writes)
 
     def _record(self, sample: Sample, writes: tuple[Write, ...]) -> None:

@@ -135,11 +135,17 @@ def _probes(p: dict[str, Any], topo: Topology, compose: str, fail: Fail, dur: Du
         names.add(c["name"])
         params = PROBE_TYPES[c["type"]].build(Fields(c, ("probes", "custom", i), topo, compose, fail))
         custom.append(CustomProbe(name=c["name"], type=c["type"], capability=c["capability"], params=params))
+    per_site = p.get("per_site") or {}
+    site_period = dur(("probes", "per_site", "period"), per_site.get("period", "1s"))
+    if site_period <= 0:
+        raise fail(("probes", "per_site", "period"), "must be > 0s")
     return ProbeSpec(
         period=period,
         timeout=dur(("probes", "timeout"), p.get("timeout", "2s")),
         journeys=journeys,
         custom=tuple(custom),
+        per_site=bool(per_site.get("enabled", True)),
+        site_period=site_period,
     )
 
 

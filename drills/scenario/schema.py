@@ -17,7 +17,7 @@ import json
 
 from drills.checks import REGISTRY
 from drills.faults import FAULT_TYPES
-from drills.model.schema_parts import JsonSchema, duration, integer, obj, string
+from drills.model.schema_parts import JsonSchema, boolean, duration, integer, obj, string
 from drills.probes import JOURNEYS, PROBE_TYPES, default_journeys
 
 __all__ = ["scenario_schema", "schema_json"]
@@ -109,6 +109,15 @@ def _build() -> JsonSchema:
                             "description": "Probes the scenario declares itself.",
                             "items": _by_type("probe", _PROBE_COMMON, probes, ("name", "type", "capability")),
                         },
+                        "per_site": obj(
+                            "Besides the edge, probe each journey through each site's own entry point "
+                            "(bypassing the edge): does every site serve every capability by itself "
+                            "before the cut and after the restore (the per_site check)?",
+                            {
+                                "enabled": boolean("Run the per-site probes (default true)."),
+                                "period": duration("Time between samples of one per-site probe (default 1s)."),
+                            },
+                        ),
                     },
                 ),
                 "steady_state": obj(

@@ -108,18 +108,20 @@ class FakeProbe:
 class FakeLedgerProbe(FakeProbe):
     """The chat journey: one write per sample (acked when up); reads back all but ``world.lost``."""
 
+    key: str = "room"
     writes: list[Write] = field(default_factory=list)
 
     def sample(self) -> Outcome:
         error = self.error()
-        w = Write(t=round(self.world.clock.monotonic(), 4), stream="chat", key="room", id=f"m{len(self.writes)}",
+        w = Write(t=round(self.world.clock.monotonic(), 4), stream="chat", key=self.key,
+                  id=f"{self.key}-m{len(self.writes)}",
                   acked=error is None, site="b", primary="pg-b")  # fmt: skip
         self.writes.append(w)
         return Outcome(error is None, error or "", "b", (w,))
 
     def read_back(self) -> list[ReadBack]:
         kept = [w.id for w in self.writes if w.acked and w.id not in self.world.lost]
-        return [ReadBack(t=round(self.world.clock.monotonic(), 4), stream="chat", key="room", ids=tuple(kept))]
+        return [ReadBack(t=round(self.world.clock.monotonic(), 4), stream="chat", key=self.key, ids=tuple(kept))]
 
 
 @dataclass
@@ -197,6 +199,13 @@ class FakeStack:
         self._call("endpoints")
         return {cap: f"http://fake/{cap}" for cap in capabilities}
 
+    def site_endpoints(self) -> dict[str, dict[str, str]]:
+        """Every site serves every capability of the world by itself unless ``world.site_missing``."""
+        self._call("site_endpoints")
+        caps = ("chat", "login", "devtools")
+        return {site: {c: f"http://fake-{site}/{c}" for c in caps if (site, c) not in self.world.site_missing}
+                for site in self.world.sites}  # fmt: skip
+
     def fault_context(self) -> FaultContext:
         self._call("fault_context")
         return FaultContext(cast(Any, None), "fake", cast(Any, FakeWan(self.world)), cast(Any, None))
@@ -240,6 +249,8 @@ class World:
         self.probes: list[FakeProbe] = []
         self.stack = FakeStack(self)
         self.open_error: BaseException | None = None
+        self.sites: tuple[str, ...] = ("a", "b")
+        self.site_missing: set[tuple[str, str]] = set()  # (site, capability) without an entry point
 
     def open_stack(self, scenario: Scenario, run_id: str, project: str) -> FakeStack:
         self.stack.opened_with = (run_id, project)
@@ -249,8 +260,13 @@ class World:
 
     def build_probes(self, spec: ProbeSpec, endpoints: dict[str, str], clock: Callable[[], float],
                      run_id: str) -> list[Probe]:  # fmt: skip
-        self.probes = [(FakeLedgerProbe if j == "chat" else FakeProbe)(j, j, self) for j in spec.journeys]
-        return list(self.probes)
+        # the first call builds the edge probes; later ones (run id "<run>-<site>") the per-site ones,
+        # each chat ledger in a room of its own
+        room = "room" if not self.probes else f"room-{run_id}"
+        made: list[FakeProbe] = [FakeLedgerProbe(j, j, self, key=room) if j == "chat" else FakeProbe(j, j, self)
+                                 for j in spec.journeys]  # fmt: skip
+        self.probes.extend(made)
+        return list(made)
 
     def make_fault(self, spec: FaultSpec) -> Fault:
         return FakeFault(spec, self)

@@ -237,3 +237,17 @@ def test_the_context_manager_tears_down_on_exit(cli: FakeCli, engine: FakeDocker
         assert p.sites() == ["a", "b"]
     assert [c["argv"][7] for c in cli.calls()[1:]] == ["up", "down"]
     assert len(engine.log.of("remove")) == len(engine.containers_)
+
+
+def test_each_sites_own_entry_points_come_from_the_site_endpoints_label(engine: FakeDocker, tmp_path: Path) -> None:
+    for name, port in (("chat-a", "50001"), ("login-a", "50002"), ("chat-b", "50003")):
+        c = by_name(engine, name)
+        c.labels["org.drills.site-endpoints"] = f"{c.labels['org.drills.capability']}:8080"
+        c.ports = {"8080/tcp": [{"HostIp": "127.0.0.1", "HostPort": port}]}
+    by_name(engine, "chat-b").status = "exited"  # a dead container is no entry point
+    assert project(engine, tmp_path).site_endpoint_urls() == {
+        "a": {"chat": "http://127.0.0.1:50001", "login": "http://127.0.0.1:50002"},
+    }
+    by_name(engine, "login-a").labels["org.drills.site-endpoints"] = "login=8080"
+    with pytest.raises(TopologyError, match=r"^login-a: .*must be <capability>:<container port>"):
+        project(engine, tmp_path).site_endpoint_urls()

@@ -54,12 +54,16 @@ def test_a_clean_run_plays_every_phase_in_order_and_passes(tmp_path: Path) -> No
     assert all(a.end_t == b.start_t for a, b in zip(result.phases, result.phases[1:], strict=False))
     assert phase_at(tl, "settle") - phase_at(tl, "fault") == pytest.approx(10.0)  # fault_phase
     assert phase_at(tl, "verify") - phase_at(tl, "settle") == pytest.approx(3.0)  # settle
-    assert world.stack.calls == ["up", "endpoints", "fault_context", "describe", "down", "close"]
+    assert world.stack.calls == ["up", "endpoints", "site_endpoints", "fault_context", "describe", "down", "close"]
     assert world.stack.opened_with == (result.run_id, f"drills-{result.run_id}")
     assert result.started_utc == "2026-01-01T00:00:00+00:00"  # the fake clock's UTC origin
     assert result.environment["fake"] is True
     counts = {cap: {"samples": len(tl.samples(cap)), "cpu_s": 0.0} for cap in ("chat", "login", "devtools")}
+    counts |= {f"{cap}@{site}": {"samples": len(tl.samples(cap, via=site)), "cpu_s": 0.0}
+               for site in ("a", "b") for cap in ("chat", "login", "devtools")}  # the per-site probes
     assert result.environment["probes"] == counts and counts["chat"]["samples"] > 10
+    assert counts["chat@a"]["samples"] > 0
+    assert {p.period for p in tl.probes(via="a")} == {1.0}  # probes.per_site.period
     assert progress.closed and progress.states[-1].phase == "done"
 
 
@@ -132,7 +136,7 @@ checks: {failover: {enabled: false}}  # a short cut on a fake engine: failover i
 
 def test_verdicts_are_judged_from_the_saved_timeline(tmp_path: Path) -> None:
     world = World()
-    world.lost = {"m3"}  # the fake service drops one acknowledged chat message
+    world.lost = {"room-m3"}  # the fake service drops one acknowledged chat message
     result = run_scenario(tmp_path, BASE, world)
 
     scenario = load(tmp_path, BASE)
@@ -142,7 +146,7 @@ def test_verdicts_are_judged_from_the_saved_timeline(tmp_path: Path) -> None:
         tl, scenario.checks, scenario.probes.period, capabilities=scenario.capabilities)  # fmt: skip
     assert result.verdicts == expected
     [rpo] = [v for v in result.verdicts if v.name == "rpo[chat]"]
-    assert (rpo.status, rpo.measured) == ("fail", 1) and "m3" in rpo.message
+    assert (rpo.status, rpo.measured) == ("fail", 1) and "room-m3" in rpo.message
     assert result.status == "failed"
     assert result.targets["chat"]["rpo"] == {"target": 0, "duplicates": 0}
 
@@ -175,3 +179,25 @@ def test_stale_runs_are_swept_before_bring_up_and_live_ones_are_left(tmp_path: P
     assert set(runs.records()) == {"live-run"}
     assert any(m.startswith("swept stale run old-run") and "3 resource(s)" in m for m in progress.messages)
 
+
+
+def test_a_site_without_its_own_entry_point_for_a_capability_fails_the_per_site_check(tmp_path: Path) -> None:
+    world = World()
+    world.site_missing = {("b", "devtools")}  # e.g. the kakao-2022 variant: devtools only in site a
+    result = run_scenario(tmp_path, BASE, world)
+    verdicts = {v.name: v for v in result.verdicts}
+    assert verdicts["per_site[devtools]"].status == "fail"
+    assert "b: before no, after no (site b has no entry point for devtools)" in verdicts["per_site[devtools]"].message
+    assert verdicts["per_site[chat]"].status == "pass" and verdicts["availability[devtools]"].status == "pass"
+    assert result.status == "failed"
+    [unprobed] = [p for p in saved(tmp_path).probes(via=None) if p.error]
+    assert (unprobed.probe, unprobed.via, unprobed.max_in_flight) == ("devtools@b", "b", 0)
+
+
+def test_per_site_probes_can_be_turned_off(tmp_path: Path) -> None:
+    world = World()
+    off = BASE.replace("journeys: [chat, login, devtools]}", "journeys: [chat, login, devtools], "
+                       "per_site: {enabled: false}}")  # fmt: skip
+    result = run_scenario(tmp_path, off, world)
+    assert "site_endpoints" not in world.stack.calls and not saved(tmp_path).probes(via="a")
+    assert {v.name: v.status for v in result.verdicts}["per_site[chat]"] == "unknown"

@@ -241,7 +241,7 @@ def test_sigterm_unwinds_like_ctrl_c(tmp_path: Path, sigterm_guard: object) -> N
     result = interrupted(lambda: run_scenario(tmp_path, BASE, world, progress))
 
     assert result.error == "interrupted (Ctrl-C or SIGTERM); healed and tore down"
-    assert world.stack.calls == ["up", "endpoints", "fault_context", "describe", "down", "close"]
+    assert world.stack.calls == ["up", "endpoints", "site_endpoints", "fault_context", "describe", "down", "close"]
     assert signal.getsignal(signal.SIGTERM) is sigterm_guard  # the caller's handler is back
     assert_finished(tmp_path, world, progress)
 
@@ -257,7 +257,7 @@ def test_ctrl_c_is_heard_even_when_the_drill_was_started_with_sigint_ignored(tmp
     finally:
         signal.signal(signal.SIGINT, previous)
     assert result.error == "interrupted (Ctrl-C or SIGTERM); healed and tore down"
-    assert world.stack.calls == ["up", "endpoints", "fault_context", "describe", "down", "close"]
+    assert world.stack.calls == ["up", "endpoints", "site_endpoints", "fault_context", "describe", "down", "close"]
     assert_finished(tmp_path, world, progress)
 
 
