@@ -6,6 +6,10 @@
     lost        ledger ids never read back             -> ``rpo``        (<= rpo.target, default 0)
     duplicates  ids read back more than once           -> ``duplicates`` (<= rpo.duplicates)
 
+A *register* key (``ReadBack.mode == "register"``: one value, last writer wins, e.g. a config
+key) is read back as its one value; the acknowledged writes it proves lost are those sent after
+the write of that value was acknowledged (:func:`register_lost`).
+
 A key with acknowledged writes but no read-back, or an incomplete read-back (an error, or
 a bounded read that stopped before the end), makes ``rpo`` unknown: nothing proves those
 writes survived, and nothing proves them lost. Duplicates found in a partial read-back
@@ -29,9 +33,9 @@ from drills.checks.common import CheckInput
 from drills.model.fields import Fields
 from drills.model.result import Verdict, format_value
 from drills.model.schema_parts import integer, obj
-from drills.model.timeline import ReadBack
+from drills.model.timeline import ReadBack, Write
 
-__all__ = ["RpoTargets", "check"]
+__all__ = ["RpoTargets", "check", "register_lost"]
 
 
 @dataclass(frozen=True)
@@ -78,6 +82,24 @@ def _readback_began(inp: CheckInput) -> float:
     return min((rb.t for rb in inp.timeline.readbacks()), default=float("inf"))
 
 
+def register_lost(acked: list[Write], attempts: list[Write], rb: ReadBack) -> list[str]:
+    """The acknowledged writes of a last-writer-wins key that its read-back value proves lost.
+
+    The value read back was written by some attempt ``w``. An acknowledged write ``u`` that was
+    *sent after w was acknowledged* must have replaced w's value, so reading w's value back means
+    u was lost. A write sent before that (concurrent with w, or earlier) may rightly have been
+    overwritten by w: not lost. When w was not acknowledged (no answer, or a refusal that stored it
+    anyway) it may have landed at any time: nothing is proven lost. A key read back empty, or
+    holding a value none of the attempts wrote, lost every acknowledged write.
+    """
+    value = rb.ids[0] if rb.ids else None
+    source = next((w for w in attempts if w.id == value), None) if value is not None else None
+    if source is None:
+        return [u.id for u in acked]
+    done = source.t if source.acked else float("inf")
+    return [u.id for u in acked if u.id != value and (u.t if u.sent is None else u.sent) > done]
+
+
 def _rpo(inp: CheckInput, readbacks: dict[str, ReadBack]) -> Verdict:
     stream, target = inp.subject, inp.targets.get(RpoTargets).target
     mine = [w for w in inp.timeline.writes() if w.stream == stream]
@@ -91,7 +113,13 @@ def _rpo(inp: CheckInput, readbacks: dict[str, ReadBack]) -> Verdict:
     keys = list(dict.fromkeys(w.key for w in acked))
     missing = [k for k in keys if k not in readbacks]
     partial = [k for k in keys if k in readbacks and not readbacks[k].complete]
-    lost = [w.id for w in acked if w.key in readbacks and w.id not in set(readbacks[w.key].ids)]
+    lost = []
+    for key in keys:
+        if key in readbacks and readbacks[key].mode == "register":
+            lost += register_lost([w for w in acked if w.key == key], [w for w in mine if w.key == key], readbacks[key])
+        elif key in readbacks:
+            found = set(readbacks[key].ids)
+            lost += [w.id for w in acked if w.key == key and w.id not in found]
     details = {"acked": len(acked), "keys": len(keys), "lost": lost, "missing_readback": missing,
                "incomplete_readback": partial, "late": late, "not_acked": unacked}
     if missing or partial:

@@ -189,12 +189,19 @@ class Write:
     state: str = ""  # acked | failed | unknown
     system_id: str = ""  # the datastore cluster's own identity (Postgres system identifier), when known
     timeline: int | None = None  # the datastore timeline it was committed on (a promotion starts a new one)
+    sent: float | None = None  # when the attempt started (None: not recorded; read ``t``)
     kind: Literal["write"] = "write"
 
 
 @dataclass(frozen=True)
 class ReadBack:
-    """After heal: every id found when reading ``key`` back (duplicates kept)."""
+    """After heal: every id found when reading ``key`` back (duplicates kept).
+
+    ``mode``: ``log`` (the default) -- the key keeps every write (a chat room, a deploy history),
+    so every acknowledged id must be read back; ``register`` -- the key holds one value that each
+    write replaces (a config key, last writer wins), so ``ids`` is the one value read back (empty:
+    the key is gone) and only writes that must have come after it are lost (see checks/rpo.py).
+    """
 
     t: float
     stream: str
@@ -202,6 +209,7 @@ class ReadBack:
     ids: tuple[str, ...]
     complete: bool = True  # False: the read-back itself failed part-way
     error: str = ""
+    mode: Literal["log", "register"] = "log"
     kind: Literal["readback"] = "readback"
 
 
