@@ -222,20 +222,19 @@ class ComposeProject:
         return f"http://127.0.0.1:{self._published(entry, ports[capability])}"
 
     def site_endpoint_urls(self) -> dict[str, dict[str, str]]:
-        """Each site's own entry points, bypassing the edge: ``{site: {capability: URL}}``, from the
-        running containers labelled ``org.drills.site-endpoints`` (their domain names the site).
-        A capability with several such containers in one site takes the first by name."""
+        """Each site's own entry points, bypassing the edge load balancer: ``{site: {capability: URL}}``,
+        from the running containers labelled ``org.drills.site-endpoints`` (an item without a site
+        is the container's own domain's). A (site, capability) listed twice takes the first
+        container by name."""
         out: dict[str, dict[str, str]] = {}
         found = [c for c in self.containers() if labels.SITE_ENDPOINTS in c.labels and c.status == "running"]
         for c in sorted(found, key=lambda c: str(c.name)):
-            site = c.labels.get(labels.DOMAIN, "")
-            if not site or site == labels.EDGE:
-                continue
+            own = c.labels.get(labels.DOMAIN, "")
             try:
-                ports = labels.parse_endpoints(c.labels[labels.SITE_ENDPOINTS])
+                ports = labels.parse_site_endpoints(c.labels[labels.SITE_ENDPOINTS], "" if own == labels.EDGE else own)
             except ValueError as exc:
                 raise TopologyError(f"{c.name}: {exc}") from exc
-            for cap, port in ports.items():
+            for (site, cap), port in ports.items():
                 out.setdefault(site, {}).setdefault(cap, f"http://127.0.0.1:{self._published(c, port)}")
         return out
 

@@ -9,9 +9,10 @@ from these labels only, never from container names::
     org.drills.role           app | datastore | consensus | witness | entrypoint | wan
     org.drills.capability     chat | login | devtools  (app services)
     org.drills.endpoints      "chat:8081,login:8082"   (the entrypoint: capability -> container port)
-    org.drills.site-endpoints "chat:8080"              (a site's own entry point for a capability,
-                                                        bypassing the edge: per-site probes; the
-                                                        container port is published on 127.0.0.1)
+    org.drills.site-endpoints "a/chat:11081,b/chat:11181"  (each site's own entry point for a
+                              capability, bypassing the edge load balancer: per-site probes;
+                              "chat:8080" on a site's container means its own site; the
+                              container port is published on 127.0.0.1)
     org.drills.toxiproxy-api  "8474"                   (the wan service: its API container port)
 
 Toxiproxy proxies are named ``<from>_<to>_<what>`` (see :func:`drills.model.topology.parse_link_name`).
@@ -36,6 +37,7 @@ __all__ = [
     "TOXIPROXY_API",
     "Service",
     "parse_endpoints",
+    "parse_site_endpoints",
 ]
 
 RUN = "org.drills.run"
@@ -77,6 +79,19 @@ class Service:
             status=status,
             health=health,
         )
+
+
+def parse_site_endpoints(value: str, own_domain: str) -> dict[tuple[str, str], int]:
+    """``"a/chat:11081,b/chat:11181"`` -> {("a", "chat"): 11081, ("b", "chat"): 11181}; an item without
+    ``<site>/`` is ``own_domain``'s. ValueError on bad syntax."""
+    out: dict[tuple[str, str], int] = {}
+    for item in filter(None, (part.strip() for part in value.split(","))):
+        site, _, rest = item.rpartition("/")
+        match = _ENDPOINT.match(rest)
+        if match is None or not (site or own_domain) or "/" in site:
+            raise ValueError(f"{SITE_ENDPOINTS} item {item!r} must be [<site>/]<capability>:<container port>")
+        out[(site or own_domain, match["cap"])] = int(match["port"])
+    return out
 
 
 def parse_endpoints(value: str) -> dict[str, int]:

@@ -240,14 +240,20 @@ def test_the_context_manager_tears_down_on_exit(cli: FakeCli, engine: FakeDocker
 
 
 def test_each_sites_own_entry_points_come_from_the_site_endpoints_label(engine: FakeDocker, tmp_path: Path) -> None:
-    for name, port in (("chat-a", "50001"), ("login-a", "50002"), ("chat-b", "50003")):
-        c = by_name(engine, name)
-        c.labels["org.drills.site-endpoints"] = f"{c.labels['org.drills.capability']}:8080"
-        c.ports = {"8080/tcp": [{"HostIp": "127.0.0.1", "HostPort": port}]}
-    by_name(engine, "chat-b").status = "exited"  # a dead container is no entry point
+    toxi = by_name(engine, "toxiproxy")  # the WAN publishes a listener per (site, capability)
+    toxi.labels["org.drills.site-endpoints"] = "a/chat:11081,b/chat:11181,a/login:11082"
+    toxi.ports = {**(toxi.ports or {}), "11081/tcp": [{"HostIp": "127.0.0.1", "HostPort": "50001"}],
+                   "11181/tcp": [{"HostIp": "127.0.0.1", "HostPort": "50003"}],
+                   "11082/tcp": [{"HostIp": "127.0.0.1", "HostPort": "50002"}]}  # fmt: skip
+    chat_b = by_name(engine, "chat-b")  # a site's own container may say it is its site's entry point
+    chat_b.labels["org.drills.site-endpoints"] = "chat:8080"
+    chat_b.ports = {"8080/tcp": [{"HostIp": "127.0.0.1", "HostPort": "50009"}]}
     assert project(engine, tmp_path).site_endpoint_urls() == {
         "a": {"chat": "http://127.0.0.1:50001", "login": "http://127.0.0.1:50002"},
+        "b": {"chat": "http://127.0.0.1:50009"},  # chat-b sorts before toxiproxy: the first one wins
     }
-    by_name(engine, "login-a").labels["org.drills.site-endpoints"] = "login=8080"
-    with pytest.raises(TopologyError, match=r"^login-a: .*must be <capability>:<container port>"):
+    chat_b.status = "exited"  # a dead container is no entry point
+    assert project(engine, tmp_path).site_endpoint_urls()["b"] == {"chat": "http://127.0.0.1:50003"}
+    toxi.labels["org.drills.site-endpoints"] = "chat:11081"  # the edge is no site: the site must be named
+    with pytest.raises(TopologyError, match=r"^toxiproxy: .*must be \[<site>/\]<capability>:<container port>"):
         project(engine, tmp_path).site_endpoint_urls()
