@@ -17,12 +17,15 @@ for up to the fault's heal (its own heal or the heal-all ``*``); a fault never h
 searched to the end of the timeline and says so. Whether the recovery came before the heal
 (failover) or only after it (healing) is the failover check's question, not this one's.
 
-Uncertainty (``details["interval"]``, and the message): the real recovery instant lies
-after the start of the last failed sample before the recovering one, and before the end
-of the recovering sample, so RTO is in ``[t_last_failed - d, t_recover + latency - d]``.
-The point value (``measured``, judged against the target) is the start of the recovering
-sample. Never failed: ``[0, one probe period]`` (a shorter outage can fall between two
-samples). The verdict reports the worst fault.
+Recovery is defined by what users start: the capability is back at the first instant from
+which an action a user *starts* succeeds. Samples are such actions, started on the open-loop
+schedule, so that instant lies after the start of the last failed sample before the
+recovering one and no later than the start of the recovering sample: RTO is in
+``[t_last_failed - d, t_recover - d]`` (``details["interval"]``, and the message), one probe
+period wide when the two are consecutive ticks. The point value (``measured``, judged
+against the target) is its upper end, the start of the recovering sample. Never failed:
+``[0, one probe period]`` (a shorter outage can fall between two samples). The verdict
+reports the worst fault.
 """
 
 from __future__ import annotations
@@ -81,10 +84,10 @@ class Recovery:
 
 
 def _interval(samples: list[Sample], i: int, d: float, period: float) -> tuple[float, float]:
-    """[last failed start, recovering end] - d; the recovering sample is ``samples[i]``."""
+    """[last failed start, recovering start] - d; the recovering sample is ``samples[i]``."""
     failed = [s.t for s in samples[:i] if not s.ok]
     lower = max(0.0, (failed[-1] if failed else samples[i].t - period) - d)
-    return round(lower, 4), round(samples[i].t + samples[i].latency - d, 4)
+    return round(lower, 4), round(max(0.0, samples[i].t - d), 4)
 
 
 def _stable_from(after: list[Sample], j: int, stable_for: float, period: float) -> int | None:
