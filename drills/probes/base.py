@@ -32,12 +32,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
 
-import requests
-
 from drills.model.fields import Fields
 from drills.model.registry import add_unique
 from drills.model.schema_parts import JsonSchema
 from drills.model.timeline import OVERLOADED, ProbeStart, ReadBack, Sample, Sink, TimelineClosed, Write
+from drills.probes.transport import TransportError
 
 __all__ = [
     "JOURNEYS",
@@ -82,14 +81,8 @@ class LedgerProbe(Probe, Protocol):
 
 def short_error(exc: BaseException) -> str:
     """A one-line reason for a failed action, short enough for a timeline row."""
-    if isinstance(exc, requests.Timeout):
-        return "timeout"
-    if isinstance(exc, requests.ConnectionError):
-        text = str(exc)
-        for key in ("Connection refused", "Connection reset", "Remote end closed", "Connection aborted"):
-            if key in text:
-                return key.lower()
-        return "connection error"
+    if isinstance(exc, TransportError):  # timeout, connection refused / reset / aborted, remote end closed...
+        return exc.reason
     text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
     return text[:160]
 

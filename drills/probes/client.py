@@ -1,19 +1,24 @@
-"""The HTTP client the journey probes share: one session, a timeout on every call, tokens.
+"""The HTTP client the journey probes share: keep-alive connections, a timeout on every call, tokens.
 
     Http            one service's base URL; ``call``/``json`` check the status; ``login`` keeps a token
     Authenticated   a journey on one service with a token from the login service, renewed on 401
     failed(exc)     a failed action as an Outcome with a one-line reason
+    write_state     what a failed write attempt tells about the write (the RPO ledger's ``state``)
+
+Requests go through :mod:`drills.probes.transport` (one keep-alive connection per thread, never
+resent); a failure below HTTP raises its TransportError, an unexpected answer an ApiError.
 """
 
 from __future__ import annotations
 
+import json as jsonlib
 from typing import Any
-
-import requests
+from urllib.parse import urlencode, urlsplit
 
 from drills.probes.base import Outcome, short_error
+from drills.probes.transport import ConnectionRefused, Response, Transport, TransportError
 
-POOL_SIZE = 64  # connections kept per host: more than a probe's samples in flight at 10 Hz, 2 s timeout
+__all__ = ["ApiError", "Authenticated", "Http", "Response", "TransportError", "committed_by", "failed", "write_state"]
 
 
 class ApiError(Exception):
@@ -24,21 +29,28 @@ class Http:
     def __init__(self, base_url: str, timeout: float) -> None:
         self.base = base_url.rstrip("/")
         self.timeout = timeout
-        self.session = requests.Session()
-        # Open-loop probes keep up to ceil(timeout/period)+1 requests in flight to one host.
-        self.session.mount("http://", requests.adapters.HTTPAdapter(pool_maxsize=POOL_SIZE))
+        self.prefix = urlsplit(self.base).path  # a base URL may carry a path: every call goes under it
+        self.transport = Transport(self.base, timeout)
         self.token = ""
 
-    def call(self, method: str, path: str, expect: tuple[int, ...] = (200,), **kw: Any) -> requests.Response:
-        headers = kw.pop("headers", {})
+    def call(self, method: str, path: str, expect: tuple[int, ...] = (200,), *, json: Any = None,
+             params: dict[str, Any] | None = None, headers: dict[str, str] | None = None) -> Response:  # fmt: skip
+        """One request; ApiError unless its status is in ``expect``; TransportError if no status came."""
+        sent = dict(headers or {})
         if self.token:
-            headers["Authorization"] = f"Bearer {self.token}"
-        resp = self.session.request(method, self.base + path, timeout=self.timeout, headers=headers, **kw)
+            sent["Authorization"] = f"Bearer {self.token}"
+        body = None
+        if json is not None:
+            body = jsonlib.dumps(json).encode()
+            sent["Content-Type"] = "application/json"
+        target = self.prefix + path + (f"?{urlencode(params, doseq=True)}" if params else "")
+        resp = self.transport.request(method, target, body, sent)
         if resp.status_code not in expect:
             try:
-                reason = resp.json().get("error", "")
+                data = resp.json()
             except ValueError:
-                reason = resp.text.strip()[:80]
+                data = None
+            reason = str(data.get("error", "")) if isinstance(data, dict) else resp.text.strip()[:80]
             raise ApiError(f"{method} {path}: HTTP {resp.status_code} {reason}".strip())
         return resp
 
@@ -55,7 +67,7 @@ class Http:
         return data
 
     def close(self) -> None:
-        self.session.close()
+        self.transport.close()
 
 
 def failed(exc: Exception) -> Outcome:
@@ -90,7 +102,7 @@ def write_state(exc: Exception) -> str:
     (a timeout or a dropped connection: it may or may not have been stored)."""
     if isinstance(exc, ApiError):
         return "failed"
-    if isinstance(exc, requests.ConnectionError) and "refused" in str(exc).lower():
+    if isinstance(exc, ConnectionRefused):
         return "failed"
     return "unknown"
 

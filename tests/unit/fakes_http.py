@@ -1,7 +1,8 @@
 """Tiny real HTTP servers on 127.0.0.1 for unit tests: the reference messenger and Toxiproxy.
 
 Each runs in a daemon thread on an ephemeral port and answers the few endpoints drills calls,
-with real sockets, so the code under test keeps its real ``requests`` sessions and timeouts.
+with real sockets and HTTP/1.1 keep-alive (as the messenger and Toxiproxy answer), so the code
+under test keeps its real HTTP clients (the probes' transport, requests), connections and timeouts.
 
     serve(app)           a context manager: an App on 127.0.0.1:<free port>, yields its base URL
     App                  handle(method, path, query, headers, body) -> Reply; knobs shared by both fakes:
@@ -68,6 +69,8 @@ class App:
 
 
 class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"  # keep-alive, like the real services
+    disable_nagle_algorithm = True  # headers and body are two writes: no wait for a delayed ACK
     app: App
 
     def _serve(self) -> None:
@@ -88,7 +91,7 @@ class _Handler(BaseHTTPRequestHandler):
             self.end_headers()
             self.wfile.write(data)
         except OSError:  # the client gave up (its timeout): nothing to answer
-            pass
+            self.close_connection = True
 
     do_GET = do_POST = do_PUT = do_DELETE = _serve  # noqa: N815 - http.server's names
 

@@ -6,7 +6,6 @@ import sys
 from collections.abc import Iterator
 
 import pytest
-import requests
 
 from drills.model.scenario import CustomProbe, ProbeSpec
 from drills.probes import JOURNEYS, PROBE_TYPES, build_probes, register_journey, register_probe_type
@@ -17,6 +16,7 @@ from drills.probes.custom.command import make as make_command
 from drills.probes.custom.http import HttpParams, HttpProbe
 from drills.probes.custom.http import make as make_http
 from drills.probes.journeys.chat import ChatJourney
+from drills.probes.transport import ConnectionBroken, ConnectionFailed, ConnectionRefused, Timeout
 from tests.unit.fakes_http import App, FakeMessenger, Reply, closed_port, serve
 
 
@@ -110,13 +110,15 @@ def test_command_make_checks_its_params() -> None:
 @pytest.mark.parametrize(
     ("exc", "text"),
     [
-        (requests.ConnectTimeout("connect timed out"), "timeout"),
-        (requests.ReadTimeout("read timed out"), "timeout"),
-        (requests.ConnectionError("HTTPConnectionPool: [Errno 111] Connection refused"), "connection refused"),
-        (requests.ConnectionError("('Connection aborted.', RemoteDisconnected('Remote end closed connection'))"),
-         "remote end closed"),
-        (requests.ConnectionError("Connection reset by peer"), "connection reset"),
-        (requests.ConnectionError("Name or service not known"), "connection error"),
+        (Timeout("GET http://127.0.0.1:1/: timed out"), "timeout"),
+        (ConnectionRefused("GET http://127.0.0.1:1/: [Errno 111] Connection refused"), "connection refused"),
+        (ConnectionBroken("GET http://127.0.0.1:1/: Remote end closed connection without response",
+                          "remote end closed"), "remote end closed"),
+        (ConnectionBroken("GET http://127.0.0.1:1/: [Errno 104] Connection reset by peer", "connection reset"),
+         "connection reset"),
+        (ConnectionBroken("GET http://127.0.0.1:1/: [Errno 32] Broken pipe", "connection aborted"),
+         "connection aborted"),
+        (ConnectionFailed("GET http://nowhere.invalid/: Name or service not known"), "connection error"),
         (ValueError("first line\nsecond line"), "first line"),
         (ValueError("x" * 500), "x" * 160),
         (KeyError(""), "''"),
@@ -148,7 +150,7 @@ def test_http_client_checks_status_and_sends_the_token() -> None:
 def test_failed_keeps_api_errors_whole_and_shortens_the_rest() -> None:
     long = "GET /rooms/x/messages: HTTP 503 " + "y" * 200
     assert failed(ApiError(long)).error == long
-    assert failed(requests.ReadTimeout("x")).error == "timeout"
+    assert failed(Timeout("GET http://127.0.0.1:1/: timed out")).error == "timeout"
     assert failed(ApiError("x")).ok is False
 
 

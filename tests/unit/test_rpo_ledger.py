@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import requests
-
 from drills.checks import CheckInput, rpo
 from drills.model.result import Verdict
 from drills.model.scenario import Targets
 from drills.model.timeline import Phase, ReadBack, Record, Timeline, Write
 from drills.probes.client import ApiError, write_state
+from drills.probes.transport import ConnectionBroken, ConnectionRefused, Timeout
 
 
 def judge(records: list[Record]) -> Verdict:
@@ -50,6 +49,9 @@ def test_writes_that_were_not_acknowledged_are_counted_by_state_and_never_lost()
 
 def test_what_a_failed_write_attempt_tells() -> None:
     assert write_state(ApiError("POST /rooms/r/messages: HTTP 503 no primary")) == "failed"
-    assert write_state(requests.ConnectionError("[Errno 111] Connection refused")) == "failed"
-    assert write_state(requests.ReadTimeout("read timed out")) == "unknown"
-    assert write_state(requests.ConnectionError("Connection reset by peer")) == "unknown"
+    assert write_state(ConnectionRefused("POST http://127.0.0.1:1/login: [Errno 111] Connection refused")) == "failed"
+    assert write_state(Timeout("POST http://127.0.0.1:1/login: timed out")) == "unknown"
+    assert write_state(ConnectionBroken("POST http://127.0.0.1:1/login: Connection reset by peer",
+                                        "connection reset")) == "unknown"
+    assert write_state(ConnectionBroken("POST http://127.0.0.1:1/login: Remote end closed", "remote end closed")) \
+        == "unknown"

@@ -9,11 +9,9 @@ from __future__ import annotations
 import itertools
 import uuid
 
-import requests
-
 from drills.model.timeline import ReadBack, Write
 from drills.probes.base import Clock, JourneyType, Outcome, register_journey
-from drills.probes.client import ApiError, Authenticated, committed_by, failed, write_state
+from drills.probes.client import ApiError, Authenticated, TransportError, committed_by, failed, write_state
 from drills.probes.journeys.login import USER
 
 READ_PAGE = 500
@@ -34,7 +32,7 @@ class ChatJourney:
         try:
             ack = self.client.call_json("POST", f"/rooms/{self.room}/messages", (201,),
                                         json={"body": f"drill message {cid}", "client_id": cid})  # fmt: skip
-        except (requests.RequestException, ApiError, KeyError, ValueError) as exc:
+        except (TransportError, ApiError, KeyError, ValueError) as exc:
             # Not acknowledged: not in the ledger; its state says whether it may have been stored.
             w = Write(t=round(self.clock(), 4), stream="chat", key=self.room, id=cid, acked=False,
                       state=write_state(exc))  # fmt: skip
@@ -46,7 +44,7 @@ class ChatJourney:
             after = int(str(ack["id"])) - 1
             page = self.client.call_json("GET", f"/rooms/{self.room}/messages", params={"after": after, "limit": 5})
             found = any(m.get("client_id") == cid for m in page.get("messages", []))
-        except (requests.RequestException, ApiError, KeyError, ValueError) as exc:
+        except (TransportError, ApiError, KeyError, ValueError) as exc:
             return Outcome(False, f"read: {failed(exc).error}", site, (w,))
         return Outcome(found, "" if found else "sent message not readable", site, (w,))
 
@@ -65,7 +63,7 @@ class ChatJourney:
             else:  # every page was full: there may be more than the bound lets us read
                 return [ReadBack(t=round(self.clock(), 4), stream="chat", key=self.room, ids=tuple(ids),
                                  complete=False, error=f"stopped after {MAX_PAGES} pages of {READ_PAGE}")]  # fmt: skip
-        except (requests.RequestException, ApiError, KeyError, ValueError) as exc:
+        except (TransportError, ApiError, KeyError, ValueError) as exc:
             return [ReadBack(t=round(self.clock(), 4), stream="chat", key=self.room, ids=tuple(ids),
                              complete=False, error=failed(exc).error)]  # fmt: skip
         return [ReadBack(t=round(self.clock(), 4), stream="chat", key=self.room, ids=tuple(ids))]

@@ -7,11 +7,9 @@ from __future__ import annotations
 import itertools
 import uuid
 
-import requests
-
 from drills.model.timeline import ReadBack, Write
 from drills.probes.base import Clock, JourneyType, Outcome, register_journey
-from drills.probes.client import ApiError, Authenticated, committed_by, failed, write_state
+from drills.probes.client import ApiError, Authenticated, TransportError, committed_by, failed, write_state
 
 ADMIN = ("ops", "ops-pw")
 
@@ -58,7 +56,7 @@ class DevtoolsJourney:
                 return Outcome(False, f"config read back {back.get('value')!r}, wrote {version!r}")
             try:
                 dep = self.client.call_json("POST", "/deploys", (201,), json={"service": "chat", "version": version})
-            except (requests.RequestException, ApiError) as exc:
+            except (TransportError, ApiError) as exc:
                 writes.append(Write(t=round(self.clock(), 4), stream="deploys", key=self.key, id=version, acked=False,
                                     state=write_state(exc)))  # fmt: skip
                 raise
@@ -73,7 +71,7 @@ class DevtoolsJourney:
             if n % 10 == 1:  # the runbook is static: read it once a second at 10 Hz
                 self.client.ensure_token()
                 self.client.api.call("GET", "/runbook")
-        except (requests.RequestException, ApiError, KeyError, ValueError) as exc:
+        except (TransportError, ApiError, KeyError, ValueError) as exc:
             return Outcome(False, failed(exc).error, site, tuple(writes))
         return Outcome(True, site=site, writes=tuple(writes))
 
@@ -89,7 +87,7 @@ class DevtoolsJourney:
                     raise
                 if got.get("version") == version:
                     found.append(version)
-        except (requests.RequestException, ApiError, KeyError, ValueError) as exc:
+        except (TransportError, ApiError, KeyError, ValueError) as exc:
             return [ReadBack(t=round(self.clock(), 4), stream="deploys", key=self.key, ids=tuple(found),
                              complete=False, error=failed(exc).error)]  # fmt: skip
         return [ReadBack(t=round(self.clock(), 4), stream="deploys", key=self.key, ids=tuple(found))]

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import requests
-
 from drills.probes.base import Clock, JourneyType, Outcome, register_journey
-from drills.probes.client import ApiError, Http, failed
+from drills.probes.client import ApiError, Http, TransportError, failed
 
 USER = ("alice", "alice-pw")
 
@@ -25,7 +23,7 @@ class LoginJourney:
             if who.get("user") != USER[0]:
                 return Outcome(False, f"/verify answered user {who.get('user')!r}", str(data.get("site", "")))
             return Outcome(True, site=str(data.get("site", "")))
-        except (requests.RequestException, ApiError, KeyError, ValueError) as exc:
+        except (TransportError, ApiError, KeyError, ValueError) as exc:
             return failed(exc)
 
 
