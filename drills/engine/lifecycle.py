@@ -102,6 +102,7 @@ def run_drill(scenario: Scenario, bundle_dir: Path, progress: Progress, *, wirin
                 site_endpoints = stack.site_endpoints() if scenario.probes.per_site else None
                 ctx = stack.fault_context()
                 d.environment = stack.describe()
+                d.wan_baseline(ctx)
                 d.phase("steady")
                 d.start_probes(endpoints, site_endpoints)
                 try:

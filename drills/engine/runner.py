@@ -30,13 +30,14 @@ from drills.checks import should_abort
 from drills.engine import runs
 from drills.engine.plan import HEAL_ALL, Step, due_steps, next_step_at, plan
 from drills.engine.progress import LiveState, Progress
-from drills.engine.stack import ProbeRunner, Wiring
+from drills.engine.stack import Load, ProbeRunner, Wiring
 from drills.faults import Fault, FaultContext, site_cut
 from drills.model.scenario import Scenario
 from drills.model.timeline import FaultEvent, Phase, ProbeStart, TimelineWriter
 from drills.probes import LedgerProbe, build_site_probes
 
 TICK_S = 0.2
+BASELINE_TOXIC = "drills-wan-latency"  # + "-downstream" / "-upstream": the WAN's baseline latency
 EPSILON_S = 1e-6  # a step due within this is due now: float rounding of the clock must not spin a loop
 
 
@@ -61,6 +62,7 @@ class Drill:
     aborted: str = ""
     steady_failed: str = ""  # why the steady-state gate gave up ("" when it opened)
     environment: dict[str, object] = field(default_factory=dict)
+    load: Load | None = None
 
     def __post_init__(self) -> None:
         self.clock = self.wiring.clock
@@ -165,6 +167,7 @@ class Drill:
         errors = [e for fid in reversed(list(self.active)) if (e := self.heal(ctx, fid)) is not None]
         try:
             ctx.wan.reset()  # belt and braces: every link enabled, every toxic gone
+            self.wan_baseline(ctx)  # ... then the WAN's own latency again
         except Exception as exc:  # noqa: BLE001 - recorded; teardown follows regardless
             errors.append(exc)
         return errors
@@ -220,6 +223,11 @@ class Drill:
                                                   spec.timeout) for p in site_probes]  # fmt: skip
         for lp in self.loops:
             lp.start()
+        load = self.scenario.load
+        if load.writers > 0 and {"chat", "login"} <= set(endpoints):
+            self.load = self.wiring.write_load(endpoints, self.timeline, self.now, load, spec.timeout, self.run_id,
+                                               self.stop_probes)  # fmt: skip
+            self.load.start()
 
     def stop_all_probes(self) -> None:
         self.stop_probes.set()
@@ -228,6 +236,9 @@ class Drill:
         self.environment["probes"] = {
             lp.probe.name: {"samples": lp.count, "cpu_s": round(lp.cpu_s, 3)} for lp in self.loops
         }
+        if self.load is not None:
+            self.load.join(self.scenario.probes.timeout * 3 + 5)
+            self.environment["load"] = self.load.summary()
 
     def steady_gate(self) -> None:
         """Every capability ``min_consecutive`` ok samples in a row (within ``timeout``), then ``duration``."""
@@ -256,3 +267,22 @@ class Drill:
             if isinstance(lp.probe, LedgerProbe):
                 for rb in lp.probe.read_back():
                     self.timeline.append(rb)
+        if self.load is not None:
+            for rb in self.load.read_back():
+                self.timeline.append(rb)
+
+    # -- the WAN's baseline ------------------------------------------------------------------
+    def wan_baseline(self, ctx: FaultContext) -> None:
+        """Add ``wan.inter_site_latency`` (one way, both directions) to every link between two sites.
+
+        Applied at bring-up and again after heal-all's WAN reset (which removes every toxic)."""
+        latency = self.scenario.wan.inter_site_latency
+        topo = self.scenario.topology
+        links = sorted({lk.name for x in topo.sites for y in topo.sites if x < y for lk in topo.links_between(x, y)})
+        if latency <= 0 or not links:
+            return
+        ms = round(latency * 1000)
+        for link in links:
+            for stream in ("downstream", "upstream"):
+                ctx.wan.add_toxic(link, f"{BASELINE_TOXIC}-{stream}", "latency", {"latency": ms, "jitter": 0}, stream)
+        self.environment["wan_baseline"] = {"inter_site_latency_ms": ms, "links": links}

@@ -33,11 +33,15 @@ from typing import Protocol
 from drills.engine.clock import Clock, SystemClock
 from drills.engine.compose_stack import ComposeStack
 from drills.faults import Fault, FaultContext, make_fault
-from drills.model.scenario import FaultSpec, ProbeSpec, Scenario
-from drills.model.timeline import Sink
+from drills.model.scenario import FaultSpec, LoadSpec, ProbeSpec, Scenario
+from drills.model.timeline import ReadBack, Sink
 from drills.probes import Probe, ProbeLoop, build_probes
+from drills.probes.load import WriteLoad
 
-__all__ = ["FaultFactory", "LoopFactory", "ProbeBuilder", "ProbeRunner", "Stack", "StackFactory", "Wiring"]
+__all__ = [
+    "FaultFactory", "Load", "LoadFactory", "LoopFactory", "ProbeBuilder", "ProbeRunner", "Stack", "StackFactory",
+    "Wiring",
+]  # fmt: skip
 
 
 class Stack(Protocol):
@@ -69,7 +73,21 @@ class ProbeRunner(Protocol):
     def join(self, timeout: float) -> None: ...
 
 
+class Load(Protocol):
+    """A background write load (:class:`drills.probes.load.WriteLoad`)."""
+
+    def start(self) -> None: ...
+
+    def join(self, timeout: float) -> None: ...
+
+    def read_back(self) -> list[ReadBack]: ...
+
+    def summary(self) -> dict[str, object]: ...
+
+
 StackFactory = Callable[[Scenario, str, str], Stack]  # (scenario, run id, compose project name)
+# (edge endpoints, timeline, clock, spec, timeout, run id, stop)
+LoadFactory = Callable[[dict[str, str], Sink, Callable[[], float], LoadSpec, float, str, threading.Event], Load]
 ProbeBuilder = Callable[[ProbeSpec, dict[str, str], Callable[[], float], str], list[Probe]]
 # (probe, timeline, clock, period, stop, timeout): an open loop, see drills.probes.ProbeLoop
 LoopFactory = Callable[[Probe, Sink, Callable[[], float], float, threading.Event, float], ProbeRunner]
@@ -85,3 +103,4 @@ class Wiring:
     build_probes: ProbeBuilder = build_probes
     probe_loop: LoopFactory = ProbeLoop
     make_fault: FaultFactory = make_fault
+    write_load: LoadFactory = WriteLoad

@@ -58,6 +58,22 @@ class ProbeSpec:
 
 
 @dataclass(frozen=True)
+class LoadSpec:
+    """A background write load through the fault: ``writers`` clients, each sending chat messages
+    one after another at up to ``rate`` per second; every write is in the RPO ledger."""
+
+    writers: int = 4  # 0: no load
+    rate: float = 25.0  # writes per second, per writer
+
+
+@dataclass(frozen=True)
+class WanSpec:
+    """The WAN's baseline, applied at bring-up and kept through the drill (re-applied after heals)."""
+
+    inter_site_latency: float = 0.010  # one-way seconds on every link between two sites, both directions
+
+
+@dataclass(frozen=True)
 class SteadyState:
     duration: float = 5.0
     min_consecutive: int = 5
@@ -156,6 +172,8 @@ class Scenario:
     settle: float
     checks: CheckSpec
     abort: tuple[AbortRule, ...] = ()
+    load: LoadSpec = field(default_factory=LoadSpec)
+    wan: WanSpec = field(default_factory=WanSpec)
 
     @property
     def capabilities(self) -> tuple[str, ...]:

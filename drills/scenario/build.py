@@ -34,10 +34,12 @@ from drills.model.scenario import (
     CheckSpec,
     CustomProbe,
     FaultSpec,
+    LoadSpec,
     ProbeSpec,
     Scenario,
     SteadyState,
     Targets,
+    WanSpec,
 )
 from drills.model.topology import Topology
 from drills.probes import PROBE_TYPES, default_journeys
@@ -95,6 +97,7 @@ def build_scenario(
         if cap != "*" and cap not in caps:
             raise fail(("abort", i, "capability"), f"unknown capability '{cap}' (measured: {', '.join(caps)}, or *)")
         abort.append(AbortRule(cap, dur(("abort", i, "down_longer_than"), rule["down_longer_than"])))
+    load, wan = data.get("load") or {}, data.get("wan") or {}
     return Scenario(
         name=str(data["name"]),
         description=" ".join(str(data.get("description", "")).split()),
@@ -108,6 +111,9 @@ def build_scenario(
         settle=dur(("settle",), data.get("settle", 20)),
         checks=checks,
         abort=tuple(abort),
+        load=LoadSpec(writers=int(load.get("writers", LoadSpec.writers)), rate=float(load.get("rate", LoadSpec.rate))),
+        wan=WanSpec(inter_site_latency=dur(("wan", "inter_site_latency"),
+                                           wan.get("inter_site_latency", WanSpec.inter_site_latency))),
     )
 
 

@@ -120,6 +120,24 @@ def _build() -> JsonSchema:
                         ),
                     },
                 ),
+                "load": obj(
+                    "A background write load that runs from the steady phase through the fault: every "
+                    "write is in the RPO ledger (stream chat), so a weak replication mode shows up as loss.",
+                    {
+                        "writers": integer("Concurrent writers (default 4; 0 turns the load off).", minimum=0),
+                        "rate": {"type": "number", "exclusiveMinimum": 0,
+                                 "description": "Writes per second per writer, each writer one write at a time "
+                                 "(default 25)."},
+                    },
+                ),
+                "wan": obj(
+                    "The WAN's baseline, applied at bring-up and kept through the drill.",
+                    {
+                        "inter_site_latency": duration(
+                            "One-way latency added on every link between two sites (replication, consensus), "
+                            "both directions (default 10ms: sites ~1,000 km apart; 0 turns it off)."),
+                    },
+                ),
                 "steady_state": obj(
                     "Readiness gate before any fault: every journey must succeed steadily.",
                     {

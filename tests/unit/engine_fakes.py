@@ -27,7 +27,7 @@ from drills.engine.progress import LiveState
 from drills.engine.stack import Wiring
 from drills.faults import Fault, FaultContext
 from drills.model.result import DrillResult
-from drills.model.scenario import FaultSpec, ProbeSpec, Scenario
+from drills.model.scenario import FaultSpec, LoadSpec, ProbeSpec, Scenario
 from drills.model.timeline import ReadBack, Sink, Timeline, Write, read_timeline
 from drills.probes import Outcome, Probe, ProbeLoop
 from drills.scenario import load_scenario
@@ -158,9 +158,34 @@ class FakeFault:
             self.world.down.pop(cap, None)
 
 
+class FakeLoad:
+    """The background write load: counts its calls, writes nothing (its writes are tested on their own)."""
+
+    def __init__(self, world: World, spec: LoadSpec) -> None:
+        self.world, self.spec = world, spec
+        self.calls: list[str] = []
+
+    def start(self) -> None:
+        self.calls.append("start")
+
+    def join(self, timeout: float) -> None:
+        self.calls.append("join")
+
+    def read_back(self) -> list[ReadBack]:
+        self.calls.append("read_back")
+        return []
+
+    def summary(self) -> dict[str, object]:
+        return {"writers": self.spec.writers}
+
+
 class FakeWan:
     def __init__(self, world: World) -> None:
         self.world = world
+        self.toxics: list[tuple[str, str, str, dict[str, int], str]] = []
+
+    def add_toxic(self, link: str, name: str, kind: str, attributes: dict[str, int], stream: str = "") -> None:
+        self.toxics.append((link, name, kind, attributes, stream))
 
     def reset(self) -> None:
         self.world.log.append(("wan.reset", "*", self.world.clock.monotonic()))
@@ -177,6 +202,7 @@ class FakeStack:
         self.errors: dict[str, BaseException] = {}
         self.hooks: dict[str, Callable[[], None]] = {}
         self.opened_with: tuple[str, str] = ("", "")
+        self.wan = FakeWan(world)
         self.sigint_at_down: Any = None
         self.swept: list[str] = []
 
@@ -208,7 +234,7 @@ class FakeStack:
 
     def fault_context(self) -> FaultContext:
         self._call("fault_context")
-        return FaultContext(cast(Any, None), "fake", cast(Any, FakeWan(self.world)), cast(Any, None))
+        return FaultContext(cast(Any, None), "fake", cast(Any, self.wan), cast(Any, None))
 
     def describe(self) -> dict[str, object]:
         self._call("describe")
@@ -251,6 +277,7 @@ class World:
         self.open_error: BaseException | None = None
         self.sites: tuple[str, ...] = ("a", "b")
         self.site_missing: set[tuple[str, str]] = set()  # (site, capability) without an entry point
+        self.load: FakeLoad | None = None
 
     def open_stack(self, scenario: Scenario, run_id: str, project: str) -> FakeStack:
         self.stack.opened_with = (run_id, project)
@@ -271,9 +298,15 @@ class World:
     def make_fault(self, spec: FaultSpec) -> Fault:
         return FakeFault(spec, self)
 
+    def write_load(self, endpoints: dict[str, str], sink: Sink, clock: Callable[[], float], spec: LoadSpec,
+                   timeout: float, run_id: str, stop: threading.Event) -> FakeLoad:  # fmt: skip
+        self.load = FakeLoad(self, spec)
+        return self.load
+
     def wiring(self) -> Wiring:
         return Wiring(clock=self.clock, open_stack=self.open_stack, build_probes=self.build_probes,
-                      probe_loop=self.clock.probe_loop, make_fault=self.make_fault)  # fmt: skip
+                      probe_loop=self.clock.probe_loop, make_fault=self.make_fault,
+                      write_load=self.write_load)  # fmt: skip
 
 
 REPO = Path(__file__).parent / "data" / "repo"

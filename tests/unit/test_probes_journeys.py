@@ -215,7 +215,9 @@ def test_devtools_changes_config_records_a_deploy_and_reads_the_runbook(
     assert (out.ok, out.error, out.site) == (True, "", "b")
     version = f"{probe.prefix}-1"
     assert app.config["drill.flag.r1"]["value"] == version
-    (w,) = out.writes
+    (cfg, w) = out.writes
+    assert (cfg.stream, cfg.key, cfg.id, cfg.acked, cfg.state) == ("config", "drill.flag.r1", version, True, "acked")
+    assert cfg.sent is not None and cfg.sent < cfg.t  # sent before its acknowledgement: the register rule needs it
     dep_id = next(i for i, d in app.deploys.items() if d["version"] == version)
     assert (w.stream, w.key, w.id, w.acked, w.server_id, w.primary) == (
         "deploys", "drill.flag.r1", version, True, str(dep_id), "pg-b@20:41:03.120")  # fmt: skip
@@ -234,7 +236,8 @@ def test_devtools_config_read_back_mismatch(app: FakeMessenger, endpoints: dict[
     app.forced.append(("GET", "/config/", 200, {"key": "drill.flag.r1", "value": "stale", "version": 1}))
     probe = DevtoolsJourney(endpoints, clock, TIMEOUT, run_id="r1")
     out = probe.sample()
-    assert (out.ok, out.error, out.writes) == (False, f"config read back 'stale', wrote '{probe.prefix}-1'", ())
+    assert (out.ok, out.error) == (False, f"config read back 'stale', wrote '{probe.prefix}-1'")
+    assert [(w.stream, w.acked) for w in out.writes] == [("config", True)]  # the PUT was acknowledged
     assert app.deploys == {}
 
 
@@ -243,7 +246,7 @@ def test_devtools_deploy_failure_is_an_unacknowledged_write(app: FakeMessenger, 
     probe = DevtoolsJourney(endpoints, clock, TIMEOUT, run_id="r1")
     out = probe.sample()
     assert (out.ok, out.error) == (False, "POST /deploys: HTTP 503 no primary database")
-    (w,) = out.writes
+    (_, w) = out.writes
     assert (w.stream, w.id, w.acked) == ("deploys", f"{probe.prefix}-1", False)
     assert probe.acked == {}
 
@@ -254,14 +257,14 @@ def test_devtools_deploy_read_back_mismatch_keeps_the_acknowledged_write(
     app.forced.append(("GET", "/deploys/", 200, {"id": 1, "service": "chat", "version": "other"}))
     out = DevtoolsJourney(endpoints, clock, TIMEOUT, run_id="r1").sample()
     assert (out.ok, out.error, out.site) == (False, "deploy read back 'other'", "b")
-    assert [w.acked for w in out.writes] == [True]
+    assert [(w.stream, w.acked) for w in out.writes] == [("config", True), ("deploys", True)]
 
 
 def test_devtools_runbook_failure_fails_the_sample(app: FakeMessenger, endpoints: dict[str, str]) -> None:
     app.forced.append(("GET", "/runbook", 503, {"error": "no primary database"}))
     out = DevtoolsJourney(endpoints, clock, TIMEOUT, run_id="r1").sample()
     assert (out.ok, out.error) == (False, "GET /runbook: HTTP 503 no primary database")
-    assert [w.acked for w in out.writes] == [True]
+    assert [w.acked for w in out.writes] == [True, True]
 
 
 def test_devtools_a_user_without_the_admin_role_is_refused(app: FakeMessenger, endpoints: dict[str, str]) -> None:
@@ -273,21 +276,38 @@ def test_devtools_a_user_without_the_admin_role_is_refused(app: FakeMessenger, e
 
 def test_devtools_read_back_finds_the_deploys_still_recorded(app: FakeMessenger, endpoints: dict[str, str]) -> None:
     probe = DevtoolsJourney(endpoints, clock, TIMEOUT, run_id="r1")
-    versions = [w.id for _ in range(3) for w in probe.sample().writes]
+    versions = [w.id for _ in range(3) for w in probe.sample().writes if w.stream == "deploys"]
     lost = int(probe.acked[versions[1]])
     del app.deploys[lost]  # the deploy vanished in the failover
-    (rb,) = probe.read_back()
+    (cfg, rb) = probe.read_back()
+    assert (cfg.stream, cfg.key, cfg.ids, cfg.mode, cfg.complete) == ("config", "drill.flag.r1", (versions[2],),
+                                                                      "register", True)  # fmt: skip
     assert (rb.stream, rb.key, rb.complete) == ("deploys", "drill.flag.r1", True)
     assert list(rb.ids) == [versions[0], versions[2]]
 
 
 def test_devtools_read_back_that_breaks_is_incomplete(app: FakeMessenger, endpoints: dict[str, str]) -> None:
     probe = DevtoolsJourney(endpoints, clock, TIMEOUT, run_id="r1")
-    versions = [w.id for _ in range(2) for w in probe.sample().writes]
+    versions = [w.id for _ in range(2) for w in probe.sample().writes if w.stream == "deploys"]
     app.forced.append(("GET", f"/deploys/{probe.acked[versions[1]]}", 503, {"error": "no primary database"}))
-    (rb,) = probe.read_back()
+    (_, rb) = probe.read_back()
     assert (rb.complete, list(rb.ids)) == (False, versions[:1])
     assert rb.error.endswith("HTTP 503 no primary database")
+
+
+def test_devtools_config_changes_are_in_the_ledger_with_their_state(
+    app: FakeMessenger, endpoints: dict[str, str]
+) -> None:
+    probe = DevtoolsJourney(endpoints, clock, TIMEOUT, run_id="r1")
+    app.forced.append(("PUT", "/config/", 503, {"error": "no primary database"}))
+    out = probe.sample()
+    assert [(w.stream, w.state) for w in out.writes] == [("config", "failed")]  # answered: not stored
+    app.config.clear()  # the key vanished (a failover to a node that never had it)
+    cfg, _ = probe.read_back()
+    assert (cfg.ids, cfg.complete, cfg.mode) == ((), True, "register")  # read back empty: every acked write lost
+    app.forced.append(("GET", "/config/", 503, {"error": "no primary database"}))
+    cfg, _ = probe.read_back()
+    assert (cfg.complete, cfg.error) == (False, "GET /config/drill.flag.r1: HTTP 503 no primary database")
 
 
 def test_journeys_without_a_run_id_get_distinct_names(endpoints: dict[str, str]) -> None:

@@ -52,7 +52,7 @@ def load_bad(name: str) -> ScenarioError:
         ("not-a-duration.yaml", "settle", 2, "not a duration: 'soon'"),
         ("duplicate-key.yaml", "settle", 3, "duplicate key 'settle' (first on line 2)"),
         ("unknown-variant.yaml", "topology.variant", 2,
-         "unknown variant 'kakao-2099' (variants: cross-site, kakao-2022"),
+         "unknown variant 'kakao-2099' (variants: async-replication, cross-site, kakao-2022"),
         ("open-ended-last.yaml", "faults[0]", 3, "has no duration"),
     ],
 )

@@ -103,7 +103,7 @@ def _drill(tmp_path: Path, body: str, breaks: bool = True) -> tuple[Drill, Fault
     clock = FakeClock(start=100.0)
     wiring = Wiring(clock=clock, make_fault=lambda spec: _Prepared(spec, clock, 0.4, 0.2, breaks))
     d = Drill(scenario(tmp_path, body), tmp_path / "bundle", RecordingProgress(), wiring)
-    wan = type("Wan", (), {"reset": lambda self: None})()
+    wan = type("Wan", (), {"reset": lambda self: None, "add_toxic": lambda self, *a: None})()
     ctx = FaultContext(cast(Any, None), "p", cast(Any, wan), cast(Any, None))
     return d, ctx
 

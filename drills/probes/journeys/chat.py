@@ -49,24 +49,30 @@ class ChatJourney:
         return Outcome(found, "" if found else "sent message not readable", site, (w,))
 
     def read_back(self) -> list[ReadBack]:
-        ids: list[str] = []
-        after = 0
-        try:
-            for _ in range(MAX_PAGES):
-                page = self.client.call_json("GET", f"/rooms/{self.room}/messages",
-                                             params={"after": after, "limit": READ_PAGE})  # fmt: skip
-                msgs = page.get("messages", [])
-                if not msgs:
-                    break
-                ids.extend(str(m["client_id"]) for m in msgs)
-                after = int(msgs[-1]["id"])
-            else:  # every page was full: there may be more than the bound lets us read
-                return [ReadBack(t=round(self.clock(), 4), stream="chat", key=self.room, ids=tuple(ids),
-                                 complete=False, error=f"stopped after {MAX_PAGES} pages of {READ_PAGE}")]  # fmt: skip
-        except (TransportError, ApiError, KeyError, ValueError) as exc:
-            return [ReadBack(t=round(self.clock(), 4), stream="chat", key=self.room, ids=tuple(ids),
-                             complete=False, error=failed(exc).error)]  # fmt: skip
-        return [ReadBack(t=round(self.clock(), 4), stream="chat", key=self.room, ids=tuple(ids))]
+        return [read_room(self.client, self.room, self.clock)]
+
+
+def read_room(client: Authenticated, room: str, clock: Clock) -> ReadBack:
+    """Every message of ``room``, page by page, bounded (MAX_PAGES): the RPO read-back of a chat room.
+
+    A read that fails, or stops at the bound with every page full, is incomplete (never "lost")."""
+    ids: list[str] = []
+    after = 0
+    try:
+        for _ in range(MAX_PAGES):
+            page = client.call_json("GET", f"/rooms/{room}/messages", params={"after": after, "limit": READ_PAGE})
+            msgs = page.get("messages", [])
+            if not msgs:
+                break
+            ids.extend(str(m["client_id"]) for m in msgs)
+            after = int(msgs[-1]["id"])
+        else:  # every page was full: there may be more than the bound lets us read
+            return ReadBack(t=round(clock(), 4), stream="chat", key=room, ids=tuple(ids), complete=False,
+                            error=f"stopped after {MAX_PAGES} pages of {READ_PAGE}")  # fmt: skip
+    except (TransportError, ApiError, KeyError, ValueError) as exc:
+        return ReadBack(t=round(clock(), 4), stream="chat", key=room, ids=tuple(ids), complete=False,
+                        error=failed(exc).error)  # fmt: skip
+    return ReadBack(t=round(clock(), 4), stream="chat", key=room, ids=tuple(ids))
 
 
 register_journey(JourneyType(

@@ -1,5 +1,6 @@
 """devtools: as an admin, change a config key and read it back, record a deploy and read it
-back, and read the runbook; every acknowledged deploy goes to the RPO ledger (stream ``deploys``).
+back, and read the runbook. Every config change (stream ``config``: one key, last writer wins)
+and every deploy (stream ``deploys``) goes to the RPO ledger with its state.
 """
 
 from __future__ import annotations
@@ -48,12 +49,21 @@ class DevtoolsJourney:
         writes: list[Write] = []
         site = ""
         try:
-            self.put_sent[n] = self.clock()
-            cfg = self.client.call_json("PUT", f"/config/{self.key}", json={"value": version})
+            self.put_sent[n] = sent = self.clock()
+            try:
+                cfg = self.client.call_json("PUT", f"/config/{self.key}", json={"value": version})
+            except (TransportError, ApiError) as exc:
+                writes.append(Write(t=round(self.clock(), 4), stream="config", key=self.key, id=version, acked=False,
+                                    state=write_state(exc), sent=round(sent, 4)))  # fmt: skip
+                raise
             self.put_acked[n] = self.clock()
+            writes.append(Write(t=round(self.put_acked[n], 4), stream="config", key=self.key, id=version, acked=True,
+                                state="acked", site=str(cfg.get("site", "")), sent=round(sent, 4),
+                                **committed_by(cfg)))  # fmt: skip
             back = self.client.call_json("GET", f"/config/{self.key}")
             if self._stale(back.get("value"), n):
-                return Outcome(False, f"config read back {back.get('value')!r}, wrote {version!r}")
+                return Outcome(False, f"config read back {back.get('value')!r}, wrote {version!r}",
+                               writes=tuple(writes))
             try:
                 dep = self.client.call_json("POST", "/deploys", (201,), json={"service": "chat", "version": version})
             except (TransportError, ApiError) as exc:
@@ -76,6 +86,24 @@ class DevtoolsJourney:
         return Outcome(True, site=site, writes=tuple(writes))
 
     def read_back(self) -> list[ReadBack]:
+        return [self._read_config(), self._read_deploys()]
+
+    def _read_config(self) -> ReadBack:
+        """The config key's one value (last writer wins): judged by checks/rpo.register_lost."""
+        try:
+            value = self.client.call_json("GET", f"/config/{self.key}").get("value")
+        except ApiError as exc:
+            if "HTTP 404" not in str(exc):
+                return ReadBack(t=round(self.clock(), 4), stream="config", key=self.key, ids=(), complete=False,
+                                error=failed(exc).error, mode="register")  # fmt: skip
+            value = None  # the key is gone
+        except (TransportError, KeyError, ValueError) as exc:
+            return ReadBack(t=round(self.clock(), 4), stream="config", key=self.key, ids=(), complete=False,
+                            error=failed(exc).error, mode="register")  # fmt: skip
+        ids = () if value is None else (str(value),)
+        return ReadBack(t=round(self.clock(), 4), stream="config", key=self.key, ids=ids, mode="register")
+
+    def _read_deploys(self) -> ReadBack:
         found: list[str] = []
         try:
             for version, server_id in list(self.acked.items()):
@@ -88,12 +116,13 @@ class DevtoolsJourney:
                 if got.get("version") == version:
                     found.append(version)
         except (TransportError, ApiError, KeyError, ValueError) as exc:
-            return [ReadBack(t=round(self.clock(), 4), stream="deploys", key=self.key, ids=tuple(found),
-                             complete=False, error=failed(exc).error)]  # fmt: skip
-        return [ReadBack(t=round(self.clock(), 4), stream="deploys", key=self.key, ids=tuple(found))]
+            return ReadBack(t=round(self.clock(), 4), stream="deploys", key=self.key, ids=tuple(found),
+                            complete=False, error=failed(exc).error)  # fmt: skip
+        return ReadBack(t=round(self.clock(), 4), stream="deploys", key=self.key, ids=tuple(found))
 
 
 register_journey(JourneyType(
-    name="devtools", order=30, make=DevtoolsJourney, streams=("deploys",),
-    summary="As an operator: change a config key, record a deploy and read both back, read the runbook.",
+    name="devtools", order=30, make=DevtoolsJourney, streams=("config", "deploys"),
+    summary="As an operator: change a config key, record a deploy and read both back, read the runbook; every "
+    "config change and deploy is in the RPO ledger.",
 ))
