@@ -80,7 +80,7 @@ class Plan:
         rows += [
             ("settle", f"+{fd(end)}", f"observe {fd(s.settle)} until +{fd(end + s.settle)}"),
             ("checks", f"+{fd(end + s.settle)}",
-             "read back writes; judge availability, max outage, RTO, RPO, split brain"),
+             "read back writes; judge availability, max outage, RTO, failover, per-site, RPO, split brain"),
             ("teardown", "", "remove every container, network and volume of the run"),
         ]
         w0 = max(len(r[0]) for r in rows)
@@ -88,7 +88,13 @@ class Plan:
         head = [
             f"Drill plan: {s.name}  ({s.path}, sha256 {s.digest[:12]})",
             *( [s.description] if s.description else [] ),
-            f"Probes: {', '.join(s.capabilities)} every {fd(s.probes.period)} (timeout {fd(s.probes.timeout)})",
+            f"Probes: {', '.join(s.capabilities)} every {fd(s.probes.period)} (timeout {fd(s.probes.timeout)})"
+            + (f"; each journey also through each site's own entry point every {fd(s.probes.site_period)}"
+               if s.probes.per_site else ""),
+            ("Write load: " + (f"{s.load.writers} writer(s) x {s.load.rate:g} writes/s through the edge, every write "
+                               "read back" if s.load.writers else "off")
+             + (f"; WAN latency between sites {fd(s.wan.inter_site_latency)} each way"
+                if s.wan.inter_site_latency > 0 else "")),
             "",
             f"{'phase':<{w0}}  {'offset':<{w1}}  what",
         ]
