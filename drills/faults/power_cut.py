@@ -2,23 +2,39 @@
 
     inject                                   heal (power_restore)
     0. hold Docker restart policies off       0. (restored after start)
-    1. disable every WAN link to/from it      1. reconnect the networks, same aliases
-       (the destructive instant: RTO counts
-       from here, not from step 0)
-    2. SIGKILL every container of the site    2. enable the links again
-       in parallel threads (same instant)     3. start every container of the site
-    3. once dead, disconnect them from any    4. wait until all are running and healthy
-       network another domain (not the WAN)      (the datastore node rejoined as replica)
+    1. cut every WAN link to/from it (the     1. reconnect the networks, same aliases
+       destructive instant: RTO counts        2. blackhole: remove the toxics; Toxiproxy then
+       from the first link cut, not step 0)      closes every connection that hung in them (a
+                                                 rebooted machine ends old connections too)
+                                                 refuse: enable the links again
+    2. SIGKILL every container of the site    3. start every container of the site
+       in parallel threads (same instant)     4. wait until all are running and healthy
+    3. once dead, disconnect them from any       (the datastore node rejoined as replica)
+       network another domain (not the WAN)
        shares
+
+How a link is cut (``mode``):
+
+    blackhole (default)    client ◄──► toxiproxy [hold close ─► drop data] ◄──► site (dead)
+                           per stream (upstream, downstream): a ``slow_close`` toxic holds the
+                           close the killed processes send (the kernel of a SIGKILLed process
+                           still sends FIN; a machine without power sends nothing), then a
+                           ``timeout`` toxic (timeout 0) drops every byte. Open connections hang
+                           until the client's own timeout. New connections are accepted by
+                           Toxiproxy, which cannot reach the dead site and resets them at once.
+    refuse                 the links are disabled: open connections are closed at once and new
+                           ones refused (the only behaviour before ``mode`` existed).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import partial
+from typing import Literal
 
 from docker.models.containers import Container
 
+from drills.adapters.toxiproxy import Toxic
 from drills.errors import FaultError
 from drills.faults.base import (
     DOMAIN_LABEL,
@@ -33,23 +49,55 @@ from drills.faults.base import (
 )
 from drills.model.fields import Fields
 from drills.model.scenario import FaultSpec
+from drills.model.schema_parts import string
 
 SITE_FIELD = {"type": "string", "description": "Site whose containers are hit (a site from the compose labels)."}
-
+Mode = Literal["blackhole", "refuse"]
+MODES: tuple[Mode, ...] = ("blackhole", "refuse")
+MODE_FIELD = string(
+    "How the site's WAN links fail: blackhole (default) or refuse. blackhole: packets vanish, as when "
+    "a machine loses power: open connections hang until the client's own timeout (new ones are "
+    "accepted by Toxiproxy, then reset as it fails to reach the dead site). refuse: the links are "
+    "disabled: open connections are closed at once and new ones refused.",
+    enum=list(MODES),
+)
 
 POWERED = ("running", "paused", "restarting")  # container states of a machine that has power
+
+BLACKHOLE = "drills-blackhole"  # the prefix of every toxic this fault adds, so a heal (or a person) finds them
+HOLD_MS = 86_400_000  # slow_close delay: longer than any cut (the heal drops the connections)
+
+
+def blackhole_toxics(link: str) -> list[Toxic]:
+    """The toxics that blackhole one link, in the order they are added and removed. Per stream,
+    Toxiproxy chains them as added: the hold (slow_close) first keeps the close of a killed
+    process from going on, then the timeout (0) drops all data. Removing the hold first lets
+    Toxiproxy close a connection whose peer is gone, and removing a timeout closes what it held."""
+    return [toxic for stream, short in (("upstream", "up"), ("downstream", "down")) for toxic in (
+        Toxic(link, f"{BLACKHOLE}-{short}-hold", "slow_close", {"delay": HOLD_MS}, stream),
+        Toxic(link, f"{BLACKHOLE}-{short}", "timeout", {"timeout": 0}, stream),
+    )]  # fmt: skip
+
+
+BLACKHOLE_NAMES = tuple(t.name for t in blackhole_toxics(""))
 
 
 @dataclass(frozen=True)
 class PowerCut:
     site: str
+    mode: Mode = "blackhole"
 
     def describe(self) -> str:
-        return f"site {self.site}"
+        return f"site {self.site}" if self.mode == "blackhole" else f"site {self.site} ({self.mode})"
 
 
 def build(fields: Fields) -> PowerCut:
-    return PowerCut(fields.site(fields.get("site"), "site"))
+    site = fields.site(fields.get("site"), "site")
+    wanted = fields.get("mode", "blackhole")
+    for mode in MODES:  # the schema's enum already refused any other value
+        if mode == wanted:
+            return PowerCut(site, mode)
+    raise fields.fail(f"unknown mode {wanted!r} (allowed: {', '.join(MODES)})", "mode")
 
 
 @dataclass
@@ -57,12 +105,17 @@ class PowerCutFault:
     spec: FaultSpec
     killed: list[str] = field(default_factory=list)  # container ids
     links: list[str] = field(default_factory=list)
+    blackholed: list[str] = field(default_factory=list)  # links that may hold hung connections until heal
     detached: list[tuple[str, str, list[str]]] = field(default_factory=list)  # (network id, container id, aliases)
     policies: dict[str, dict[str, object]] = field(default_factory=dict)  # container id -> restart policy
 
     @property
     def site(self) -> str:
         return params_of(self.spec, PowerCut).site
+
+    @property
+    def mode(self) -> Mode:
+        return params_of(self.spec, PowerCut).mode
 
     def _shared_networks(
         self, ctx: FaultContext, site_ctrs: list[Container], own: list[Container]
@@ -101,10 +154,16 @@ class PowerCutFault:
                 docker_call(f"hold restart policy of {c.name}", c.update, restart_policy={"Name": "no"})
         # The WAN links go a few milliseconds before the machines: Toxiproxy can wedge a proxy
         # whose far end vanished mid-stream (its API then hangs), so links are cut while every
-        # peer still answers, then every container is killed at the same instant.
+        # peer still answers, then every container is killed at the same instant. A blackhole's
+        # toxics must all be in place first: a link without its hold passes on the FIN of the kill.
         self.links = ctx.link_names(lambda src, dst: self.site in (src, dst))
-        ctx.destructive()
-        ctx.wan.set_many(self.links, False)
+        if self.mode == "blackhole":
+            self.blackholed = list(self.links)  # before the first call: a half-done inject is healed too
+            ctx.destructive()
+            ctx.wan.add_toxics([toxic for link in self.links for toxic in blackhole_toxics(link)])
+        else:
+            ctx.destructive()
+            ctx.wan.set_many(self.links, False)
         errors = all_at_once([partial(c.kill, signal="SIGKILL") for c in ctrs])
         if shared:  # disconnect only once every container is dead: racing the kill can wedge the engine
             all_at_once([partial(docker_call, f"wait for {c.name}", c.wait, timeout=30) for c in ctrs])
@@ -122,7 +181,14 @@ class PowerCutFault:
             if cid not in (net.attrs.get("Containers") or {}):
                 docker_call(f"reconnect {cid[:12]}", net.connect, cid, aliases=aliases or None)
         self.detached = []
-        ctx.wan.set_many(self.links, True)
+        if self.mode == "refuse":
+            ctx.wan.set_many(self.links, True)
+        elif self.blackholed:
+            # Toxiproxy closes every connection a removed toxic held: they end, as a rebooted machine
+            # ends them. Never disable a blackholed link to drop them: stopping a proxy waits for its
+            # accept loop, which can be stuck dialling the vanished site, and the API hangs with it.
+            ctx.wan.remove_toxics(self.blackholed, BLACKHOLE_NAMES)
+            self.blackholed = []
         ctrs = [c for c in ctx.containers(domain=self.site) if c.id in self.killed or c.status != "running"]
         errors = all_at_once([c.start for c in ctrs if c.status != "running"])
         if errors:
@@ -136,9 +202,10 @@ class PowerCutFault:
 register(
     FaultType(
         name="power_cut",
-        summary="A site loses power: its WAN links are cut and every container of the site is killed at "
-        "the same instant; the heal restores power and waits until the site is healthy again.",
-        fields={"site": SITE_FIELD},
+        summary="A site loses power: its WAN links are cut (blackholed by default: open connections hang; "
+        "or refused) and every container of the site is killed at the same instant; the heal ends the "
+        "connections that hung, restores power and waits until the site is healthy again.",
+        fields={"site": SITE_FIELD, "mode": MODE_FIELD},
         required=("site",),
         build=build,
         make=PowerCutFault,

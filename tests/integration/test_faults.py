@@ -6,13 +6,17 @@ Toxiproxy API, and on exit heals it; after each heal every journey works again.
 
 from __future__ import annotations
 
+import socket
 import sys
 import time
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 from docker.models.containers import Container
 
+from drills.faults.power_cut import Mode, PowerCut
+from drills.model.scenario import FaultSpec
 from drills.pytest_plugin import Chaos, Stack
 
 sys.path.insert(0, str(Path(__file__).parent))
@@ -84,3 +88,73 @@ def test_restart_one_service_comes_back_healthy(drill_stack: Stack, chaos: Chaos
     after = container(drill_stack, "login-b")
     assert after.attrs["State"]["StartedAt"] != before
     assert after.attrs["State"]["Health"]["Status"] == "healthy"
+
+
+# -- a power cut's links, seen by a TCP client ------------------------------------------------------
+
+REQUEST = b"GET /health HTTP/1.0\r\nHost: drills\r\n\r\n"
+# A TCP client in the edge domain (etcd-w stays up when site a loses power), through edge_a_chat
+# like the load balancer: "refused", "answered", "closed" (EOF), "reset" or "timeout".
+EDGE_CLIENT = """
+import socket
+s = socket.socket()
+s.settimeout(2)
+try:
+    s.connect(("wan-edge", 10081))
+    s.sendall(b"GET /health HTTP/1.0\\r\\nHost: drills\\r\\n\\r\\n")
+    print("answered" if s.recv(64) else "closed")
+except ConnectionRefusedError:
+    print("refused")
+except ConnectionResetError:
+    print("reset")
+except socket.timeout:
+    print("timeout")
+"""
+
+
+def from_the_edge(stack: Stack) -> str:
+    code, out = container(stack, "etcd-w").exec_run(["python3", "-c", EDGE_CLIENT])
+    assert code == 0 and isinstance(out, bytes), out
+    return out.decode().strip()
+
+
+def after_the_answer(sock: socket.socket) -> str:
+    """What a connection that already sent its request gets: "answered", "closed", "reset" or "timeout"."""
+    try:
+        return "answered" if sock.recv(64) else "closed"
+    except ConnectionResetError:
+        return "reset"
+    except TimeoutError:
+        return "timeout"
+
+
+@pytest.mark.parametrize("mode", ["blackhole", "refuse"])
+def test_a_power_cut_blackholes_or_refuses_the_sites_links_and_its_heal_resets_them(
+    drill_stack: Stack, chaos: Chaos, mode: Mode
+) -> None:
+    direct = urlsplit(drill_stack.project.site_endpoint_urls()["a"]["chat"])  # edge_a_chat-direct, published
+    address = (str(direct.hostname), int(direct.port or 0))
+    assert from_the_edge(drill_stack) == "answered"
+    spec = FaultSpec(id=f"cut-{mode}", type="power_cut", at=0.0, duration=None, params=PowerCut("a", mode))
+    with socket.create_connection(address, timeout=5) as held:  # open before the cut, idle
+        with chaos.fault(spec):
+            held.settimeout(1.5)
+            held.sendall(REQUEST)
+            if mode == "blackhole":
+                assert after_the_answer(held) == "timeout"  # no answer and no close: it hangs
+                # a new connection is accepted (never refused), then reset when Toxiproxy fails to
+                # reach the dead site, or left hanging while Toxiproxy still dials it
+                assert from_the_edge(drill_stack) in ("reset", "closed", "timeout")
+                assert [n for n in drill_stack.wan.toxics("edge_a_chat") if n.startswith("drills-blackhole-")]
+            else:
+                assert after_the_answer(held) in ("closed", "reset")  # closed when the link went down
+                assert from_the_edge(drill_stack) == "refused"
+            assert drill_stack.wan.toxics("edge_b_chat") == []
+        if mode == "blackhole":
+            assert after_the_answer(held) in ("closed", "reset")  # the heal dropped what hung, like a reboot
+    assert drill_stack.wan.toxics("edge_a_chat") == [] and all(p.enabled for p in drill_stack.wan.proxies().values())
+    deadline = time.monotonic() + 30
+    while from_the_edge(drill_stack) != "answered":
+        assert time.monotonic() < deadline, "site a's chat does not answer through edge_a_chat after the heal"
+        time.sleep(0.5)
+    all_journeys_ok(drill_stack)

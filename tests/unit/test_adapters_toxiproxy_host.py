@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from drills.adapters.host import Completed, LocalHost
-from drills.adapters.toxiproxy import ProxyState, WanClient
+from drills.adapters.toxiproxy import ProxyState, Toxic, WanClient
 from drills.errors import FaultError
 from tests.unit.fakes_http import FakeToxiproxy, closed_port, serve
 
@@ -100,6 +100,66 @@ def test_toxic_errors_are_fault_errors(wan: WanClient, toxi: FakeToxiproxy) -> N
         wan.add_toxic("a_b_pg", "x", "latency", {"latency": 1})
     with pytest.raises(FaultError, match=r"^toxiproxy remove toxic y from a_b_pg: NotFound"):
         wan.remove_toxic("a_b_pg", "y")
+
+
+def test_a_toxic_call_on_an_unknown_link_names_the_known_ones(wan: WanClient, toxi: FakeToxiproxy) -> None:
+    wan.add_toxic("a_b_pg", "t", "timeout", {"timeout": 0})
+    assert toxi.calls("GET") == 0  # the happy path posts straight away: no listing first
+    unknown = r"^no toxiproxy link named 'c_a_pg' \(links: a_b_pg, b_a_pg, edge_a_chat\)$"
+    for call in (lambda: wan.add_toxic("c_a_pg", "t", "timeout", {"timeout": 0}), lambda: wan.toxics("c_a_pg"),
+                 lambda: wan.remove_toxic("c_a_pg", "t")):  # fmt: skip
+        with pytest.raises(FaultError, match=unknown):
+            call()
+
+
+def test_add_toxics_adds_each_links_toxics_in_order(wan: WanClient, toxi: FakeToxiproxy) -> None:
+    wan.add_toxics([
+        Toxic("a_b_pg", "hold", "slow_close", {"delay": 1000}, "upstream"),
+        Toxic("edge_a_chat", "drop", "timeout", {"timeout": 0}),
+        Toxic("a_b_pg", "drop", "timeout", {"timeout": 0}, "upstream", toxicity=0.5),
+    ])  # fmt: skip
+    assert list(toxi.toxics["a_b_pg"]) == ["hold", "drop"]  # the order Toxiproxy chains them in
+    assert toxi.toxics["a_b_pg"]["drop"] == {"name": "drop", "type": "timeout", "stream": "upstream",
+                                             "toxicity": 0.5, "attributes": {"timeout": 0}}  # fmt: skip
+    assert toxi.toxics["edge_a_chat"]["drop"]["stream"] == "downstream" and toxi.toxics["b_a_pg"] == {}
+    assert toxi.calls("GET") == 1  # one listing for all of them
+    wan.add_toxics([])
+
+
+@pytest.mark.parametrize(
+    ("toxic", "error"),
+    [
+        (Toxic("nope", "t", "timeout", {"timeout": 0}), r"^no toxiproxy link named 'nope' \(links: a_b_pg, "),
+        (Toxic("b_a_pg", "t", "drop", {}), r"^unknown toxic type 'drop' \(allowed: latency, "),
+    ],
+)
+def test_add_toxics_with_an_unknown_link_or_type_adds_none(
+    wan: WanClient, toxi: FakeToxiproxy, toxic: Toxic, error: str
+) -> None:
+    with pytest.raises(FaultError, match=error):
+        wan.add_toxics([Toxic("a_b_pg", "t", "timeout", {"timeout": 0}), toxic])
+    assert toxi.calls("POST") == 0 and all(t == {} for t in toxi.toxics.values())
+
+
+def test_add_toxics_raises_the_first_error_once_every_link_is_done(wan: WanClient, toxi: FakeToxiproxy) -> None:
+    wan.add_toxic("b_a_pg", "t", "latency", {"latency": 1})
+    with pytest.raises(FaultError, match=r"^toxiproxy add toxic t to b_a_pg: ProxyExists"):
+        wan.add_toxics([Toxic(link, "t", "timeout", {"timeout": 0}) for link in ("a_b_pg", "b_a_pg", "edge_a_chat")])
+    assert list(toxi.toxics["a_b_pg"]) == ["t"] and list(toxi.toxics["edge_a_chat"]) == ["t"]
+
+
+def test_remove_toxics_removes_only_the_named_ones_where_present(wan: WanClient, toxi: FakeToxiproxy) -> None:
+    for link in ("a_b_pg", "edge_a_chat"):
+        wan.add_toxic(link, "mine-1", "timeout", {"timeout": 0})
+        wan.add_toxic(link, "mine-2", "slow_close", {"delay": 5})
+    wan.add_toxic("a_b_pg", "other", "latency", {"latency": 1})
+    del toxi.toxics["edge_a_chat"]["mine-1"]  # gone already
+    toxi.seen.clear()
+    wan.remove_toxics(["a_b_pg", "edge_a_chat", "b_a_pg"], ["mine-1", "mine-2"])
+    assert toxi.toxics == {"a_b_pg": {"other": toxi.toxics["a_b_pg"]["other"]}, "edge_a_chat": {}, "b_a_pg": {}}
+    assert [p for m, p, _ in toxi.seen if m == "DELETE" and "a_b_pg" in p] == [
+        "/proxies/a_b_pg/toxics/mine-1", "/proxies/a_b_pg/toxics/mine-2"]  # fmt: skip
+    wan.remove_toxics(["a_b_pg", "edge_a_chat"], ["mine-1", "mine-2"])  # idempotent
 
 
 def test_reset_is_the_wans_heal_all(wan: WanClient, toxi: FakeToxiproxy) -> None:

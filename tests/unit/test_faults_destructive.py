@@ -45,7 +45,10 @@ def spec(kind: str, params: object) -> FaultSpec:
 
 CASES: list[tuple[str, Fault, tuple[str, ...], tuple[str, ...]]] = [
     # (name, fault, calls that must come before the mark, the first destructive call)
-    ("power_cut", PowerCutFault(spec("power_cut", PowerCut("a"))), ("update", "wan.proxies"), ("wan.set_many", "kill")),
+    ("power_cut", PowerCutFault(spec("power_cut", PowerCut("a"))), ("update", "wan.proxies"),
+     ("wan.add_toxic", "kill")),
+    ("power_cut refuse", PowerCutFault(spec("power_cut", PowerCut("a", "refuse"))), ("update", "wan.proxies"),
+     ("wan.set_many", "kill")),
     ("partition", PartitionFault(spec("partition", Partition(("a", "b")))), ("wan.proxies",), ("wan.set_many",)),
     ("kill", KillFault(spec("kill", ServiceFault("b", "chat", "chat-b"))), ("containers.list",), ("kill",)),
     ("pause", PauseFault(spec("pause", ServiceFault("b", "chat", "chat-b"))), ("containers.list",), ("pause",)),
@@ -59,7 +62,7 @@ def test_the_destructive_mark_follows_the_preparation_and_precedes_the_first_bre
     topology: Topology, name: str, fault: Fault, before: tuple[str, ...], breaking: tuple[str, ...]
 ) -> None:
     log, engine, ctx = world(topology)
-    if name == "power_cut":
+    if name.startswith("power_cut"):
         for c in engine.containers_:
             c.restart_policy = {"Name": "unless-stopped"}  # preparation: held off before the cut
     fault.inject(ctx)

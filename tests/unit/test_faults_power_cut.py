@@ -1,20 +1,29 @@
-"""power_cut / power_restore against a fake engine and a fake WAN (tests/unit/data/repo's topology)."""
+"""power_cut / power_restore against a fake engine and a fake WAN (tests/unit/data/repo's topology).
+
+Both link modes: ``blackhole`` (the default: toxics that hold the close and drop the data on
+both streams of every link of the site) and ``refuse`` (the links disabled). The exact toxics
+are checked through the real WanClient against the fake Toxiproxy HTTP API.
+"""
 
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from docker.errors import APIError
 
-from drills.errors import FaultError
+from drills.adapters.toxiproxy import WanClient
+from drills.errors import FaultError, ScenarioError
 from drills.faults.base import FaultContext
-from drills.faults.power_cut import PowerCut, PowerCutFault
+from drills.faults.power_cut import BLACKHOLE_NAMES, Mode, PowerCut, PowerCutFault
 from drills.model.scenario import FaultSpec
 from drills.model.topology import Topology
+from drills.scenario import load_scenario
 from drills.scenario.discover import discover, fallback_only
 from tests.unit.fakes_docker import LINKS, PROJECT, FakeContainer, FakeDocker, FakeWan, Log, as_client, mini_replica
+from tests.unit.fakes_http import FakeToxiproxy, serve
 
 REPO = Path(__file__).parent / "data" / "repo"
 
@@ -41,13 +50,22 @@ def world(topology: Topology) -> World:
     return World(topology)
 
 
-def cut(site: str = "a") -> PowerCutFault:
-    return PowerCutFault(FaultSpec(id="cut", type="power_cut", at=0.0, duration=5.0, params=PowerCut(site)))
+def cut(site: str = "a", mode: Mode = "blackhole") -> PowerCutFault:
+    return PowerCutFault(FaultSpec(id="cut", type="power_cut", at=0.0, duration=5.0, params=PowerCut(site, mode)))
 
 
-def test_inject_cuts_the_sites_links_then_kills_every_running_container_of_the_site(world: World) -> None:
+SITE_A_LINKS = ["a_b_pg", "b_a_pg", "edge_a_chat"]
+BLACKHOLED = tuple(sorted(BLACKHOLE_NAMES))
+NO_TOXICS: dict[str, tuple[str, ...]] = dict.fromkeys(LINKS, ())
+
+
+def toxic_names(wan: FakeWan) -> dict[str, tuple[str, ...]]:
+    return {link: tuple(sorted(toxics)) for link, toxics in wan.toxics_.items()}
+
+
+def test_refuse_cuts_the_sites_links_then_kills_every_running_container_of_the_site(world: World) -> None:
     world.ctrs["login-a"].status = "exited"  # already down: nothing to kill
-    fault = cut("a")
+    fault = cut("a", "refuse")
     fault.inject(world.ctx)
 
     assert sorted(world.log.of("kill")) == ["chat-a", "pg-a"]
@@ -58,9 +76,123 @@ def test_inject_cuts_the_sites_links_then_kills_every_running_container_of_the_s
     assert sorted(fault.links) == ["a_b_pg", "b_a_pg", "edge_a_chat"]
     first_kill = min(world.log.index_of("kill", n) for n in ("chat-a", "pg-a"))
     assert world.log.index_of("wan.set_many") < first_kill
+    assert world.log.of("wan.add_toxic") == [] and fault.blackholed == []
     # the site networks are shared with the WAN only: nothing to disconnect
     assert world.log.of("disconnect") == []
     assert fault.detached == []
+
+
+def test_blackhole_is_the_default_and_leaves_every_link_enabled(world: World) -> None:
+    assert PowerCut("a").mode == "blackhole"
+    world.ctrs["login-a"].status = "exited"
+    fault = cut("a")
+    fault.inject(world.ctx)
+
+    assert sorted(world.log.of("kill")) == ["chat-a", "pg-a"]
+    assert all(world.wan.enabled.values())  # nothing refused: packets vanish instead
+    assert world.log.of("wan.set_many") == []
+    assert toxic_names(world.wan) == {**dict.fromkeys(SITE_A_LINKS, BLACKHOLED), "edge_b_chat": ()}
+    assert fault.links == SITE_A_LINKS and fault.blackholed == SITE_A_LINKS
+
+
+def test_blackhole_marks_the_hit_before_the_first_toxic_and_kills_after_the_last(world: World) -> None:
+    world.ctx.on_destructive = lambda: world.log.append(("DESTRUCTIVE", ""))
+    cut("a").inject(world.ctx)
+    mark = world.log.index_of("DESTRUCTIVE")
+    adds = [i for i, (action, _) in enumerate(world.log) if action == "wan.add_toxic"]
+    kills = [i for i, (action, _) in enumerate(world.log) if action == "kill"]
+    assert len(adds) == 4 * len(SITE_A_LINKS) and len(kills) == 3
+    assert mark < min(adds) and max(adds) < min(kills)  # a link without its hold would pass the kill's FIN on
+    assert all(action in ("containers.list", "networks.get", "update", "wan.proxies") for action, _ in world.log[:mark])
+
+
+def test_blackhole_heal_removes_the_toxics_before_the_machines_boot_and_never_disables_a_link(world: World) -> None:
+    fault = cut("a")
+    fault.inject(world.ctx)
+    start_of_heal = len(world.log)
+    fault.heal(world.ctx)
+    heal_log = Log(world.log[start_of_heal:])
+
+    assert toxic_names(world.wan) == NO_TOXICS  # Toxiproxy closes the connections they held
+    assert sorted(heal_log.of("wan.remove_toxic")) == sorted(f"{lk}:{n}" for lk in SITE_A_LINKS for n in BLACKHOLED)
+    for link in SITE_A_LINKS:  # per stream the hold goes first, then the drop (which closes what hung)
+        assert [t for t in heal_log.of("wan.remove_toxic") if t.startswith(f"{link}:")] == [
+            f"{link}:{name}" for name in BLACKHOLE_NAMES]  # fmt: skip
+    # stopping a proxy waits for its accept loop, which can hang dialling the dead site
+    assert heal_log.of("wan.set_many") == [] and heal_log.of("wan.disable") == []
+    assert all(world.wan.enabled.values())
+    last_remove = max(i for i, (action, _) in enumerate(heal_log) if action == "wan.remove_toxic")
+    assert last_remove < min(heal_log.index_of("start", c.name) for c in world.site("a"))
+    assert fault.blackholed == []
+
+
+def test_blackhole_heal_twice_touches_the_wan_once(world: World) -> None:
+    fault = cut("a")
+    fault.inject(world.ctx)
+    fault.heal(world.ctx)
+    calls = len([a for a, _ in world.log if a.startswith("wan.")])
+    fault.heal(world.ctx)
+    assert len([a for a, _ in world.log if a.startswith("wan.")]) == calls
+    assert all(world.wan.enabled.values()) and toxic_names(world.wan) == NO_TOXICS
+
+
+class BrokenWan(FakeWan):
+    """A WAN whose toxic calls on one link fail: an inject (or heal) stopped half-way."""
+
+    def __init__(self, log: Log, names: tuple[str, ...], broken: str) -> None:
+        super().__init__(log, names)
+        self.broken = broken
+
+    def add_toxic(self, link: str, name: str, kind: str, attributes: dict[str, int], stream: str = "downstream",
+                  toxicity: float = 1.0) -> None:  # fmt: skip
+        if link == self.broken and name.endswith("-down"):
+            raise FaultError(f"toxiproxy add toxic {name} to {link}: HTTP 500")
+        super().add_toxic(link, name, kind, attributes, stream, toxicity)
+
+
+def test_a_blackhole_that_fails_half_way_kills_nothing_and_its_heal_removes_what_it_added(
+    topology: Topology, world: World
+) -> None:
+    wan = BrokenWan(world.log, LINKS, broken="b_a_pg")
+    ctx = FaultContext(as_client(world.engine), PROJECT, wan, topology, rejoin_timeout=0)
+    fault = cut("a")
+    with pytest.raises(FaultError, match=r"add toxic drills-blackhole-down to b_a_pg: HTTP 500"):
+        fault.inject(ctx)
+    assert world.log.of("kill") == []  # never power off a site whose links still carry its last words
+    assert toxic_names(wan)["b_a_pg"] == ("drills-blackhole-down-hold", "drills-blackhole-up",
+                                          "drills-blackhole-up-hold")  # fmt: skip
+    assert toxic_names(wan)["a_b_pg"] == BLACKHOLED  # the other links are done (in parallel)
+
+    fault.heal(ctx)
+    assert toxic_names(wan) == NO_TOXICS and all(wan.enabled.values())
+
+
+class FlakyWan(FakeWan):
+    """A WAN that fails the next ``failures`` toxic removals (a Toxiproxy call that timed out)."""
+
+    failures = 0
+
+    def remove_toxic(self, link: str, name: str) -> None:
+        if self.failures > 0:
+            self.failures -= 1
+            raise FaultError(f"toxiproxy at 127.0.0.1:0 unreachable during remove toxic {name} from {link}")
+        super().remove_toxic(link, name)
+
+
+def test_a_heal_that_failed_half_way_is_finished_by_the_next_heal(topology: Topology, world: World) -> None:
+    wan = FlakyWan(world.log, LINKS)
+    ctx = FaultContext(as_client(world.engine), PROJECT, wan, topology, rejoin_timeout=0)
+    fault = cut("a")
+    fault.inject(ctx)
+    wan.toxics_["a_b_pg"].pop("drills-blackhole-up-hold")  # gone already (e.g. a wan reset raced it)
+    wan.failures = 1
+    with pytest.raises(FaultError, match="unreachable during remove toxic"):
+        fault.heal(ctx)
+    assert fault.blackholed == SITE_A_LINKS and any(toxic_names(wan).values())
+    assert world.log.of("start") == []  # the machines stay off while their links may still hold connections
+    fault.heal(ctx)
+    assert toxic_names(wan) == NO_TOXICS and fault.blackholed == []
+    assert sorted(world.log.of("start")) == ["chat-a", "login-a", "pg-a"]
 
 
 def test_inject_kills_every_container_at_the_same_instant(world: World) -> None:
@@ -85,7 +217,7 @@ def test_inject_holds_restart_policies_off_before_the_cut(world: World) -> None:
     }
     assert pg.restart_policy == {"Name": "no"} and chat.restart_policy == {"Name": "no"}
     assert sorted(world.log.of("update")) == ["chat-a", "pg-a"]  # login-a had none: untouched
-    assert world.log.index_of("update", "pg-a") < world.log.index_of("wan.set_many")
+    assert world.log.index_of("update", "pg-a") < world.log.index_of("wan.add_toxic")
 
 
 def test_a_kill_error_is_reported_after_every_other_container_was_killed(world: World) -> None:
@@ -96,16 +228,19 @@ def test_a_kill_error_is_reported_after_every_other_container_was_killed(world: 
     assert world.ctrs["pg-a"].status == "exited" and world.ctrs["login-a"].status == "exited"
     assert world.ctrs["chat-a"].id in fault.killed  # so its heal starts it
     fault.heal(world.ctx)
-    assert all(world.wan.enabled.values())
+    assert all(world.wan.enabled.values()) and toxic_names(world.wan) == NO_TOXICS
 
 
 def test_a_site_with_nothing_running_is_a_fault_error_and_cuts_nothing(world: World) -> None:
     for c in world.site("a"):
         c.status = "exited"
+    fault = cut("a")
     with pytest.raises(FaultError, match=r"power_cut: no running container labelled org.drills.domain=a"):
-        cut("a").inject(world.ctx)
-    assert all(world.wan.enabled.values())
+        fault.inject(world.ctx)
+    assert all(world.wan.enabled.values()) and toxic_names(world.wan) == NO_TOXICS
     assert world.log.of("kill") == []
+    fault.heal(world.ctx)  # nothing was cut: nothing to undo on the WAN
+    assert world.log.of("wan.set_many") == [] and world.log.of("wan.remove_toxic") == []
 
 
 def test_only_this_projects_containers_are_hit(world: World) -> None:
@@ -114,11 +249,14 @@ def test_only_this_projects_containers_are_hit(world: World) -> None:
     assert other.status == "running" and other.signals == []
 
 
-def test_heal_enables_the_links_then_starts_restores_policies_and_waits_healthy(world: World) -> None:
+@pytest.mark.parametrize(("mode", "restores_links"), [("blackhole", "wan.remove_toxic"), ("refuse", "wan.set_many")])
+def test_heal_restores_the_links_then_starts_restores_policies_and_waits_healthy(
+    world: World, mode: Mode, restores_links: str
+) -> None:
     pg = world.ctrs["pg-a"]
     pg.restart_policy = {"Name": "always"}
     pg.health, pg.after_start = "healthy", "healthy"
-    fault = cut("a")
+    fault = cut("a", mode)
     fault.inject(world.ctx)
     pg.health = "unhealthy"  # as the engine reports a dead container's last check
     start_of_heal = len(world.log)
@@ -129,7 +267,7 @@ def test_heal_enables_the_links_then_starts_restores_policies_and_waits_healthy(
     assert sorted(heal_log.of("start")) == ["chat-a", "login-a", "pg-a"]
     assert all(c.status == "running" for c in world.site("a"))
     first_start = min(heal_log.index_of("start", n) for n in ("chat-a", "login-a", "pg-a"))
-    assert heal_log.index_of("wan.set_many") < first_start
+    assert heal_log.index_of(restores_links) < first_start
     assert heal_log.index_of("start", "pg-a") < heal_log.index_of("update", "pg-a")
     assert pg.restart_policy == {"Name": "always"} and fault.policies == {}
     assert sorted(heal_log.of("reload")) == ["chat-a", "login-a", "pg-a"]  # waited for every one
@@ -154,8 +292,9 @@ def test_heal_start_failure_is_a_fault_error_after_the_links_came_back(world: Wo
     assert world.ctrs["chat-a"].status == "running"  # the others were started all the same
 
 
-def test_heal_twice_is_harmless(world: World) -> None:
-    fault = cut("a")
+@pytest.mark.parametrize("mode", ["blackhole", "refuse"])
+def test_heal_twice_is_harmless(world: World, mode: Mode) -> None:
+    fault = cut("a", mode)
     fault.inject(world.ctx)
     fault.heal(world.ctx)
     starts = len(world.log.of("start"))
@@ -207,7 +346,17 @@ def test_cutting_site_b_leaves_site_a_and_its_own_links(world: World) -> None:
     fault = cut("b")
     fault.inject(world.ctx)
     assert sorted(world.log.of("kill")) == ["chat-b", "login-b", "pg-b"]
+    blackholed = BLACKHOLED
+    assert toxic_names(world.wan) == {"edge_a_chat": (), "edge_b_chat": blackholed, "a_b_pg": blackholed,
+                                      "b_a_pg": blackholed}  # fmt: skip
+
+
+def test_refuse_cutting_site_b_leaves_site_a_and_its_own_links(world: World) -> None:
+    fault = cut("b", "refuse")
+    fault.inject(world.ctx)
     assert world.wan.enabled == {"edge_a_chat": True, "edge_b_chat": False, "a_b_pg": False, "b_a_pg": False}
+    fault.heal(world.ctx)
+    assert all(world.wan.enabled.values()) and world.log.of("wan.add_toxic") == []
 
 
 def test_a_paused_container_of_the_site_loses_power_too(world: World) -> None:
@@ -218,3 +367,81 @@ def test_a_paused_container_of_the_site_loses_power_too(world: World) -> None:
     assert world.log.of("disconnect") == []  # and the site's own network is not "shared" because of it
     fault.heal(world.ctx)
     assert world.ctrs["chat-a"].status == "running"  # power restored: the machine boots again
+
+
+def test_the_mode_is_read_from_the_scenario_and_named_when_not_the_default(tmp_path: Path) -> None:
+    def loaded(fault: str) -> object:
+        path = tmp_path / "s.yaml"
+        path.write_text(f"name: m\nfaults:\n  - {{id: cut, type: power_cut, at: 1s, duration: 25s, {fault}}}\n")
+        return load_scenario(path, repo_root=REPO).faults[0].params
+
+    assert loaded("site: a") == PowerCut("a", "blackhole") == PowerCut("a")
+    assert loaded("site: b, mode: refuse") == PowerCut("b", "refuse")
+    assert PowerCut("a").describe() == "site a" and PowerCut("b", "refuse").describe() == "site b (refuse)"
+    with pytest.raises(ScenarioError, match=r"faults\[0\]\.mode: 'drop' is not allowed \(allowed: blackhole, refuse"):
+        loaded("site: a, mode: drop")
+
+
+# -- the toxics themselves, through the real WanClient and the fake Toxiproxy API ------------------------
+
+
+@pytest.fixture
+def toxi() -> FakeToxiproxy:
+    app = FakeToxiproxy()
+    for name in LINKS:
+        app.add_proxy(name)
+    return app
+
+
+@pytest.fixture
+def http_world(topology: Topology, toxi: FakeToxiproxy) -> Iterator[tuple[World, FakeToxiproxy]]:
+    w = World(topology)
+    with serve(toxi) as url:
+        host, port = url.removeprefix("http://").split(":")
+        w.ctx.wan = WanClient(host, int(port), timeout=2.0)
+        yield w, toxi
+
+
+def test_blackhole_holds_the_close_and_drops_the_data_on_both_streams_of_every_site_link_and_nothing_else(
+    http_world: tuple[World, FakeToxiproxy],
+) -> None:
+    world, toxi = http_world
+    marked: list[int] = []
+    world.ctx.on_destructive = lambda: marked.append(len(toxi.seen))
+    toxics_at_kill: list[int] = []
+    for c in world.site("a"):
+        c.hooks["kill"] = lambda: toxics_at_kill.append(sum(len(t) for t in toxi.toxics.values()))
+    cut("a").inject(world.ctx)
+
+    hold = {"type": "slow_close", "toxicity": 1.0, "attributes": {"delay": 86_400_000}}
+    drop = {"type": "timeout", "toxicity": 1.0, "attributes": {"timeout": 0}}
+    expected = {
+        "drills-blackhole-up-hold": {**hold, "name": "drills-blackhole-up-hold", "stream": "upstream"},
+        "drills-blackhole-up": {**drop, "name": "drills-blackhole-up", "stream": "upstream"},
+        "drills-blackhole-down-hold": {**hold, "name": "drills-blackhole-down-hold", "stream": "downstream"},
+        "drills-blackhole-down": {**drop, "name": "drills-blackhole-down", "stream": "downstream"},
+    }
+    assert sorted(toxi.toxics) == sorted(LINKS) and toxi.toxics["edge_b_chat"] == {}
+    for link in SITE_A_LINKS:  # Toxiproxy chains them as added: per stream, the hold before the drop
+        assert toxi.toxics[link] == expected and list(toxi.toxics[link]) == list(expected)
+    assert all(p["enabled"] for p in toxi.proxies.values())
+    assert toxics_at_kill == [12, 12, 12]  # every toxic in place before the first kill
+    [mark] = marked
+    assert [m for m, _, _ in toxi.seen[:mark]] == ["GET"]  # only the listing came before the hit
+    assert toxi.seen[mark][0] == "GET" and all(m == "POST" for m, _, _ in toxi.seen[mark + 1 :])
+
+
+def test_blackhole_heal_removes_exactly_its_own_toxics_and_never_disables_a_link(
+    http_world: tuple[World, FakeToxiproxy],
+) -> None:
+    world, toxi = http_world
+    fault = cut("a")
+    fault.inject(world.ctx)
+    toxi.toxics["edge_a_chat"]["someone-elses"] = {"name": "someone-elses", "type": "latency"}
+    toxi.seen.clear()
+    fault.heal(world.ctx)
+
+    someone_elses = {"someone-elses": {"name": "someone-elses", "type": "latency"}}
+    assert toxi.toxics == {"a_b_pg": {}, "b_a_pg": {}, "edge_b_chat": {}, "edge_a_chat": someone_elses}
+    assert all(p["enabled"] for p in toxi.proxies.values())
+    assert toxi.calls("DELETE") == 12 and toxi.calls("POST") == 0

@@ -39,7 +39,7 @@ def load_bad(name: str) -> ScenarioError:
         ("unknown-site.yaml", "faults[1].site", 4, "unknown site 'c' (sites in docker-compose.yml: a, b)"),
         ("negative-time.yaml", "faults[0].at", 6, "must be >= 0s"),
         ("typo.yaml", "faults[0].duraton", 4,
-         "unknown field 'duraton' (did you mean 'duration'?; allowed: at, duration, id, site, type)"),
+         "unknown field 'duraton' (did you mean 'duration'?; allowed: at, duration, id, mode, site, type)"),
         ("unknown-type.yaml", "faults[1].type", 4,
          "unknown fault type 'fire' (allowed: kill, partition, pause, power_cut, restart, wan)"),
         ("unknown-link.yaml", "faults[0].link", 3,
