@@ -50,6 +50,7 @@ from drills.faults.base import (
 from drills.model.fields import Fields
 from drills.model.scenario import FaultSpec
 from drills.model.schema_parts import string
+from drills.model.topology import EDGE
 
 SITE_FIELD = {"type": "string", "description": "Site whose containers are hit (a site from the compose labels)."}
 Mode = Literal["blackhole", "refuse"]
@@ -106,6 +107,7 @@ class PowerCutFault:
     killed: list[str] = field(default_factory=list)  # container ids
     links: list[str] = field(default_factory=list)
     blackholed: list[str] = field(default_factory=list)  # links that may hold hung connections until heal
+    stopped: list[str] = field(default_factory=list)  # inter-site links disabled mid-inject (heal restarts them)
     detached: list[tuple[str, str, list[str]]] = field(default_factory=list)  # (network id, container id, aliases)
     policies: dict[str, dict[str, object]] = field(default_factory=dict)  # container id -> restart policy
 
@@ -159,8 +161,23 @@ class PowerCutFault:
         self.links = ctx.link_names(lambda src, dst: self.site in (src, dst))
         if self.mode == "blackhole":
             self.blackholed = list(self.links)  # before the first call: a half-done inject is healed too
+            # What the site had sent over the WAN to the other sites but had not yet arrived dies with it
+            # (a conservative model of the site's network gear losing power: it never costs a
+            # synchronous standby an acknowledged write, it is what an asynchronous one loses). Adding
+            # a toxic would flush the WAN's latency-held bytes early, so these links are first
+            # stopped (their connections and what they held are dropped), then blackholed, then
+            # listening again: new connections hang like the others.
+            inter = [n for n in self.links if not ctx.topology.parse_link(n).touches(EDGE)]
             ctx.destructive()
-            ctx.wan.add_toxics([toxic for link in self.links for toxic in blackhole_toxics(link)])
+            if inter:
+                self.stopped = inter  # before the call: a half-done inject is restarted by the heal
+                ctx.wan.set_many(inter, False)
+            try:
+                ctx.wan.add_toxics([toxic for link in self.links for toxic in blackhole_toxics(link)])
+            finally:
+                if inter:
+                    ctx.wan.set_many(inter, True)
+                    self.stopped = []
         else:
             ctx.destructive()
             ctx.wan.set_many(self.links, False)
@@ -183,10 +200,13 @@ class PowerCutFault:
         self.detached = []
         if self.mode == "refuse":
             ctx.wan.set_many(self.links, True)
-        elif self.blackholed:
+        elif self.stopped or self.blackholed:
             # Toxiproxy closes every connection a removed toxic held: they end, as a rebooted machine
             # ends them. Never disable a blackholed link to drop them: stopping a proxy waits for its
             # accept loop, which can be stuck dialling the vanished site, and the API hangs with it.
+            if self.stopped:  # an inject that broke between stopping the inter-site links and restarting them
+                ctx.wan.set_many(self.stopped, True)
+                self.stopped = []
             ctx.wan.remove_toxics(self.blackholed, BLACKHOLE_NAMES)
             self.blackholed = []
         ctrs = [c for c in ctx.containers(domain=self.site) if c.id in self.killed or c.status != "running"]

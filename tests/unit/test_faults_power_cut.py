@@ -90,7 +90,9 @@ def test_blackhole_is_the_default_and_leaves_every_link_enabled(world: World) ->
 
     assert sorted(world.log.of("kill")) == ["chat-a", "pg-a"]
     assert all(world.wan.enabled.values())  # nothing refused: packets vanish instead
-    assert world.log.of("wan.set_many") == []
+    # the inter-site links were stopped (what was in flight to site b dies with site a) and restarted
+    assert world.log.of("wan.set_many") == ["a_b_pg,b_a_pg=False", "a_b_pg,b_a_pg=True"]
+    assert fault.stopped == []
     assert toxic_names(world.wan) == {**dict.fromkeys(SITE_A_LINKS, BLACKHOLED), "edge_b_chat": ()}
     assert fault.links == SITE_A_LINKS and fault.blackholed == SITE_A_LINKS
 
@@ -162,6 +164,7 @@ def test_a_blackhole_that_fails_half_way_kills_nothing_and_its_heal_removes_what
     assert toxic_names(wan)["b_a_pg"] == ("drills-blackhole-down-hold", "drills-blackhole-up",
                                           "drills-blackhole-up-hold")  # fmt: skip
     assert toxic_names(wan)["a_b_pg"] == BLACKHOLED  # the other links are done (in parallel)
+    assert all(wan.enabled.values()) and fault.stopped == []  # the stopped inter-site links listen again
 
     fault.heal(ctx)
     assert toxic_names(wan) == NO_TOXICS and all(wan.enabled.values())
@@ -428,7 +431,10 @@ def test_blackhole_holds_the_close_and_drops_the_data_on_both_streams_of_every_s
     assert toxics_at_kill == [12, 12, 12]  # every toxic in place before the first kill
     [mark] = marked
     assert [m for m, _, _ in toxi.seen[:mark]] == ["GET"]  # only the listing came before the hit
-    assert toxi.seen[mark][0] == "GET" and all(m == "POST" for m, _, _ in toxi.seen[mark + 1 :])
+    # then: stop the inter-site links (dropping what they held), add every toxic, restart them
+    posts = [p for m, p, _ in toxi.seen[mark:] if m == "POST"]
+    assert sorted(posts[:2]) == sorted(posts[-2:]) == ["/proxies/a_b_pg", "/proxies/b_a_pg"]
+    assert len(posts) == 2 + 12 + 2 and all(p.endswith("/toxics") for p in posts[2:-2])
 
 
 def test_blackhole_heal_removes_exactly_its_own_toxics_and_never_disables_a_link(
