@@ -10,7 +10,8 @@ drill, site a may be "back" for the edge while its devtools never came up. Per-s
              to the start of the read-back (verify): does it serve it alone after the restore?
 
 A site *serves alone* at the end of a window when that site's probe's last samples in the
-window were successes for at least ``hold`` (from the start of the first of them to the end of
+window (started and ended in it: a sample still in flight when the power went out says
+nothing about before the cut) were successes for at least ``hold`` (from the start of the first of them to the end of
 the last): a single lucky answer is not serving. No sample in the window: unknown.
 
 Verdict per capability: fail when any site does not serve it alone after the restore (or has no
@@ -69,7 +70,7 @@ class SiteState:
 
 def serves_alone(samples: list[Sample], start: float, end: float, hold: float) -> SiteState:
     """The state at the end of ``[start, end)`` from one per-site probe's samples (see module doc)."""
-    inside = sorted((s for s in samples if start <= s.t < end), key=lambda s: s.t)
+    inside = sorted((s for s in samples if start <= s.t and s.end <= end), key=lambda s: s.t)
     if not inside:
         return SiteState(None, "no sample")
     last = inside[-1]

@@ -106,10 +106,20 @@ def test_unknown_without_per_site_probes_a_restore_or_samples_after_it() -> None
     assert fn(CheckInput(run(site("-" * 50, "a")), CAP, Targets.of(PerSiteTargets(enabled=False)), 0.1)) == ()
 
 
+def test_a_sample_in_flight_at_the_cut_says_nothing_about_before_it() -> None:
+    # site b's last sample before the hit at 5 s started at 4.6 s and failed at 5.5 s: the cut broke it
+    b = [ProbeStart(0.0, f"{CAP}@b", CAP, 1.0, 2.0, 3, via="b"),
+         *(Sample(0.6 + i, f"{CAP}@b", CAP, True, 0.9, via="b") for i in range(4)),
+         Sample(4.6, f"{CAP}@b", CAP, False, 0.9, "HTTP 503", via="b"),
+         *(Sample(5.6 + i, f"{CAP}@b", CAP, True, 0.9, via="b") for i in range(45))]  # fmt: skip
+    v = judge(run(site(GOOD_A, "a"), b))
+    assert v.details["sites"]["b"]["before"] is True and "b: before yes, after yes" in v.message
+
+
 def test_serves_alone_on_irregular_samples() -> None:
     samples = [Sample(t, "x@a", "x", ok, lat, via="a") for t, ok, lat in
                [(0.0, True, 0.1), (0.3, False, 2.0), (1.1, True, 0.2), (1.5, True, 0.9), (3.0, True, 0.1)]]  # fmt: skip
     assert serves_alone(samples, 0.0, 4.0, 2.0).serves is True  # ok from 1.1 to 3.1
     assert serves_alone(samples, 0.0, 2.0, 2.0).serves is False  # ok from 1.1 to 2.4 only
-    assert serves_alone(samples, 0.0, 1.0, 0.1).serves is False  # the last sample in [0, 1) failed
+    assert serves_alone(samples, 0.0, 1.0, 0.1).serves is True  # it ended after 1.0: nothing about [0, 1)
     assert serves_alone(samples, 5.0, 6.0, 0.1).serves is None
