@@ -81,10 +81,11 @@ class Toxic:
 
 
 def _in_parallel(calls: Sequence[Callable[[], object]]) -> None:
-    """Run every call, one thread each (at most 16), then raise the first error, if any."""
+    """Run every call, one thread each (at most 64: a site has ~20 links, none may wait for a
+    thread), then raise the first error, if any."""
     if not calls:
         return
-    with ThreadPoolExecutor(max_workers=min(16, len(calls))) as pool:
+    with ThreadPoolExecutor(max_workers=min(64, len(calls))) as pool:
         futures = [pool.submit(c) for c in calls]
     errors = [exc for f in futures if (exc := f.exception()) is not None]
     if errors:

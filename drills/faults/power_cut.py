@@ -15,13 +15,13 @@
 
 How a link is cut (``mode``):
 
-    blackhole (default)    client ◄──► toxiproxy [hold close ─► drop data] ◄──► site (dead)
-                           per stream (upstream, downstream): a ``slow_close`` toxic holds the
-                           close the killed processes send (the kernel of a SIGKILLed process
-                           still sends FIN; a machine without power sends nothing), then a
-                           ``timeout`` toxic (timeout 0) drops every byte. Open connections hang
+    blackhole (default)    client ◄──► toxiproxy [drop data ─► hold close] ◄──► site (dead)
+                           per stream (upstream, downstream): a ``timeout`` toxic (timeout 0)
+                           drops every byte, and a ``slow_close`` toxic holds the close the
+                           killed processes send (the kernel of a SIGKILLed process still sends
+                           FIN; a machine without power sends nothing). Open connections hang
                            until the client's own timeout. New connections are accepted by
-                           Toxiproxy, which cannot reach the dead site and resets them at once.
+                           Toxiproxy, which fails to reach the dead site and resets them.
     refuse                 the links are disabled: open connections are closed at once and new
                            ones refused (the only behaviour before ``mode`` existed).
 """
@@ -67,20 +67,26 @@ POWERED = ("running", "paused", "restarting")  # container states of a machine t
 
 BLACKHOLE = "drills-blackhole"  # the prefix of every toxic this fault adds, so a heal (or a person) finds them
 HOLD_MS = 86_400_000  # slow_close delay: longer than any cut (the heal drops the connections)
+STREAMS = (("downstream", "down"), ("upstream", "up"))
 
 
 def blackhole_toxics(link: str) -> list[Toxic]:
-    """The toxics that blackhole one link, in the order they are added and removed. Per stream,
-    Toxiproxy chains them as added: the hold (slow_close) first keeps the close of a killed
-    process from going on, then the timeout (0) drops all data. Removing the hold first lets
-    Toxiproxy close a connection whose peer is gone, and removing a timeout closes what it held."""
-    return [toxic for stream, short in (("upstream", "up"), ("downstream", "down")) for toxic in (
-        Toxic(link, f"{BLACKHOLE}-{short}-hold", "slow_close", {"delay": HOLD_MS}, stream),
-        Toxic(link, f"{BLACKHOLE}-{short}", "timeout", {"timeout": 0}, stream),
-    )]  # fmt: skip
+    """The toxics that blackhole one link, in the order they are added: first the drops (a
+    ``timeout`` of 0 per stream, downstream first: the site's answers stop with the first call),
+    then the holds (a ``slow_close`` per stream, which keep the close of a killed process from
+    going on; they only have to be there before the kill). Toxiproxy chains them as added."""
+    drops = [Toxic(link, f"{BLACKHOLE}-{short}", "timeout", {"timeout": 0}, stream) for stream, short in STREAMS]
+    holds = [Toxic(link, f"{BLACKHOLE}-{short}-hold", "slow_close", {"delay": HOLD_MS}, stream)
+             for stream, short in STREAMS]  # fmt: skip
+    return drops + holds
 
 
-BLACKHOLE_NAMES = tuple(t.name for t in blackhole_toxics(""))
+# The heal removes the holds first: removing a hold lets Toxiproxy close a connection whose close
+# it held, then removing a drop closes the rest. The other way round, a drop already closed by the
+# killed peer's FIN is skipped by Toxiproxy and the hold behind it never lets go.
+BLACKHOLE_NAMES = tuple(
+    [f"{BLACKHOLE}-{short}-hold" for _, short in STREAMS] + [f"{BLACKHOLE}-{short}" for _, short in STREAMS]
+)
 
 
 @dataclass(frozen=True)

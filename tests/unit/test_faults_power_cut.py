@@ -117,9 +117,9 @@ def test_blackhole_heal_removes_the_toxics_before_the_machines_boot_and_never_di
 
     assert toxic_names(world.wan) == NO_TOXICS  # Toxiproxy closes the connections they held
     assert sorted(heal_log.of("wan.remove_toxic")) == sorted(f"{lk}:{n}" for lk in SITE_A_LINKS for n in BLACKHOLED)
-    for link in SITE_A_LINKS:  # per stream the hold goes first, then the drop (which closes what hung)
-        assert [t for t in heal_log.of("wan.remove_toxic") if t.startswith(f"{link}:")] == [
-            f"{link}:{name}" for name in BLACKHOLE_NAMES]  # fmt: skip
+    for link in SITE_A_LINKS:  # the holds go first (Toxiproxy closes what they held), then the drops
+        assert [t.split(":")[1] for t in heal_log.of("wan.remove_toxic") if t.startswith(f"{link}:")] == [
+            "drills-blackhole-down-hold", "drills-blackhole-up-hold", "drills-blackhole-down", "drills-blackhole-up"]
     # stopping a proxy waits for its accept loop, which can hang dialling the dead site
     assert heal_log.of("wan.set_many") == [] and heal_log.of("wan.disable") == []
     assert all(world.wan.enabled.values())
@@ -147,7 +147,7 @@ class BrokenWan(FakeWan):
 
     def add_toxic(self, link: str, name: str, kind: str, attributes: dict[str, int], stream: str = "downstream",
                   toxicity: float = 1.0) -> None:  # fmt: skip
-        if link == self.broken and name.endswith("-down"):
+        if link == self.broken and name.endswith("-up-hold"):
             raise FaultError(f"toxiproxy add toxic {name} to {link}: HTTP 500")
         super().add_toxic(link, name, kind, attributes, stream, toxicity)
 
@@ -158,11 +158,11 @@ def test_a_blackhole_that_fails_half_way_kills_nothing_and_its_heal_removes_what
     wan = BrokenWan(world.log, LINKS, broken="b_a_pg")
     ctx = FaultContext(as_client(world.engine), PROJECT, wan, topology, rejoin_timeout=0)
     fault = cut("a")
-    with pytest.raises(FaultError, match=r"add toxic drills-blackhole-down to b_a_pg: HTTP 500"):
+    with pytest.raises(FaultError, match=r"add toxic drills-blackhole-up-hold to b_a_pg: HTTP 500"):
         fault.inject(ctx)
     assert world.log.of("kill") == []  # never power off a site whose links still carry its last words
-    assert toxic_names(wan)["b_a_pg"] == ("drills-blackhole-down-hold", "drills-blackhole-up",
-                                          "drills-blackhole-up-hold")  # fmt: skip
+    assert toxic_names(wan)["b_a_pg"] == ("drills-blackhole-down", "drills-blackhole-down-hold",
+                                          "drills-blackhole-up")  # fmt: skip
     assert toxic_names(wan)["a_b_pg"] == BLACKHOLED  # the other links are done (in parallel)
     assert all(wan.enabled.values()) and fault.stopped == []  # the stopped inter-site links listen again
 
@@ -418,14 +418,14 @@ def test_blackhole_holds_the_close_and_drops_the_data_on_both_streams_of_every_s
 
     hold = {"type": "slow_close", "toxicity": 1.0, "attributes": {"delay": 86_400_000}}
     drop = {"type": "timeout", "toxicity": 1.0, "attributes": {"timeout": 0}}
-    expected = {
-        "drills-blackhole-up-hold": {**hold, "name": "drills-blackhole-up-hold", "stream": "upstream"},
+    expected = {  # in the order they are added: the site's answers stop with the first call on each link
+        "drills-blackhole-down": {**drop, "name": "drills-blackhole-down", "stream": "downstream"},
         "drills-blackhole-up": {**drop, "name": "drills-blackhole-up", "stream": "upstream"},
         "drills-blackhole-down-hold": {**hold, "name": "drills-blackhole-down-hold", "stream": "downstream"},
-        "drills-blackhole-down": {**drop, "name": "drills-blackhole-down", "stream": "downstream"},
+        "drills-blackhole-up-hold": {**hold, "name": "drills-blackhole-up-hold", "stream": "upstream"},
     }
     assert sorted(toxi.toxics) == sorted(LINKS) and toxi.toxics["edge_b_chat"] == {}
-    for link in SITE_A_LINKS:  # Toxiproxy chains them as added: per stream, the hold before the drop
+    for link in SITE_A_LINKS:
         assert toxi.toxics[link] == expected and list(toxi.toxics[link]) == list(expected)
     assert all(p["enabled"] for p in toxi.proxies.values())
     assert toxics_at_kill == [12, 12, 12]  # every toxic in place before the first kill
