@@ -51,18 +51,21 @@ def variant_of(scenario_file: Path, tmp: Path, variant: str | None, short: bool)
     return out
 
 
-def one_run(variant: str | None, short: bool) -> dict[str, float | str]:
+def one_run(variant: str | None, short: bool, keep: Path | None) -> dict[str, float | str]:
     with tempfile.TemporaryDirectory() as tmp:
         scenario = load_scenario(variant_of(SCENARIO, Path(tmp), variant, short), repo_root=ROOT)
+        bundle = Path(tmp) / "bundle" if keep is None else keep / f"{variant or 'sync'}-{time.strftime('%H%M%S')}"
         start = time.monotonic()
-        result = run_drill(scenario, Path(tmp) / "bundle", LineProgress(stream=io.StringIO()))
+        result = run_drill(scenario, bundle, LineProgress(stream=io.StringIO()))
         took = time.monotonic() - start
     rpo = [v for v in result.verdicts if v.check == "rpo"]
     lost = sum(len(v.details.get("lost", [])) for v in rpo)
     acked = sum(int(v.details.get("acked", 0)) for v in rpo)
     unknown = [v.capability for v in rpo if v.status == "unknown"]
     load = result.environment.get("load", {})
+    other = [v.name for v in result.verdicts if v.status != "pass" and v.check != "rpo"]
     return {"status": result.status, "lost": lost, "acked": acked, "unknown": ",".join(unknown),
+            "other": ",".join(other) + (f" error: {result.error}" if result.error else ""),
             "load_per_s": float(load.get("achieved_per_s", 0.0)), "took": took}  # fmt: skip
 
 
@@ -71,17 +74,20 @@ def main() -> int:
     ap.add_argument("--runs", type=int, default=10)
     ap.add_argument("--only", choices=sorted(MODES))
     ap.add_argument("--short", action="store_true", help="a 15 s cut and a 3 s settle (see above)")
+    ap.add_argument("--keep", type=Path, help="keep each run's evidence bundle under this directory")
     args = ap.parse_args()
     table: dict[str, list[dict[str, float | str]]] = {}
     for mode, variant in MODES.items():
         if args.only and mode != args.only:
             continue
         for i in range(args.runs):
-            row = one_run(variant, args.short)
+            row = one_run(variant, args.short, args.keep)
             table.setdefault(mode, []).append(row)
             print(f"{mode} run {i + 1}/{args.runs}: {row['status']}, lost {row['lost']} of {row['acked']} acked"
                   f"{' (unknown: ' + str(row['unknown']) + ')' if row['unknown'] else ''}, "
-                  f"load {row['load_per_s']}/s, {row['took']:.0f}s", file=sys.stderr, flush=True)  # fmt: skip
+                  f"load {row['load_per_s']}/s, {row['took']:.0f}s"
+                  f"{'; also not passed: ' + str(row['other']) if row['other'] else ''}",
+                  file=sys.stderr, flush=True)  # fmt: skip
     print(f"\n{'mode':<7}{'runs':>5}{'RPO>0':>7}{'lost median':>13}{'lost max':>10}{'acked median':>14}"
           f"{'load/s median':>15}{'RPO unknown':>13}")  # fmt: skip
     for mode, rows in table.items():

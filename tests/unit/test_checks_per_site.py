@@ -108,7 +108,7 @@ def test_unknown_without_per_site_probes_a_restore_or_samples_after_it() -> None
 
 def test_a_sample_in_flight_at_the_cut_says_nothing_about_before_it() -> None:
     # site b's last sample before the hit at 5 s started at 4.6 s and failed at 5.5 s: the cut broke it
-    b = [ProbeStart(0.0, f"{CAP}@b", CAP, 1.0, 2.0, 3, via="b"),
+    b: list[Record] = [ProbeStart(0.0, f"{CAP}@b", CAP, 1.0, 2.0, 3, via="b"),
          *(Sample(0.6 + i, f"{CAP}@b", CAP, True, 0.9, via="b") for i in range(4)),
          Sample(4.6, f"{CAP}@b", CAP, False, 0.9, "HTTP 503", via="b"),
          *(Sample(5.6 + i, f"{CAP}@b", CAP, True, 0.9, via="b") for i in range(45))]  # fmt: skip
