@@ -132,6 +132,11 @@ def check(inp: CheckInput) -> tuple[Verdict, ...]:
         else:
             samples = tl.samples(cap, via=site)
             before_s, after_s = serves_alone(samples, b0, b1, t.hold), serves_alone(samples, a0, a1, t.hold)
+            period = max((p.period for p in declared if p.via == site), default=0.0)
+            if after_s.serves is False and not after_s.why.startswith("failing") and a1 - a0 < t.hold + 2 * period:
+                # only too few successes, in a settle too short to hold them: that is not a finding
+                after_s = SiteState(None, f"{after_s.why}; the settle ({a1 - a0:.1f}s) is shorter than the hold "
+                                          f"plus two periods ({t.hold + 2 * period:.1f}s)")
         before[site], after[site] = before_s, after_s
         per[site] = {"before": before_s.serves, "before_why": before_s.why,
                      "after": after_s.serves, "after_why": after_s.why}  # fmt: skip

@@ -116,6 +116,16 @@ def test_a_sample_in_flight_at_the_cut_says_nothing_about_before_it() -> None:
     assert v.details["sites"]["b"]["before"] is True and "b: before yes, after yes" in v.message
 
 
+def test_a_settle_too_short_for_the_hold_is_unknown_not_a_finding() -> None:
+    short = Timeline(tuple(r for r in run(site(GOOD_A, "a"), site(GOOD_B, "b")).records
+                           if not (isinstance(r, Phase) and r.phase == "verify")) + (Phase(41.5, "verify"),))
+    v = judge(short)  # settle 40-41.5 s: 1 s samples cannot show 2 s of serving
+    assert v.status == "unknown" and "the settle (1.5s) is shorter than the hold plus two periods (4.0s)" in v.message
+    failing = Timeline(tuple(r for r in run(site("+" * 5 + "-" * 45, "a"), site(GOOD_B, "b")).records
+                             if not (isinstance(r, Phase) and r.phase == "verify")) + (Phase(41.5, "verify"),))
+    assert judge(failing).status == "fail"  # a site still failing is a finding however short the settle
+
+
 def test_serves_alone_on_irregular_samples() -> None:
     samples = [Sample(t, "x@a", "x", ok, lat, via="a") for t, ok, lat in
                [(0.0, True, 0.1), (0.3, False, 2.0), (1.1, True, 0.2), (1.5, True, 0.9), (3.0, True, 0.1)]]  # fmt: skip
