@@ -14,8 +14,9 @@ engine: `drill setup`). Prints one table per mode:
                             heal), from the saved timeline, by kind: timeout, refused, reset
                             (reset, remote end closed, aborted), http 5xx, overloaded (a tick
                             that found every worker busy: samples hung), other
-    writes                  the writes not acknowledged, by state: failed (refused or answered
-                            with an error: not stored) and unknown (no answer: maybe stored)
+    writes in the cut       the writes sent inside a fault window, by state: acked, failed
+                            (refused, or answered with an error: not stored) and unknown (no
+                            answer, or the connection ended under it: maybe stored)
 
 The runs share the machine with whatever else runs on it: the load average before and after
 each run is printed, because a busy machine lengthens every timing; ``--max-load L`` waits (up
@@ -80,6 +81,17 @@ def errors_in_cuts(timeline: Timeline) -> dict[str, Counter[str]]:
     return out
 
 
+def writes_in_cuts(timeline: Timeline) -> Counter[str]:
+    """The states of the writes sent (attempt started) inside a fault window: hit -> its heal."""
+    out: Counter[str] = Counter()
+    windows = fault_windows(timeline)
+    for w in timeline.writes():
+        sent = w.t if w.sent is None else w.sent
+        if any(win.start <= sent < win.end for win in windows):
+            out[w.state or ("acked" if w.acked else "unknown")] += 1
+    return out
+
+
 def with_mode(scenario: Scenario, mode: Mode) -> Scenario:
     faults = tuple(
         replace(f, params=replace(f.params, mode=mode)) if isinstance(f.params, PowerCut) else f
@@ -94,13 +106,13 @@ class ModeRuns:
     measured: dict[tuple[str, str], list[float]] = field(default_factory=dict)  # (measure, capability) -> values
     verdicts: dict[str, Counter[str]] = field(default_factory=dict)  # capability -> status -> count
     errors: dict[str, Counter[str]] = field(default_factory=dict)  # capability -> kind -> count
-    unacked: Counter[str] = field(default_factory=Counter)  # write state -> count
+    writes: Counter[str] = field(default_factory=Counter)  # write state -> count, writes sent in a fault window
     wall: list[float] = field(default_factory=list)
 
     def add(self, result: DrillResult, timeline: Timeline, wall: float) -> None:
         self.statuses.append(result.status)
         self.wall.append(wall)
-        self.unacked.update(w.state or "unknown" for w in timeline.writes() if not w.acked)
+        self.writes.update(writes_in_cuts(timeline))
         for v in result.verdicts:
             if v.capability == "*":
                 continue
@@ -126,7 +138,8 @@ class ModeRuns:
             row += f"{counts['pass']:>6}{counts['fail']:>6}"
             row += "".join(f"{self.errors.get(cap, Counter())[k]:>11}" for k in ERROR_KINDS)
             lines.append(row)
-        lines.append(f"writes not acknowledged: failed {self.unacked['failed']}, unknown {self.unacked['unknown']}")
+        states = ", ".join(f"{state} {self.writes[state]}" for state in ("acked", "failed", "unknown"))
+        lines.append(f"writes sent in the cut: {states}")
         return "\n".join(lines)
 
 
@@ -162,7 +175,7 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     ap.add_argument("scenario", nargs="?", default=str(ROOT / "scenarios" / "site-a-power-cut.yaml"))
     ap.add_argument("--runs", type=int, default=2, help="runs per mode (default 2)")
-    ap.add_argument("--keep", type=Path, help="keep each run's evidence bundle in DIR/<mode>-<n>")
+    ap.add_argument("--keep", type=Path, help="keep each run's timeline and result in DIR/<mode>-<n>")
     ap.add_argument("--from", dest="source", type=Path, help="print the tables of the runs kept in DIR; run nothing")
     ap.add_argument("--max-load", type=float, help="before each run, wait until the 1-minute load average is below")
     args = ap.parse_args()
@@ -184,6 +197,8 @@ def main() -> int:
                 before, start = load(), time.monotonic()
                 result = run_drill(scenario, bundle, LineProgress(stream=io.StringIO()))
                 wall = time.monotonic() - start
+                if args.keep:  # for --from (the CLI writes the rest of a bundle; the timeline is there)
+                    (bundle / "result.json").write_text(json.dumps(result.to_dict(), default=str), encoding="utf-8")
                 by_mode[mode].add(result, read_timeline(bundle / "timeline.jsonl"), wall)
             print(f"run {i + 1}/{args.runs} {mode}: {result.status} in {wall:.0f}s "
                   f"(load {before} -> {load()})", file=sys.stderr, flush=True)  # fmt: skip
