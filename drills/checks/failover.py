@@ -13,7 +13,9 @@ own or the heal-all ``*``); the recovery window (heal -> the restored site is ba
                      and outage targets ("did not fail over: recovered only after cut-a was
                      healed"); never failed under the fault -> pass.
     surviving_sites  per capability: during a site cut (``FaultEvent.cut_site``), every
-                     successful sample that started after the hit and ended before the heal
+                     successful sample that started once the cut was complete (the inject
+                     returned: ``FaultEvent.end``; a sample started while its links were
+                     still being cut may rightly reach the site) and ended before the heal
                      was served by another site (``Sample.site``); one served by the site
                      without power means the probe did not measure what it claims.
 
@@ -104,7 +106,8 @@ def _judge_sites(cap: str, windows: list[FaultWindow], samples: list[Sample]) ->
     wrong: list[Sample] = []
     unknown = judged = 0
     for w in cuts:
-        ok = [s for s in samples if s.ok and s.t >= w.start and s.t + s.latency <= w.end]
+        done = w.start if w.event.end is None else max(w.start, w.event.end)  # the cut is complete
+        ok = [s for s in samples if s.ok and s.t >= done and s.t + s.latency <= w.end]
         judged += len(ok)
         unknown += sum(1 for s in ok if not s.site)
         wrong += [s for s in ok if s.site == w.event.cut_site]

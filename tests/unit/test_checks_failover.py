@@ -109,3 +109,15 @@ def test_a_return_shorter_than_the_stable_duration_is_not_a_failover() -> None:
     # back from b for 4 s (stable_for is 5 s), then down until the heal
     v = judge(cut(3), served("aaa" + "-" * 8 + "b" * 4 + "-" * 18 + "aaaa"), heal(33))["failover"]
     assert v.status == "fail" and "recovered only after cut-a was healed" in v.message
+
+
+def test_a_success_from_the_site_while_its_links_were_still_being_cut_is_not_judged() -> None:
+    # the cut hit at 3.0 and completed at 4.5 (the inject returned): the success from site a
+    # started at 4.0 reached it before its edge link was cut; the one at 5.0 could not have
+    event = FaultEvent(2.7, "inject", "cut-a", "power_cut", "site a", destructive_t=3.0, cut_site="a", end=4.5)
+    ok_a = [Sample(4.0, "devtools", "devtools", True, 0.1, site="a")]
+    v = judge(event, served("aaa"), ok_a, served("b" * 30, start=5.0), heal(33))["surviving_sites"]
+    assert v.status == "pass", v.message
+    late = [Sample(5.0, "devtools", "devtools", True, 0.1, site="a")]
+    v = judge(event, served("aaa"), late, served("b" * 30, start=6.0), heal(33))["surviving_sites"]
+    assert v.status == "fail" and v.measured == 1
