@@ -28,6 +28,7 @@ How a link is cut (``mode``):
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Literal
@@ -174,12 +175,22 @@ class PowerCutFault:
             # stopped (their connections and what they held are dropped), then blackholed, then
             # listening again: new connections hang like the others.
             inter = [n for n in self.links if not ctx.topology.parse_link(n).touches(EDGE)]
+            edge = [n for n in self.links if n not in inter]
+            self.stopped = inter  # before the call: a half-done inject is restarted by the heal
             ctx.destructive()
-            if inter:
-                self.stopped = inter  # before the call: a half-done inject is restarted by the heal
-                ctx.wan.set_many(inter, False)
             try:
-                ctx.wan.add_toxics([toxic for link in self.links for toxic in blackhole_toxics(link)])
+                # The links to the edge drop the site's traffic while those to the other sites stop,
+                # not after: the site must not answer a client a moment past the destructive instant.
+                first: list[Callable[[], None]] = []
+                if edge:
+                    first.append(partial(ctx.wan.add_toxics, [t for link in edge for t in blackhole_toxics(link)]))
+                if inter:
+                    first.append(partial(ctx.wan.set_many, inter, False))
+                errors = all_at_once(first)
+                if errors:
+                    raise errors[0]
+                if inter:
+                    ctx.wan.add_toxics([t for link in inter for t in blackhole_toxics(link)])
             finally:
                 if inter:
                     ctx.wan.set_many(inter, True)

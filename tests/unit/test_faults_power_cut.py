@@ -108,6 +108,34 @@ def test_blackhole_marks_the_hit_before_the_first_toxic_and_kills_after_the_last
     assert all(action in ("containers.list", "networks.get", "update", "wan.proxies") for action, _ in world.log[:mark])
 
 
+class SlowStopWan(FakeWan):
+    """A WAN whose inter-site stop returns only once an edge link drops the site's traffic (or after 5 s)."""
+
+    def __init__(self, log: Log, names: tuple[str, ...]) -> None:
+        super().__init__(log, names)
+        self.edge_dropping = threading.Event()
+
+    def add_toxic(self, link: str, name: str, kind: str, attributes: dict[str, int], stream: str = "downstream",
+                  toxicity: float = 1.0) -> None:  # fmt: skip
+        super().add_toxic(link, name, kind, attributes, stream, toxicity)
+        if link.startswith("edge_") and name == "drills-blackhole-down":
+            self.edge_dropping.set()
+
+    def set_many(self, names: list[str], enabled: bool) -> None:
+        if not enabled:
+            self.log.append(("stop.waited", str(self.edge_dropping.wait(5))))
+        super().set_many(names, enabled)
+
+
+def test_blackhole_drops_the_edge_links_while_the_inter_site_links_stop(topology: Topology, world: World) -> None:
+    wan = SlowStopWan(world.log, LINKS)
+    ctx = FaultContext(as_client(world.engine), PROJECT, wan, topology, rejoin_timeout=0)
+    cut("a").inject(ctx)
+    assert world.log.of("stop.waited") == ["True"]  # the edge's drop did not wait for the stop
+    assert world.log.index_of("wan.set_many", "a_b_pg,b_a_pg=False") < min(
+        world.log.index_of("wan.add_toxic", f"{link}:drills-blackhole-down") for link in ("a_b_pg", "b_a_pg"))
+
+
 def test_blackhole_heal_removes_the_toxics_before_the_machines_boot_and_never_disables_a_link(world: World) -> None:
     fault = cut("a")
     fault.inject(world.ctx)
@@ -431,10 +459,13 @@ def test_blackhole_holds_the_close_and_drops_the_data_on_both_streams_of_every_s
     assert toxics_at_kill == [12, 12, 12]  # every toxic in place before the first kill
     [mark] = marked
     assert [m for m, _, _ in toxi.seen[:mark]] == ["GET"]  # only the listing came before the hit
-    # then: stop the inter-site links (dropping what they held), add every toxic, restart them
+    # then: stop the inter-site links (dropping what they held) while the edge link gets its
+    # toxics, then the inter-site links get theirs, then they listen again
     posts = [p for m, p, _ in toxi.seen[mark:] if m == "POST"]
-    assert sorted(posts[:2]) == sorted(posts[-2:]) == ["/proxies/a_b_pg", "/proxies/b_a_pg"]
-    assert len(posts) == 2 + 12 + 2 and all(p.endswith("/toxics") for p in posts[2:-2])
+    assert len(posts) == 2 + 12 + 2 and sorted(posts[-2:]) == ["/proxies/a_b_pg", "/proxies/b_a_pg"]
+    stops = [i for i, p in enumerate(posts[:-2]) if not p.endswith("/toxics")]
+    inter_toxics = [i for i, p in enumerate(posts) if p in ("/proxies/a_b_pg/toxics", "/proxies/b_a_pg/toxics")]
+    assert len(stops) == 2 and max(stops) < min(inter_toxics) and len(inter_toxics) == 8
 
 
 def test_blackhole_heal_removes_exactly_its_own_toxics_and_never_disables_a_link(
