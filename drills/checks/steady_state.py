@@ -6,8 +6,12 @@ rejected in one site, a service that never becomes healthy - is a *finding about
 broken tooling: this check turns it into a failing verdict (exit 1) with each capability's last error.
 
     the phase after ``steady`` is ``fault``   -> pass (the gate opened)
-    otherwise (the gate gave up)              -> per capability: fail when its last sample in the
-                                                 steady phase failed or it has none; pass otherwise
+    otherwise (the gate gave up)              -> per capability: fail when one of its last 5
+                                                 samples in the steady phase failed (it was not
+                                                 steady: still recovering) or it has none; pass
+                                                 otherwise, unless every capability looks steady:
+                                                 then all fail (the fault was never injected,
+                                                 so the drill must not pass)
     no ``steady`` phase recorded              -> unknown
 """
 
@@ -30,6 +34,20 @@ def _steady_window(inp: CheckInput) -> tuple[float, float, str] | None:
     return None
 
 
+TAIL = 5  # the gate's default run of successes (steady_state.min_consecutive)
+
+
+def _nobody_failed(inp: CheckInput, start: float, end: float) -> bool:
+    """Whether every capability's last TAIL samples in the steady window succeeded: then the gate
+    gave up for a reason this check cannot see, and no capability may pass (a drill whose fault
+    was never injected must not pass)."""
+    for cap in inp.timeline.capabilities():
+        tail = [s for s in inp.timeline.samples(cap) if start <= s.t < end][-TAIL:]
+        if not tail or not all(s.ok for s in tail):
+            return False
+    return True
+
+
 def check(inp: CheckInput) -> tuple[Verdict, ...]:
     cap = inp.subject
     window = _steady_window(inp)
@@ -42,10 +60,12 @@ def check(inp: CheckInput) -> tuple[Verdict, ...]:
     if after == "fault":
         return (Verdict("steady_state", cap, "pass", f"{cap} reached steady state before the fault phase ({counts})",
                         details={"ok": ok, "total": len(samples)}),)  # fmt: skip
-    if samples and samples[-1].ok:
+    if samples and all(s.ok for s in samples[-TAIL:]) and not _nobody_failed(inp, start, end):
         return (Verdict("steady_state", cap, "pass", f"{cap} was steady when the gate gave up ({counts})",
                         details={"ok": ok, "total": len(samples)}),)  # fmt: skip
-    last = (samples[-1].error or "failed") if samples else "no sample at all"
+    bad = [s for s in samples[-TAIL:] if not s.ok]
+    last = (bad[-1].error or "failed") if bad else ("no sample at all" if not samples else
+                                                   "the gate gave up although its samples were ok")  # fmt: skip
     return (Verdict("steady_state", cap, "fail",
                     f"{cap} never reached steady state, so no fault was injected: last sample: {last} ({counts})",
                     details={"ok": ok, "total": len(samples), "last_error": last}),)  # fmt: skip

@@ -25,7 +25,7 @@ def test_the_gate_opened_passes_every_capability_even_after_early_failures() -> 
 
 
 def test_the_gate_gave_up_fails_the_capability_whose_last_sample_failed_with_its_error() -> None:
-    tl = [Phase(0.5, "steady"), *samples("login", "+++--"), *samples("chat", "--+++"), Phase(60.0, "verify")]
+    tl = [Phase(0.5, "steady"), *samples("login", "+++--"), *samples("chat", "--+++++"), Phase(60.0, "verify")]
     login, chat = judge(tl, "login"), judge(tl, "chat")
     assert login.status == "fail" and "HTTP 401" in login.message and login.details["ok"] == 3
     assert chat.status == "pass"  # chat was fine; the finding names the capability that was not
@@ -45,3 +45,20 @@ def test_samples_outside_the_steady_phase_do_not_count() -> None:
 
 def test_without_a_steady_phase_it_is_unknown() -> None:
     assert judge(samples("chat", "+++"), "chat").status == "unknown"
+
+
+def test_a_capability_still_recovering_when_the_gate_gave_up_fails() -> None:
+    # devtools' last sample succeeded, but not five in a row: the gate was right to wait for it
+    tl = [Phase(0.5, "steady"), *samples("devtools", "+++-++", error="timeout"), *samples("chat", "+++++"),
+          Phase(90.0, "verify")]  # fmt: skip
+    v = judge(tl, "devtools")
+    assert v.status == "fail" and "timeout" in v.message
+    assert judge(tl, "chat").status == "pass"
+
+
+def test_a_gate_that_gave_up_never_lets_the_drill_pass() -> None:
+    # every capability looks steady at the end, yet the fault was never injected: nobody passes
+    tl = [Phase(0.5, "steady"), *samples("devtools", "+++++"), *samples("chat", "+++++"), Phase(90.0, "verify")]
+    for cap in ("chat", "devtools"):
+        v = judge(tl, cap)
+        assert v.status == "fail" and "the gate gave up although its samples were ok" in v.message
