@@ -24,9 +24,9 @@ import uuid
 from collections.abc import Callable
 
 from drills.model.scenario import LoadSpec
-from drills.model.timeline import ReadBack, Sink, TimelineClosed, Write
-from drills.probes.client import ApiError, Authenticated, TransportError, committed_by, write_state
-from drills.probes.journeys.chat import read_room
+from drills.model.timeline import ReadBack, Sink, TimelineClosed
+from drills.probes.client import Authenticated
+from drills.probes.journeys.chat import read_room, send_message
 from drills.probes.journeys.login import USER
 
 __all__ = ["STREAM", "WriteLoad"]
@@ -80,16 +80,7 @@ class WriteLoad:
                 self.cpu_s += time.thread_time() - cpu0
 
     def _write(self, client: Authenticated, room: str, cid: str) -> None:
-        sent = self.clock()
-        try:
-            ack = client.call_json("POST", f"/rooms/{room}/messages", (201,),
-                                   json={"body": f"load {cid}", "client_id": cid})  # fmt: skip
-            w = Write(t=round(self.clock(), 4), stream=STREAM, key=room, id=cid, acked=True, state="acked",
-                      server_id=str(ack.get("id", "")), site=str(ack.get("site", "")), sent=round(sent, 4),
-                      **committed_by(ack))  # fmt: skip
-        except (TransportError, ApiError, KeyError, ValueError) as exc:
-            w = Write(t=round(self.clock(), 4), stream=STREAM, key=room, id=cid, acked=False,
-                      state=write_state(exc), sent=round(sent, 4))  # fmt: skip
+        w, _, _ = send_message(client, room, cid, f"load {cid}", self.clock)
         try:
             self.sink.append(w)
         except TimelineClosed:  # still in flight when the run ended: counted, never silently lost

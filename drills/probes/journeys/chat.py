@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import itertools
 import uuid
+from typing import Any
 
 from drills.model.timeline import ReadBack, Write
 from drills.probes.base import Clock, JourneyType, Outcome, register_journey
@@ -29,17 +30,10 @@ class ChatJourney:
 
     def sample(self) -> Outcome:
         cid = f"{self.prefix}-{next(self.seq)}"
-        try:
-            ack = self.client.call_json("POST", f"/rooms/{self.room}/messages", (201,),
-                                        json={"body": f"drill message {cid}", "client_id": cid})  # fmt: skip
-        except (TransportError, ApiError, KeyError, ValueError) as exc:
-            # Not acknowledged: not in the ledger; its state says whether it may have been stored.
-            w = Write(t=round(self.clock(), 4), stream="chat", key=self.room, id=cid, acked=False,
-                      state=write_state(exc))  # fmt: skip
-            return Outcome(False, f"send: {failed(exc).error}", writes=(w,))
-        site = str(ack.get("site", ""))
-        w = Write(t=round(self.clock(), 4), stream="chat", key=self.room, id=cid, acked=True, state="acked",
-                  server_id=str(ack.get("id", "")), site=site, **committed_by(ack))  # fmt: skip
+        w, ack, exc = send_message(self.client, self.room, cid, f"drill message {cid}", self.clock)
+        if ack is None:  # not acknowledged: not in the ledger; its state says whether it may have been stored
+            return Outcome(False, f"send: {failed(exc).error}" if exc else "send failed", writes=(w,))
+        site = w.site
         try:
             after = int(str(ack["id"])) - 1
             page = self.client.call_json("GET", f"/rooms/{self.room}/messages", params={"after": after, "limit": 5})
@@ -50,6 +44,21 @@ class ChatJourney:
 
     def read_back(self) -> list[ReadBack]:
         return [read_room(self.client, self.room, self.clock)]
+
+
+def send_message(client: Authenticated, room: str, cid: str, body: str,
+                 clock: Clock) -> tuple[Write, dict[str, Any] | None, Exception | None]:  # fmt: skip
+    """POST one message with client id ``cid`` to ``room``: (its ledger ``Write``, the acknowledgement
+    or None, the error or None). The Write says when it was sent, its state and who committed it."""
+    sent = round(clock(), 4)
+    try:
+        ack = client.call_json("POST", f"/rooms/{room}/messages", (201,), json={"body": body, "client_id": cid})
+    except (TransportError, ApiError, KeyError, ValueError) as exc:
+        return (Write(t=round(clock(), 4), stream="chat", key=room, id=cid, acked=False, state=write_state(exc),
+                      sent=sent), None, exc)  # fmt: skip
+    return (Write(t=round(clock(), 4), stream="chat", key=room, id=cid, acked=True, state="acked",
+                  server_id=str(ack.get("id", "")), site=str(ack.get("site", "")), sent=sent,
+                  **committed_by(ack)), ack, None)  # fmt: skip
 
 
 def read_room(client: Authenticated, room: str, clock: Clock) -> ReadBack:
