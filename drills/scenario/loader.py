@@ -119,7 +119,8 @@ def _render(error: ValidationError) -> tuple[FieldPath, str]:
         want_s = " or ".join(want) if isinstance(want, list) else str(want)
         return path, f"must be a {want_s} (got {got} {instance!r})"
     if error.validator in ("minimum", "exclusiveMinimum"):
-        return path, f"must be >= {error.validator_value} (got {instance!r})"
+        op = ">=" if error.validator == "minimum" else ">"
+        return path, f"must be {op} {error.validator_value} (got {instance!r})"
     if error.validator == "maximum":
         return path, f"must be <= {error.validator_value} (got {instance!r})"
     if error.validator in ("minItems", "maxItems"):

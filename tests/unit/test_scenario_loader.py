@@ -232,3 +232,16 @@ def test_an_open_ended_cut_lasts_until_the_end_of_the_fault_phase(tmp_path: Path
     with pytest.raises(ScenarioError) as info:
         load_scenario(write(tmp_path, body), repo_root=REPO)
     assert info.value.field == "faults[0].at" and "lasts 7s" in info.value.rule
+
+
+@pytest.mark.parametrize(("body", "field", "rule"), [
+    ("probes: {per_site: {period: 0s}}", "probes.per_site.period", "must be > 0s"),
+    ("load: {writers: -1}", "load.writers", "must be >= 0 (got -1)"),
+    ("load: {rate: 0}", "load.rate", "must be > 0 (got 0)"),
+    ("wan: {inter_site_latency: fast}", "wan.inter_site_latency", "not a duration: 'fast'"),
+])  # fmt: skip
+def test_bad_per_site_load_and_wan_settings_name_their_field(tmp_path: Path, body: str, field: str, rule: str) -> None:
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(write(tmp_path, f"name: bad\n{body}\n"), repo_root=REPO)
+    assert info.value.field == field and rule in str(info.value)
+    assert info.value.exit_code == EXIT_INVALID
