@@ -111,7 +111,9 @@ def _recovery(w: FaultWindow, samples: list[Sample], stable_for: float, period: 
     if k is None:
         never = (0.0, round(period, 4))
         return Recovery(inj.fault, d, heal_t, None, 0.0, never, 0.0, never)
-    j = next((i for i in range(k + 1, len(after)) if after[i].ok), None)
+    # the recovering sample started after the hit: one started before it that ended well just after
+    # (it slipped through before the site went dark) says nothing about recovering from the fault
+    j = next((i for i in range(k + 1, len(after)) if after[i].ok and after[i].t >= d), None)
     if j is None:
         return Recovery(inj.fault, d, heal_t, after[k].t, None, None, None, None)
     first, first_iv = max(0.0, after[j].t - d), _interval(after, j, d, period)

@@ -105,3 +105,17 @@ def test_rto_without_inject_or_samples_is_unknown() -> None:
     failed = FaultEvent(0, "inject", "cut-a", "power_cut", "site a", ok=False, error="boom")
     first, _ = run("rto", tl(failed, samples("chat", "++")))
     assert first.status == "unknown" and "no fault inject succeeded" in first.message
+
+
+def test_a_success_that_started_before_the_hit_is_not_a_recovery() -> None:
+    # measured in a real drill: the cut hit at 27.82; a chat sample started at 27.59 failed (in
+    # flight at the hit), one started at 27.7 got through before the site went dark and ended at
+    # 27.9; everything after failed until site b served at 34.8. RTO is ~7 s, not 0.
+    t = tl(inject(27.82), [Sample(27.59, "chat", "chat", False, 2.0, "read: timeout"),
+                           Sample(27.7, "chat", "chat", True, 0.2),
+                           *[Sample(27.8 + i * 0.5, "chat", "chat", False, 2.0, "send: timeout") for i in range(14)],
+                           *[Sample(34.8 + i * 0.5, "chat", "chat", True, 0.1) for i in range(20)]],
+           heal(57.6))  # fmt: skip
+    first, _ = run("rto", t, stable_for=2.0)
+    assert first.measured == pytest.approx(34.8 - 27.82)
+    assert first.details["interval"] == [pytest.approx(34.3 - 27.82), pytest.approx(34.8 - 27.82)]
