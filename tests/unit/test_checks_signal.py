@@ -4,6 +4,7 @@ that must fail it and the one that must pass."""
 
 from __future__ import annotations
 
+import random
 from typing import Any
 
 import pytest
@@ -146,6 +147,29 @@ def test_abort_uses_the_same_signal() -> None:
     assert should_abort(t, [rule], now_t=8.5) is not None
     assert should_abort(t, [rule], now_t=7.5) is None
     assert down_since(tl(pattern("+" * 10), health), "chat") is None
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_abort_looking_back_a_stretch_answers_as_the_whole_run_does(seed: int) -> None:
+    # Random irregular samples of two probes, some slow past the timeout, a gap now and then.
+    rng = random.Random(seed)
+    samples: list[Sample] = []
+    for probe, start in (("chat", 0.0), ("health", 0.03)):
+        t, run_ok = start, True
+        while t < 60:
+            if rng.random() < 0.08:
+                run_ok = not run_ok  # outages come in runs
+            samples.append(at(round(t, 3), run_ok and rng.random() > 0.05, rng.choice([0.05] * 5 + [3.0]), probe))
+            t += rng.choice([P, P, P, 0.4, 2.5, 7.0])
+    declared = [ProbeStart(0, n, "chat", period=P, timeout=2.0, max_in_flight=3) for n in ("chat", "health")]
+    answers = set()
+    for now in [x / 2 for x in range(1, 130)]:
+        t = tl(*declared, [s for s in samples if s.t < now])  # what the runner has seen by then
+        full = down_since(t, "chat", now)
+        for look_back in (0.5, 2.0, 5.0, 30.0):
+            assert down_since(t, "chat", now, look_back=look_back) == full, (now, look_back)
+        answers.add(full is None)
+    assert answers == {True, False}  # the timeline had both: the comparison was not vacuous
 
 
 # ---------------------------------------------------------------- sampling rate
