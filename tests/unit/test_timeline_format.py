@@ -3,19 +3,24 @@
 from __future__ import annotations
 
 import json
+import typing
+from dataclasses import asdict
 from pathlib import Path
 
 import pytest
 
 from drills.model.timeline import (
+    _KINDS,
     FORMAT,
     Header,
     ProbeStart,
+    ReadBack,
     Record,
     Sample,
     TimelineClosed,
     TimelineWriter,
     read_timeline,
+    record_to_dict,
 )
 
 
@@ -46,3 +51,17 @@ def test_a_record_appended_after_close_is_an_error_and_is_not_judged(tmp_path: P
     with pytest.raises(TimelineClosed, match="sample record came too late"):
         tl.append(Sample(1.0, "chat", "chat", True, 0.01))
     assert tl.snapshot() == read_timeline(tmp_path / "t.jsonl")  # memory and file agree
+
+
+def test_every_record_kind_is_flat_so_it_is_written_without_a_deep_copy() -> None:
+    # record_to_dict copies no value: a record kind holding a dict, a list or another record would
+    # share it with the written line; asdict, which copies, must give the same dict.
+    for kind, cls in _KINDS.items():
+        hints = typing.get_type_hints(cls)
+        for name, hint in hints.items():
+            text = str(hint)
+            assert not any(x in text for x in ("dict", "list", "Sample", "Write")), f"{kind}.{name}: {text}"
+    sample = Sample(1.2, "chat", "chat", False, 0.05, "HTTP 503", intended=1.15, via="a")
+    read = ReadBack(3.0, "chat", "room", ("a-1", "a-2"), complete=False, error="x")
+    for r in (sample, read, Header("r", "s", "x")):
+        assert record_to_dict(r) == asdict(r)
