@@ -173,7 +173,7 @@ class FakeMessenger(App):
         if parts[0] == "config" and len(parts) == 2:
             return self._config(method, parts[1], body)
         if parts[0] == "deploys":
-            return self._deploys(method, parts[1:], body)
+            return self._deploys(method, parts[1:], query, body)
         if (method, path) == ("GET", "/runbook"):
             return Reply(200, "# Site loss\n1. Promote the standby.\n", "text/markdown")
         return Reply(404, {"error": "unknown route"})
@@ -201,13 +201,16 @@ class FakeMessenger(App):
             return Reply(404, {"error": f"unknown key {key}"})
         return Reply(200, self.config[key])
 
-    def _deploys(self, method: str, rest: list[str], body: Any) -> Reply:
+    def _deploys(self, method: str, rest: list[str], query: dict[str, str], body: Any) -> Reply:
         if method == "POST" and not rest:
             dep = {"id": self._id(), "service": body["service"], "version": body["version"], "site": self.site}
             self.deploys[dep["id"]] = dep
             return Reply(201, {**dep, "primary": self.primary})
         if method == "GET" and len(rest) == 1 and rest[0].isdigit() and int(rest[0]) in self.deploys:
             return Reply(200, self.deploys[int(rest[0])])
+        if method == "GET" and not rest:
+            after, limit = int(query.get("after", 0)), int(query.get("limit", 100))
+            return Reply(200, {"deploys": [d for i, d in sorted(self.deploys.items()) if i > after][:limit]})
         return Reply(404, {"error": "unknown deploy"})
 
 

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 import pytest
 
 from drills.probes.journeys import chat as chat_module
+from drills.probes.journeys import devtools as devtools_journey
 from drills.probes.journeys.chat import ChatJourney
 from drills.probes.journeys.devtools import DevtoolsJourney
 from drills.probes.journeys.login import LoginJourney
@@ -286,12 +287,31 @@ def test_devtools_read_back_finds_the_deploys_still_recorded(app: FakeMessenger,
     assert list(rb.ids) == [versions[0], versions[2]]
 
 
+def test_devtools_read_back_pages_past_other_journeys_deploys(
+    app: FakeMessenger, endpoints: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(devtools_journey, "READ_PAGE", 2)
+    probe = DevtoolsJourney(endpoints, clock, TIMEOUT, run_id="r1")
+    other = DevtoolsJourney(endpoints, clock, TIMEOUT, run_id="r2")
+    versions = []
+    for _ in range(3):  # the other journey's deploys land between this one's
+        versions += [w.id for w in probe.sample().writes if w.stream == "deploys"]
+        other.sample()
+    app.deploys[int(probe.acked[versions[2]])]["version"] = "overwritten"  # the id now holds another deploy
+    (_, rb) = probe.read_back()
+    assert (rb.complete, list(rb.ids)) == (True, versions[:2])
+    monkeypatch.setattr(devtools_journey, "MAX_PAGES", 1)
+    (_, rb) = probe.read_back()
+    assert (rb.complete, list(rb.ids), rb.error) == (False, versions[:1], "stopped after 1 pages of 2")
+
+
 def test_devtools_read_back_that_breaks_is_incomplete(app: FakeMessenger, endpoints: dict[str, str]) -> None:
     probe = DevtoolsJourney(endpoints, clock, TIMEOUT, run_id="r1")
-    versions = [w.id for _ in range(2) for w in probe.sample().writes if w.stream == "deploys"]
-    app.forced.append(("GET", f"/deploys/{probe.acked[versions[1]]}", 503, {"error": "no primary database"}))
+    for _ in range(2):
+        probe.sample()
+    app.forced.append(("GET", "/deploys", 503, {"error": "no primary database"}))
     (_, rb) = probe.read_back()
-    assert (rb.complete, list(rb.ids)) == (False, versions[:1])
+    assert (rb.complete, list(rb.ids)) == (False, [])
     assert rb.error.endswith("HTTP 503 no primary database")
 
 

@@ -11,6 +11,7 @@ import uuid
 from drills.model.timeline import ReadBack, Write
 from drills.probes.base import Clock, JourneyType, Outcome, register_journey
 from drills.probes.client import ApiError, Authenticated, TransportError, committed_by, failed, write_state
+from drills.probes.journeys.chat import MAX_PAGES, READ_PAGE
 
 ADMIN = ("ops", "ops-pw")
 
@@ -104,18 +105,27 @@ class DevtoolsJourney:
         return ReadBack(t=round(self.clock(), 4), stream="config", key=self.key, ids=ids, mode="register")
 
     def _read_deploys(self) -> ReadBack:
+        """Every deploy this journey had acknowledged, by server id: the deploys list is read in
+        pages (``GET /deploys?after=&limit=``) from the first acknowledged id to the last; other
+        journeys' deploys in between are skipped. Bounded like the chat read-back: stopping at the
+        bound, or on an error, is incomplete (never "lost")."""
+        wanted = {int(server_id): version for version, server_id in self.acked.items()}
         found: list[str] = []
+        if not wanted:
+            return ReadBack(t=round(self.clock(), 4), stream="deploys", key=self.key, ids=())
+        after, last = min(wanted) - 1, max(wanted)
         try:
-            for version, server_id in list(self.acked.items()):
-                try:
-                    got = self.client.call_json("GET", f"/deploys/{server_id}")
-                except ApiError as exc:
-                    if "HTTP 404" in str(exc):
-                        continue  # lost: not found
-                    raise
-                if got.get("version") == version:
-                    found.append(version)
-        except (TransportError, ApiError, KeyError, ValueError) as exc:
+            for _ in range(MAX_PAGES):
+                page = self.client.call_json("GET", "/deploys", params={"after": after, "limit": READ_PAGE})
+                rows = page.get("deploys", [])
+                found.extend(str(r["version"]) for r in rows if wanted.get(int(r["id"])) == r.get("version"))
+                if not rows or int(rows[-1]["id"]) >= last:
+                    break
+                after = int(rows[-1]["id"])
+            else:
+                return ReadBack(t=round(self.clock(), 4), stream="deploys", key=self.key, ids=tuple(found),
+                                complete=False, error=f"stopped after {MAX_PAGES} pages of {READ_PAGE}")  # fmt: skip
+        except (TransportError, ApiError, KeyError, ValueError, TypeError) as exc:
             return ReadBack(t=round(self.clock(), 4), stream="deploys", key=self.key, ids=tuple(found),
                             complete=False, error=failed(exc).error)  # fmt: skip
         return ReadBack(t=round(self.clock(), 4), stream="deploys", key=self.key, ids=tuple(found))
