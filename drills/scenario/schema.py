@@ -127,7 +127,7 @@ def _build() -> JsonSchema:
                         "writers": integer("Concurrent writers (default 4; 0 turns the load off).", minimum=0),
                         "rate": {"type": "number", "exclusiveMinimum": 0,
                                  "description": "Writes per second per writer, each writer one write at a time "
-                                 "(default 25)."},
+                                 "(default 10)."},
                     },
                 ),
                 "wan": obj(
