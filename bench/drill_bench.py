@@ -11,7 +11,8 @@ and prints medians. Needs a Docker engine (`drill setup`).
     start lag       per probe: p99 of (start - intended tick): how late the open loop started
     runner CPU      this process's CPU (every thread: probes, per-site probes, the write load,
                     faults, Docker calls, progress) from the steady phase to the verify phase,
-                    in % of one core; target <= 10%
+                    in % of one core; target <= 10%. "probe cpu" and "load cpu" are the
+                    probes' and the load's own threads (their thread CPU time) over that span
     load            the background write load's achieved writes/s and acknowledged writes
     RTO interval    width of rto_first's [lower, upper] (sampling resolution); target <= 100 ms
 """
@@ -90,8 +91,8 @@ def main() -> int:
     ap.add_argument("--runs", type=int, default=3)
     args = ap.parse_args()
     scenario = load_scenario(args.scenario)
-    rows: dict[str, list[float]] = {k: [] for k in (*PHASES, "total", "runner cpu %", "probe cpu %", "samples",
-                                                    "load writes/s", "load acked")}  # fmt: skip
+    rows: dict[str, list[float]] = {k: [] for k in (*PHASES, "total", "runner cpu %", "probe cpu %", "load cpu %",
+                                                    "samples", "load writes/s", "load acked")}  # fmt: skip
     hz: dict[str, list[float]] = {}
     lag: dict[str, list[float]] = {}
     declared: dict[str, float] = {}
@@ -119,6 +120,7 @@ def main() -> int:
         rows["samples"].append(sum(p["samples"] for p in probes.values()))
         load = result.environment.get("load", {})
         rows["load writes/s"].append(float(load.get("achieved_per_s", 0.0)))
+        rows["load cpu %"].append(100 * float(load.get("cpu_s", 0.0)) / (b - a) if b > a else 0.0)
         rows["load acked"].append(float(load.get("acked", 0)))
         for name, (achieved, want, p99) in rates(timeline).items():
             hz.setdefault(name, []).append(achieved)
@@ -137,7 +139,8 @@ def main() -> int:
     print(f"\n{scenario.name}: {args.runs} run(s), statuses {statuses}")
     print(f"{'measure':<24}{'median':>10}{'min':>10}{'max':>10}")
     for name, vals in rows.items():
-        unit = "" if name in ("runner cpu %", "probe cpu %", "samples", "load writes/s", "load acked") else "s"
+        unit = "" if name in ("runner cpu %", "probe cpu %", "load cpu %", "samples", "load writes/s",
+                              "load acked") else "s"  # fmt: skip
         print(f"{name:<24}{statistics.median(vals):>9.1f}{unit}{min(vals):>9.1f}{unit}{max(vals):>9.1f}{unit}")
     for name, got in hz.items():
         med = statistics.median(got)
