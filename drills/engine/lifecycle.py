@@ -4,7 +4,8 @@
     finally: stop probes -> heal-all -> teardown (signals held off) -> forget the run
     then:    checks on the saved timeline -> result -> evidence bundle
 
-Exit codes come from the result: passed 0, failed/aborted 1, error 3;
+Exit codes come from the result (``DrillResult.exit_code``): passed 0, failed/aborted 1, error 3;
+a scenario with ``expect:`` exits 0 only when it failed exactly as declared, else 1 (error: 3);
 an interrupted run (Ctrl-C, SIGTERM) still heals and tears down, then raises
 ``DrillInterrupted`` carrying its result (status error) so the caller can
 write the bundle before exiting 130.
@@ -29,6 +30,7 @@ from drills.engine.runner import Drill, SteadyStateNotReached
 from drills.engine.stack import Stack, Wiring
 from drills.errors import DrillsError
 from drills.faults import FaultContext
+from drills.model.expectation import judge
 from drills.model.result import DrillResult, PhaseSpan, Verdict, overall_status
 from drills.model.scenario import Scenario
 from drills.model.timeline import Header, load_timeline
@@ -173,11 +175,13 @@ def finish(d: Drill, error: str) -> DrillResult:
         for i, (name, t) in enumerate(marks[:-1])
     )
     end_t = marks[-1][1] if marks else 0.0
+    why = error or d.aborted or d.steady_failed
+    expectation = judge(s.expect, verdicts, status, why) if s.expect is not None else None
     return DrillResult(
         run_id=d.run_id, scenario_name=s.name, scenario_path=str(s.path), scenario_digest=s.digest,
         status=status, started_utc=d.t0_utc.isoformat(), ended_utc=_utc(d, end_t), verdicts=verdicts,
-        phases=spans, environment=d.environment, targets=_targets(s), error=error or d.aborted or d.steady_failed,
-        description=s.description,
+        phases=spans, environment=d.environment, targets=_targets(s), error=why, description=s.description,
+        expectation=expectation,
     )  # fmt: skip
 
 

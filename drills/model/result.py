@@ -13,6 +13,13 @@ Statuses:
         error    the environment broke (bring-up, fault injection, teardown); see ``error``;
                  or the drill could not measure what it claims: a verdict ``about`` the drill
                  itself failed (probes sampled below 90% of their declared rate)
+    DrillResult.expectation   the judgement against the scenario's ``expect:`` (None without one):
+                 confirmed | unexpected (see :mod:`drills.model.expectation`); the status stays
+                 what the system did (a confirmed known-bad drill is still ``failed``)
+
+Exit code (:meth:`DrillResult.exit_code`, the one place it is decided): 0 passed, or failed
+exactly as declared (expectation confirmed); 1 failed, aborted, or an expectation not confirmed
+(also when the drill passed); 3 error.
 """
 
 from __future__ import annotations
@@ -20,7 +27,9 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
+from drills.errors import EXIT_CHECK_FAILED, EXIT_ENVIRONMENT, EXIT_OK
 from drills.model.durations import format_duration
+from drills.model.expectation import Judgement
 
 __all__ = [
     "DrillResult",
@@ -138,10 +147,24 @@ class DrillResult:
     timeline_file: str = "timeline.jsonl"  # relative to the bundle directory
     error: str = ""  # one line, when status is error or aborted
     description: str = ""
+    expectation: Judgement | None = None  # the run against the scenario's expect: (None: it must pass)
 
     @property
     def passed(self) -> bool:
         return self.status == "passed"
+
+    @property
+    def as_declared(self) -> bool:
+        """The drill failed exactly as its scenario declares (a confirmed expected failure)."""
+        return self.expectation is not None and self.expectation.confirmed and self.status == "failed"
+
+    def exit_code(self) -> int:
+        """0 passed (no expect:) or failed as declared; 1 a check failed, aborted, or not as declared; 3 error."""
+        if self.status == "error":
+            return EXIT_ENVIRONMENT
+        if self.expectation is not None:
+            return EXIT_OK if self.as_declared else EXIT_CHECK_FAILED
+        return EXIT_OK if self.status == "passed" else EXIT_CHECK_FAILED
 
     def failed_verdicts(self) -> list[Verdict]:
         return [v for v in self.verdicts if v.status != "pass"]
@@ -150,6 +173,7 @@ class DrillResult:
         data = asdict(self)
         data["verdicts"] = [v.to_dict() for v in self.verdicts]
         data["phases"] = [asdict(p) for p in self.phases]
+        data["expectation"] = self.expectation.to_dict() if self.expectation is not None else None
         return data
 
     @classmethod
@@ -157,6 +181,8 @@ class DrillResult:
         data = dict(data)
         data["verdicts"] = tuple(Verdict.from_dict(v) for v in data.get("verdicts", ()))
         data["phases"] = tuple(PhaseSpan(**p) for p in data.get("phases", ()))
+        expectation = data.get("expectation")
+        data["expectation"] = Judgement.from_dict(expectation) if expectation else None
         return cls(**data)
 
 

@@ -5,6 +5,7 @@ Vocabulary
     Topology     what the compose file declares (see :mod:`drills.model.topology`).
     FaultSpec    one scheduled fault; ``params`` is its type's dataclass (see drills/faults/).
     Targets      check targets for one capability: each check's params (defaults merged with overrides).
+    expect       how a known-bad scenario must fail (see :mod:`drills.model.expectation`); None: it must pass.
 
 Lifecycle: built only by :func:`drills.scenario.load_scenario`, after the
 file passed every rule; never mutated. All times are float seconds; fault ``at``
@@ -17,6 +18,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
+from drills.model.expectation import Expectation
 from drills.model.topology import Topology
 
 __all__ = [
@@ -174,6 +176,7 @@ class Scenario:
     abort: tuple[AbortRule, ...] = ()
     load: LoadSpec = field(default_factory=LoadSpec)
     wan: WanSpec = field(default_factory=WanSpec)
+    expect: Expectation | None = None  # declared failure of a known-bad scenario; None: it must pass
 
     @property
     def capabilities(self) -> tuple[str, ...]:

@@ -11,7 +11,8 @@ re-judged later (by a newer drills, or by an auditor who does not trust result.j
 
 The ONE place where the check engine plugs in is :func:`_evaluate`. Static verdicts that
 need the compose topology as it was at run time (the dualization lint) are kept from
-result.json when the engine does not return them.
+result.json when the engine does not return them. A declared expectation (the bundle's
+scenario.yaml ``expect:``) is judged again against the recomputed verdicts.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from pathlib import Path
 from drills import __version__
 from drills.checks import evaluate
 from drills.errors import DrillsError
+from drills.model.expectation import Expectation, judge
 from drills.model.result import DrillResult, Verdict, overall_status
 from drills.model.timeline import Timeline, load_timeline
 from drills.scenario import load_scenario
@@ -41,20 +43,22 @@ class _Unavailable(Exception):
     """The check engine (or something it needs) is not there: keep result.json's verdicts."""
 
 
-def _evaluate(bundle_dir: Path, timeline: Timeline) -> tuple[Verdict, ...]:
-    """Plug point: run the check engine over the bundle's scenario and timeline."""
+def _evaluate(bundle_dir: Path, timeline: Timeline) -> tuple[tuple[Verdict, ...], Expectation | None]:
+    """Plug point: run the check engine over the bundle's scenario and timeline; with the scenario's
+    declared expectation, re-judged against the fresh verdicts."""
     try:  # the compose topology is read from the current checkout (cwd); evaluate() does not use it
         scenario = load_scenario(bundle_dir / "scenario.yaml")
     except DrillsError as exc:
         raise _Unavailable(f"the bundle's scenario.yaml could not be loaded here: {exc}") from exc
     # Same call as the runner (drills.orchestrate.finish), minus the static dualization lint.
-    return tuple(evaluate(timeline, scenario.checks, scenario.probes.period, capabilities=scenario.capabilities))
+    fresh = tuple(evaluate(timeline, scenario.checks, scenario.probes.period, capabilities=scenario.capabilities))
+    return fresh, scenario.expect
 
 
 def recompute_verdicts(bundle_dir: Path, result: DrillResult) -> Recomputed:
     timeline, _ = load_timeline(bundle_dir / "timeline.jsonl")
     try:
-        fresh = _evaluate(bundle_dir, timeline)
+        fresh, expect = _evaluate(bundle_dir, timeline)
     except _Unavailable as exc:
         return Recomputed(None, note=f"Verdicts are those recorded in result.json: {exc}.")
     except Exception as exc:  # noqa: BLE001 - a crashing checker must not stop the report
@@ -75,4 +79,9 @@ def recompute_verdicts(bundle_dir: Path, result: DrillResult) -> Recomputed:
         f"drills {__version__} re-evaluated the checks from this bundle's scenario.yaml and timeline.jsonl; "
         + (f"compared with result.json: {'; '.join(diffs)}." if diffs else "every verdict matches result.json.")
     )
-    return Recomputed(replace(result, verdicts=verdicts, status=status), sentence, changed)
+    expectation = judge(expect, verdicts, status, result.error) if expect is not None else None
+    was = result.expectation.outcome if result.expectation else "none declared"
+    now = expectation.outcome if expectation else "none declared"
+    if now != was:
+        sentence += f" The declared expectation is now {now} (result.json: {was})."
+    return Recomputed(replace(result, verdicts=verdicts, status=status, expectation=expectation), sentence, changed)

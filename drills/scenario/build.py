@@ -8,6 +8,8 @@ express because they need the topology or the whole file:
     duplicate fault ids, duplicate custom probe names
     a fault that starts or heals after the end of the fault phase
     per_capability / abort naming a capability no probe measures
+    expect: naming a verdict for a capability or stream the scenario does not judge
+      (:mod:`drills.scenario.expect`)
     a site cut shorter than the RTO target plus the stable duration (with failover judged):
       it could not tell failover from healing, since a capability that only comes back with
       the site would still meet its targets
@@ -44,6 +46,7 @@ from drills.model.scenario import (
 from drills.model.topology import Topology
 from drills.probes import PROBE_TYPES, default_journeys
 from drills.scenario.discover import TopologyProblem, available_variants, discover
+from drills.scenario.expect import build_expectation
 from drills.scenario.yamlsrc import LineMap, render_path
 
 __all__ = ["build_scenario"]
@@ -97,7 +100,9 @@ def build_scenario(
         if cap != "*" and cap not in caps:
             raise fail(("abort", i, "capability"), f"unknown capability '{cap}' (measured: {', '.join(caps)}, or *)")
         abort.append(AbortRule(cap, dur(("abort", i, "down_longer_than"), rule["down_longer_than"])))
-    load, wan = data.get("load") or {}, data.get("wan") or {}
+    load_data, wan = data.get("load") or {}, data.get("wan") or {}
+    load = LoadSpec(writers=int(load_data.get("writers", LoadSpec.writers)),
+                    rate=float(load_data.get("rate", LoadSpec.rate)))  # fmt: skip
     return Scenario(
         name=str(data["name"]),
         description=" ".join(str(data.get("description", "")).split()),
@@ -111,9 +116,10 @@ def build_scenario(
         settle=dur(("settle",), data.get("settle", 20)),
         checks=checks,
         abort=tuple(abort),
-        load=LoadSpec(writers=int(load.get("writers", LoadSpec.writers)), rate=float(load.get("rate", LoadSpec.rate))),
+        load=load,
         wan=WanSpec(inter_site_latency=dur(("wan", "inter_site_latency"),
                                            wan.get("inter_site_latency", WanSpec.inter_site_latency))),
+        expect=build_expectation(data.get("expect"), probes, load, topology, fail),
     )
 
 

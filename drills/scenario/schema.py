@@ -67,6 +67,34 @@ def _checks() -> JsonSchema:
     return checks
 
 
+def _expect() -> JsonSchema:
+    verdicts = sorted({v for c in REGISTRY.values() for v in c.verdicts})
+    return obj(
+        "How this drill must fail: a scenario that reproduces a known DR mistake declares the verdicts "
+        "it must fail on. `drill run` exits 0 when it failed exactly so (every verdict judged, the failing "
+        "ones exactly those listed), 1 otherwise. Without expect, the drill must pass.",
+        {
+            "status": string("The overall status it must end with: failed (the only value; a scenario "
+                             "without expect must pass).", enum=["failed"]),
+            "failing": {
+                "type": "array",
+                "description": "Every verdict that must fail, and no other: one entry per verdict of the "
+                "verdict table (rto_first and rto_stable are two entries; a check name such as rto is not one).",
+                "items": obj(
+                    "One verdict that must fail.",
+                    {
+                        "check": string("The verdict's check name, as the verdict table shows it.", enum=verdicts),
+                        "capability": string("The capability it judges (a stream for rpo, duplicates and "
+                                             "split_brain; * for the whole system).", minLength=1),
+                    },
+                    ("check", "capability"),
+                ),
+            },
+        },
+        ("status", "failing"),
+    )
+
+
 def _build() -> JsonSchema:
     faults = {n: (f.summary, f.fields, f.required) for n, f in FAULT_TYPES.items()}
     probes = {n: (p.summary, p.fields, p.required) for n, p in PROBE_TYPES.items()}
@@ -171,6 +199,7 @@ def _build() -> JsonSchema:
                         ("capability", "down_longer_than"),
                     ),
                 },
+                "expect": _expect(),
             },
             ("name",),
         ),
