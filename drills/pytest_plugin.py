@@ -9,7 +9,10 @@ loaded wherever drills is installed, and a folder of YAML data that happens to b
 line without the flag prints one line saying how to turn collection on.
 
 A failing drill shows its verdict table, not a Python traceback; a broken scenario
-file shows its one-line error.
+file shows its one-line error. A scenario with ``expect:`` (a known DR mistake that must
+fail in a declared way) behaves like a strict ``xfail``: the item is reported *xfailed* when
+the drill failed exactly as declared, and *fails* when it passed or failed differently
+(with the reason under its verdict table).
 
 Fixtures for drills written in Python (always available, nothing to enable):
 
@@ -101,7 +104,7 @@ class ScenarioFile(pytest.File):
 
 class ScenarioItem(pytest.Item):
     def runtest(self) -> None:
-        from drills.cli.run import verdict_table
+        from drills.cli.run import outcome_lines, verdict_table
         from drills.cli.run import write_result_bundle as write_bundle
         from drills.engine.lifecycle import DrillInterrupted, run_drill
         from drills.engine.progress import LineProgress
@@ -118,16 +121,16 @@ class ScenarioItem(pytest.Item):
             write_bundle(stop.result, scenario, bundle)
             raise
         write_bundle(result, scenario, bundle)
-        if result.status != "passed":
+        if result.as_declared and result.expectation is not None:  # strict xfail, confirmed
+            pytest.xfail(f"expected failure confirmed: {result.expectation.expected.names()} (evidence: {bundle}/)")
+        if result.exit_code() != 0:
             from rich.console import Console
 
             out = io.StringIO()
             console = Console(file=out, width=110, color_system=None)
             console.print(verdict_table(result))
-            for v in result.failed_verdicts():
-                console.print(f"  x {v.message}", highlight=False)
-            if result.error:
-                console.print(f"  {result.status}: {result.error}", highlight=False)
+            for line in outcome_lines(result, markup=False):
+                console.print(line, markup=False, highlight=False)
             console.print(f"evidence: {bundle}/", highlight=False)
             raise DrillFailed(out.getvalue())
 

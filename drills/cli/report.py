@@ -19,7 +19,7 @@ from drills.errors import EXIT_CHECK_FAILED, EXIT_OK, UsageError
 from drills.report.bundle import regenerate, verify_bundle
 from drills.report.history import Rule, flag, latest_regressions, load_history, series
 from drills.report.history_html import render_history_html
-from drills.report.view import STATUS_WORD, fmt_utc
+from drills.report.view import fmt_utc, status_word
 
 __all__ = ["COMMANDS"]
 
@@ -37,7 +37,9 @@ def _report_args(parser: argparse.ArgumentParser) -> None:
 def cmd_report(args: argparse.Namespace) -> int:
     out = regenerate(args.bundle, force=args.force)
     r = out.result
-    print(f"{STATUS_WORD.get(r.status, r.status)}: {r.scenario_name} ({fmt_utc(r.started_utc)}, run {r.run_id})")
+    print(f"{status_word(r)}: {r.scenario_name} ({fmt_utc(r.started_utc)}, run {r.run_id})")
+    if r.expectation is not None:
+        print(f"  expect: {r.expectation.outcome}: {r.expectation.reason}")
     print(f"  rewrote report.html, summary.md, junit.xml and SHA256SUMS in {out.directory}")
     if out.recomputed:
         print(f"  {out.recomputed}")

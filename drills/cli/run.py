@@ -1,7 +1,10 @@
 """``drill run``: every file validated first (exit 2, nothing started), then each drill.
 
 ``run`` exits 0 when every check passed, 1 when a check failed or a
-run aborted, 3 when the environment broke.
+run aborted, 3 when the environment broke. A scenario with ``expect:`` (a known
+DR mistake) exits 0 when it failed exactly as declared ("expected failure
+confirmed"), 1 when it passed or failed differently (the reason is printed).
+With several files, the highest code wins (3 before 1 before 0).
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ from typing import TYPE_CHECKING
 
 from drills.cli.common import Command
 from drills.cli.scenario import files_arg, load_all, scenario_files
-from drills.errors import EXIT_CHECK_FAILED, EXIT_ENVIRONMENT, EXIT_OK
+from drills.errors import EXIT_ENVIRONMENT
 from drills.model.result import DrillResult, Verdict
 from drills.model.scenario import Scenario
 
@@ -34,8 +37,11 @@ def _cell(v: Verdict, x: float | None, *, is_target: bool) -> str:
 def verdict_table(result: DrillResult) -> Table:
     from rich.table import Table
 
-    colour = {"passed": "green", "failed": "red", "aborted": "yellow", "error": "red"}[result.status]
-    t = Table(title=f"{result.scenario_name}: [bold {colour}]{result.status.upper()}[/]", title_justify="left")
+    from drills.report.view import status_class, status_word
+
+    colour = {"passed": "green", "confirmed": "green", "failed": "red", "aborted": "yellow", "error": "red"}[
+        status_class(result)]  # fmt: skip
+    t = Table(title=f"{result.scenario_name}: [bold {colour}]{status_word(result)}[/]", title_justify="left")
     for col in ("check", "capability", "target", "measured", "verdict"):
         t.add_column(col)
     for v in result.verdicts:
@@ -44,6 +50,34 @@ def verdict_table(result: DrillResult) -> Table:
         t.add_row(v.check, v.capability, _cell(v, v.target, is_target=True),
                   _cell(v, v.measured, is_target=False) + bound, mark)
     return t
+
+
+def outcome_lines(result: DrillResult, *, markup: bool = True) -> list[str]:
+    """What to print under the verdict table: each verdict that did not pass (a declared one marked
+    expected), the run's error, and whether the declared expectation was confirmed."""
+    from rich.markup import escape
+
+    exp = result.expectation
+
+    def paint(text: str, colour: str) -> str:
+        return f"[{colour}]{text}[/]" if markup else text
+
+    def plain(text: str) -> str:  # rich would read rto_first[devtools] as a style tag
+        return escape(text) if markup else text
+
+    lines = []
+    for v in result.verdicts:
+        if v.status != "pass":
+            declared = exp is not None and v.status == "fail" and exp.expected.declares(v.check, v.capability)
+            mark = paint("✗ (expected)", "yellow") if declared else paint("✗", "red")
+            lines.append(f"  {mark} {plain(v.message)}")
+    if result.error:
+        lines.append(plain(f"  {result.status}: {result.error}"))
+    if exp is not None and result.as_declared:
+        lines.append(paint("expected failure confirmed", "bold green") + plain(f": {exp.expected.names()}"))
+    elif exp is not None:
+        lines.append(paint("expected failure NOT confirmed", "bold red") + plain(f": {exp.reason}"))
+    return lines
 
 
 def write_result_bundle(result: DrillResult, scenario: Scenario, bundle: Path) -> None:
@@ -77,18 +111,14 @@ def cmd_run(args: argparse.Namespace) -> int:
             return 130
         write_result_bundle(result, sc, bundle)
         console.print(verdict_table(result))
-        for v in result.verdicts:
-            if v.status != "pass":
-                console.print(f"  [red]✗[/] {v.message}", highlight=False)
-        if result.error:
-            console.print(f"  {result.status}: {result.error}", highlight=False)
+        for line in outcome_lines(result):
+            console.print(line, highlight=False)
         console.print(f"evidence: {bundle}/", highlight=False, soft_wrap=True)  # one line, for log readers
         if args.junit:
             src = bundle / "junit.xml"
             if src.exists():
                 shutil.copy(src, args.junit)
-        codes.append({"passed": EXIT_OK, "failed": EXIT_CHECK_FAILED, "aborted": EXIT_CHECK_FAILED}.get(
-            result.status, EXIT_ENVIRONMENT))  # fmt: skip
+        codes.append(result.exit_code())
     return max(codes) if EXIT_ENVIRONMENT not in codes else EXIT_ENVIRONMENT
 
 

@@ -1,6 +1,10 @@
 """What every report format shares: numbers with units, UTC times, findings in plain words.
 
     fmt_value(v, unit)        0.995,"ratio" -> "99.5%";  4.2,"s" -> "4.2s";  3,"count" -> "3"
+    status_word(result)       "FAILED"; "EXPECTED FAILURE CONFIRMED" / "FAILED (NOT AS DECLARED)" with expect:
+    status_class(result)      passed | failed | aborted | error | confirmed (a confirmed expected failure)
+    expectation_text(result)  the sentence about the scenario's expect: ("" without one)
+    expected_failure(r, v)    the verdict failed and its scenario declares that it must
     fmt_target(verdict)       ">= 99.9%"  (comparison + target)
     fmt_bound(verdict)        "±1s" (resolution of the measurement), or ""
     Clock(t0_utc).at(t)       timeline seconds -> "2026-11-28 20:00:12.3 UTC"
@@ -28,6 +32,8 @@ __all__ = [
     "STATUS_WORD",
     "Clock",
     "Finding",
+    "expectation_text",
+    "expected_failure",
     "findings",
     "flatten",
     "fmt_bound",
@@ -36,12 +42,51 @@ __all__ = [
     "fmt_value",
     "parse_utc",
     "run_duration",
+    "status_class",
+    "status_word",
     "template_env",
 ]
 
 STATUS_WORD = {"passed": "PASSED", "failed": "FAILED", "aborted": "ABORTED", "error": "ERROR"}
 CHECK_LABEL = {v: label for c in REGISTRY.values() for v, label in c.labels.items()}  # verdict check -> label
 fmt_value = format_value
+CONFIRMED_WORD = "EXPECTED FAILURE CONFIRMED"
+
+
+def status_word(result: DrillResult) -> str:
+    """The run's status in one word or phrase; with ``expect:``, whether it behaved as declared."""
+    word = STATUS_WORD.get(result.status, result.status.upper())
+    if result.expectation is None:
+        return word
+    return CONFIRMED_WORD if result.as_declared else f"{word} (NOT AS DECLARED)"
+
+
+def status_class(result: DrillResult) -> str:
+    """The colour class of the run's status: a confirmed expected failure is not a failure, a known-bad
+    drill that passed (or failed differently) is one."""
+    if result.expectation is None:
+        return result.status
+    if result.as_declared:
+        return "confirmed"
+    return "failed" if result.status == "passed" else result.status
+
+
+def expectation_text(result: DrillResult) -> str:
+    """What the report says about the scenario's ``expect:`` (one sentence; "" without one)."""
+    exp = result.expectation
+    if exp is None:
+        return ""
+    declared = f"the scenario declares that this drill fails on {exp.expected.names()}"
+    if result.as_declared:
+        return (f"Expected failure confirmed: {declared}, and it failed exactly so (every verdict judged, no other "
+                "failing). The findings below are the known mistake it reproduces.")  # fmt: skip
+    return f"Not as declared: {declared}, but {exp.reason}."
+
+
+def expected_failure(result: DrillResult, v: Verdict) -> bool:
+    """``v`` failed, and the scenario declares that it must (whatever the run's outcome)."""
+    return result.expectation is not None and v.status == "fail" and result.expectation.expected.declares(
+        v.check, v.capability)  # fmt: skip
 
 
 def fmt_target(v: Verdict, ascii_only: bool = False) -> str:
@@ -139,6 +184,8 @@ def findings(result: DrillResult) -> list[Finding]:
     if result.status in ("error", "aborted") and result.error:
         word = "The run broke" if result.status == "error" else "The drill was aborted"
         out.insert(0, Finding("*", "run", result.status, f"{word}: {result.error}"))
+    if result.expectation is not None and not result.as_declared:
+        out.insert(0, Finding("*", "expect", "fail", f"Not as its scenario declares: {result.expectation.reason}"))
     return out
 
 

@@ -2,7 +2,8 @@
 
     format ``html`` -> report.html           render_html(result, timeline, recomputed="", notes=()) -> str
 
-Sections, in reading order for someone who was not there: verdict, what/when/how long,
+Sections, in reading order for someone who was not there: verdict (with a scenario's
+``expect:``, whether it failed exactly as declared: EXPECTED FAILURE CONFIRMED), what/when/how long,
 checks (target vs measured), findings, a timeline chart per capability, phases (UTC),
 fault events, remediation and sign-off (blank, for a person to fill in), objectives
 and targets, environment, and the evidence files of the bundle (relative links: the
@@ -22,8 +23,9 @@ from drills.report.chart import capability_chart, rto_spans, timeline_extent
 from drills.report.evidence import EVIDENCE, MANIFEST, MANIFEST_DESCRIPTION
 from drills.report.formats.base import FORMATS, Rendering, ReportFormat, register
 from drills.report.view import (
-    STATUS_WORD,
     Clock,
+    expectation_text,
+    expected_failure,
     findings,
     flatten,
     fmt_bound,
@@ -31,6 +33,8 @@ from drills.report.view import (
     fmt_utc,
     fmt_value,
     run_duration,
+    status_class,
+    status_word,
     template_env,
 )
 
@@ -54,6 +58,7 @@ def _checks(result: DrillResult) -> list[dict[str, str]]:
             "measured": fmt_value(v.measured, v.unit),
             "bound": fmt_bound(v),
             "status": v.status,
+            "expected": "expected" if expected_failure(result, v) else "",
             "message": v.message,
         }
         for v in result.verdicts
@@ -93,7 +98,9 @@ def render_html(
     found = findings(result)
     context = {
         "r": result,
-        "status_word": STATUS_WORD.get(result.status, result.status.upper()),
+        "status_word": status_word(result),
+        "status_class": status_class(result),
+        "expectation": expectation_text(result),
         "started": fmt_utc(result.started_utc),
         "ended": fmt_utc(result.ended_utc),
         "duration": run_duration(result),

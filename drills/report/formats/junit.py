@@ -11,6 +11,12 @@
     run broke   status error -> one extra testcase ``run[*]`` with <error>, so a CI dashboard
                 shows a broken run as broken even when no verdict exists; status aborted ->
                 ``run[*]`` with <failure type="aborted">.
+    expect:     a scenario that declares how it must fail (a known DR mistake):
+                a declared verdict that failed -> a *passing* testcase, with the property
+                ``expected_failure`` and a system-out saying so; one extra testcase ``expect[*]``:
+                passing with "expected failure confirmed" when the drill failed exactly as
+                declared, else <failure type="unexpected"> with the reason (it passed, or failed
+                differently, or broke); the suite's property ``expectation`` is the outcome.
 
 Every testcase's ``system-out`` carries the verdict message; ``timestamp`` is the run start (UTC).
 Built with xml.etree, so the output is always well-formed.
@@ -23,7 +29,7 @@ import xml.etree.ElementTree as ET
 
 from drills.model.result import DrillResult, Verdict
 from drills.report.formats.base import Rendering, ReportFormat, register
-from drills.report.view import fmt_target, fmt_value, parse_utc
+from drills.report.view import expected_failure, fmt_target, fmt_value, parse_utc
 
 __all__ = ["render_junit"]
 
@@ -46,12 +52,28 @@ def render_junit(result: DrillResult) -> str:
     failures = errors = 0
     for v in result.verdicts:
         case = ET.Element("testcase", classname=result.scenario_name, name=v.name, time="0")
-        if v.status != "pass":
+        out = v.message
+        if expected_failure(result, v):
+            props = ET.SubElement(case, "properties")
+            ET.SubElement(props, "property", name="expected_failure", value="declared in the scenario's expect:")
+            out = f"expected failure (declared in the scenario's expect:): {v.message}"
+        elif v.status != "pass":
             failures += 1
             fail = ET.SubElement(case, "failure", message=_failure_text(v), type=v.status)
             fail.text = "\n".join(f"{k}: {val}" for k, val in sorted(v.details.items())) or v.message
-        ET.SubElement(case, "system-out").text = v.message
+        ET.SubElement(case, "system-out").text = out
         cases.append(case)
+    if result.expectation is not None:
+        exp = result.expectation
+        case = ET.Element("testcase", classname=result.scenario_name, name="expect[*]", time="0")
+        if result.as_declared:
+            text = f"expected failure confirmed: {exp.reason}"
+        else:
+            failures += 1
+            text = f"expected failure not confirmed: {exp.reason}"
+            ET.SubElement(case, "failure", message=text, type="unexpected").text = text
+        ET.SubElement(case, "system-out").text = text
+        cases.insert(0, case)
     if result.status in ("error", "aborted"):
         case = ET.Element("testcase", classname=result.scenario_name, name="run[*]", time=f"{_seconds(result):.3f}")
         text = result.error or f"the run ended with status {result.status}"
@@ -82,6 +104,7 @@ def render_junit(result: DrillResult) -> str:
         ("scenario_digest", result.scenario_digest),
         ("started_utc", result.started_utc),
         ("ended_utc", result.ended_utc),
+        *((("expectation", result.expectation.outcome),) if result.expectation is not None else ()),
     ):
         ET.SubElement(props, "property", name=name, value=str(value))
     suite.extend(cases)

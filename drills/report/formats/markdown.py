@@ -3,18 +3,31 @@
     format ``markdown`` -> summary.md        render_markdown(result, recomputed="") -> str
 
 Verdict line, run facts, the checks table (target vs measured), findings, and where
-the full evidence is. GitHub-flavoured Markdown; table cells are escaped.
+the full evidence is. GitHub-flavoured Markdown; table cells are escaped. A scenario with
+``expect:`` shows whether it behaved as declared: a confirmed expected failure is headed
+EXPECTED FAILURE CONFIRMED (not FAILED), and each declared failing verdict reads "fail (expected)".
 """
 
 from __future__ import annotations
 
 from drills.model.result import DrillResult
 from drills.report.formats.base import Rendering, ReportFormat, register
-from drills.report.view import STATUS_WORD, findings, fmt_bound, fmt_target, fmt_utc, fmt_value, run_duration
+from drills.report.view import (
+    expectation_text,
+    expected_failure,
+    findings,
+    fmt_bound,
+    fmt_target,
+    fmt_utc,
+    fmt_value,
+    run_duration,
+    status_class,
+    status_word,
+)
 
 __all__ = ["render_markdown"]
 
-_ICON = {"passed": "✅", "failed": "❌", "aborted": "⚠️", "error": "💥"}
+_ICON = {"passed": "✅", "confirmed": "☑️", "failed": "❌", "aborted": "⚠️", "error": "💥"}
 _MARK = {"pass": "✅ pass", "fail": "❌ fail", "unknown": "❔ unknown"}
 
 
@@ -23,9 +36,9 @@ def _cell(text: str) -> str:
 
 
 def render_markdown(result: DrillResult, recomputed: str = "") -> str:
-    word = STATUS_WORD.get(result.status, result.status.upper())
+    word = status_word(result)
     lines = [
-        f"## {_ICON.get(result.status, '')} {word}: drill `{result.scenario_name}`".replace("  ", " "),
+        f"## {_ICON.get(status_class(result), '')} {word}: drill `{result.scenario_name}`".replace("  ", " "),
         "",
     ]
     if result.description:
@@ -40,6 +53,10 @@ def render_markdown(result: DrillResult, recomputed: str = "") -> str:
     ]
     if result.error:
         lines += [f"> **{'Aborted' if result.status == 'aborted' else 'Error'}:** {_cell(result.error)}", ""]
+    expected = expectation_text(result)
+    if expected:
+        head, _, rest = expected.partition(": ")
+        lines += [f"> **{head}:** {_cell(rest)}", ""]
     if recomputed:
         lines += [f"> **Verdicts recomputed offline.** {recomputed}", ""]
     if result.verdicts:
@@ -49,9 +66,10 @@ def render_markdown(result: DrillResult, recomputed: str = "") -> str:
             bound = fmt_bound(v)
             if bound and v.measured is not None:
                 measured += f" {bound}"
+            mark = _MARK.get(v.status, v.status) + (" (expected)" if expected_failure(result, v) else "")
             lines.append(
                 f"| {_cell(v.check)} | {_cell(v.capability)} | {_cell(fmt_target(v))} | "
-                f"{_cell(measured)} | {_MARK.get(v.status, v.status)} |"
+                f"{_cell(measured)} | {mark} |"
             )
         lines.append("")
     else:
