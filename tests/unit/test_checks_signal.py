@@ -164,10 +164,10 @@ def test_abort_looking_back_a_stretch_answers_as_the_whole_run_does(seed: int) -
     declared = [ProbeStart(0, n, "chat", period=P, timeout=2.0, max_in_flight=3) for n in ("chat", "health")]
     answers = set()
     for now in [x / 2 for x in range(1, 130)]:
-        t = tl(*declared, [s for s in samples if s.t < now])  # what the runner has seen by then
-        full = down_since(t, "chat", now)
+        seen = tl(*declared, [s for s in samples if s.t < now])  # what the runner has seen by then
+        full = down_since(seen, "chat", now)
         for look_back in (0.5, 2.0, 5.0, 30.0):
-            assert down_since(t, "chat", now, look_back=look_back) == full, (now, look_back)
+            assert down_since(seen, "chat", now, look_back=look_back) == full, (now, look_back)
         answers.add(full is None)
     assert answers == {True, False}  # the timeline had both: the comparison was not vacuous
 
