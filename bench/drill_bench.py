@@ -150,8 +150,8 @@ def main() -> int:
     for cap, measured in rto.items():
         widths = bound[cap]
         print(f"{'rto_first ' + cap:<24}{statistics.median(measured):>9.2f}s"
-              f"  interval width median {1000 * statistics.median(widths):.0f}ms, "
-              f"max {1000 * max(widths):.0f}ms (target <= 100ms)")  # fmt: skip
+              f"  interval width median {1000 * statistics.median(widths):.1f}ms, "
+              f"max {1000 * max(widths):.1f}ms (target <= 100ms)")  # fmt: skip
     return 0
 
 
