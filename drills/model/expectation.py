@@ -7,13 +7,17 @@ Vocabulary
     ExpectedFailure one verdict, named exactly as the verdict table and result.json name it:
                     ``check`` is a *verdict* name (``rto_first``, ``surviving_sites``), never a
                     check family (``rto``): one declared entry matches one verdict, nothing else.
+                    Capability ``*`` stands for every verdict of that check: any of them may
+                    fail, and at least one must (``rpo[*]``: acknowledged writes lost on some
+                    stream; which streams lose a write at a cut is chance, not the finding).
     Judgement       the outcome of one run against its expectation: ``confirmed`` or
                     ``unexpected``, with a one-line reason and the verdicts that differ.
 
 The rule (one rule, in :func:`judge`):
 
     confirmed   the run ended ``failed``, no verdict is ``unknown``, and the set of failing
-                (check, capability) pairs equals the declared set
+                (check, capability) pairs equals the declared set (a ``check[*]`` entry: the
+                failing verdicts of that check, at least one)
     unexpected  anything else: it passed; it failed differently (failing but not declared,
                 declared but not failing); a verdict could not be judged (``unknown`` is not
                 proven, declared or not); it ended ``aborted`` or ``error``
@@ -102,14 +106,20 @@ class Judgement:
         return cls(Expectation.from_dict(data), outcome, str(data.get("reason", "")), *lists)
 
 
+def _check_of(verdict_name: str) -> str:
+    return verdict_name.split("[", 1)[0]
+
+
 def judge(expected: Expectation, verdicts: Sequence[Judged], status: str, error: str = "") -> Judgement:
     """The run (its verdicts and overall status: passed | failed | aborted | error) against what its
     scenario declares; ``error`` is the run's one-line error, quoted when it ended aborted or error."""
-    declared = [f.name for f in expected.failing]
+    declared = [f.name for f in expected.failing if f.capability != "*"]
+    any_of = [f.check for f in expected.failing if f.capability == "*"]
     failing = [v.name for v in verdicts if v.status == "fail"]
     unknown = tuple(v.name for v in verdicts if v.status == "unknown")
-    extra = tuple(n for n in failing if n not in declared)
-    missing = tuple(n for n in declared if n not in failing)
+    extra = tuple(n for n in failing if n not in declared and _check_of(n) not in any_of)
+    missing = tuple(f.name for f in expected.failing if (f.name not in failing if f.capability != "*"
+                                                         else not any(_check_of(n) == f.check for n in failing)))  # fmt: skip
 
     def unexpected(reason: str) -> Judgement:
         return Judgement(expected, "unexpected", reason, extra, missing, unknown)
@@ -127,7 +137,9 @@ def judge(expected: Expectation, verdicts: Sequence[Judged], status: str, error:
     word = {"pass": "passed", "unknown": "unknown"}
     parts = [f"failing but not declared: {', '.join(extra)}"] if extra else []
     if missing:
-        parts.append("declared but " + ", ".join(f"{n} {word.get(judged.get(n, ''), 'not judged')}" for n in missing))
+        parts.append("declared but " + ", ".join(
+            f"{n} {'none failed' if n.endswith('[*]') else word.get(judged.get(n, ''), 'not judged')}"
+            for n in missing))  # fmt: skip
     stray = [n for n in unknown if n not in missing]
     if stray:
         parts.append(f"could not be judged: {', '.join(stray)}")

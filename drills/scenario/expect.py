@@ -9,7 +9,8 @@ name); the rules here need the rest of the scenario:
                                      split_brain): a stream the journeys or the write load
                                      write; dualization: a capability of the scenario or the
                                      topology, or * (the whole system)
-    the same verdict twice
+    the same verdict twice                     (capability ``*``, any of the check's verdicts, is
+                                     always allowed)
 
 Lifecycle: called once by :func:`drills.scenario.build.build_scenario`, after the probes and
 the load are built; raises ScenarioError (through ``fail``) on the first broken rule.
@@ -66,7 +67,7 @@ def build_expectation(
     for i, entry in enumerate(entries):
         item = ExpectedFailure(str(entry["check"]), str(entry["capability"]))
         what, allowed = _subjects(item.check, probes, load, topology)
-        if item.capability not in allowed:
+        if item.capability not in (*allowed, "*"):
             raise fail(base + (i, "capability"), f"unknown {what} '{item.capability}' for {item.check} "
                        f"(here {item.check} judges: {', '.join(allowed) or 'nothing'})")  # fmt: skip
         if item in failing:

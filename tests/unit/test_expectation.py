@@ -91,6 +91,19 @@ def test_error_and_aborted_are_unexpected_even_with_the_declared_failures(status
     assert j.outcome == "unexpected" and j.reason.startswith(start)
 
 
+def test_a_star_entry_takes_any_failing_verdicts_of_its_check_but_at_least_one() -> None:
+    any_availability = Expectation((ExpectedFailure("availability", "*"), ExpectedFailure("failover", "devtools")))
+    for failing in ([("availability", "chat")], [("availability", "devtools")],
+                    [("availability", "chat"), ("availability", "devtools")]):  # fmt: skip
+        j = judge(any_availability, run(("failover", "devtools"), *failing), "failed")
+        assert j.confirmed, (failing, j.reason)
+    j = judge(any_availability, run(("failover", "devtools")), "failed")
+    assert (j.outcome, j.missing) == ("unexpected", ("availability[*]",))
+    assert j.reason == "failed differently: declared but availability[*] none failed"
+    j = judge(any_availability, run(("failover", "devtools"), ("availability", "chat"), ("rto_first", "chat")), "failed")
+    assert (j.outcome, j.extra) == ("unexpected", ("rto_first[chat]",))  # the star covers its own check only
+
+
 def test_a_check_name_is_not_a_family() -> None:
     """``rto`` is no verdict name: declaring it never matches rto_first or rto_stable."""
     j = judge(Expectation((ExpectedFailure("rto", "devtools"),)), [v("rto_first", "devtools", "fail")], "failed")
@@ -155,9 +168,10 @@ def bad(tmp_path: Path, expect: str) -> ScenarioError:
 
 def test_expect_is_built_in_declared_order(tmp_path: Path) -> None:
     got = load(tmp_path, "expect:\n  status: failed\n  failing:\n    - {check: rto_first, capability: devtools}\n"
-                         "    - {check: rpo, capability: chat}\n    - {check: dualization, capability: '*'}\n")
+                         "    - {check: rpo, capability: chat}\n    - {check: dualization, capability: '*'}\n"
+                         "    - {check: failover, capability: '*'}\n")
     assert got == Expectation((ExpectedFailure("rto_first", "devtools"), ExpectedFailure("rpo", "chat"),
-                               ExpectedFailure("dualization", "*")))  # fmt: skip
+                               ExpectedFailure("dualization", "*"), ExpectedFailure("failover", "*")))  # fmt: skip
     assert load(tmp_path, "") is None
 
 
@@ -173,8 +187,6 @@ def test_expect_is_built_in_declared_order(tmp_path: Path) -> None:
      "unknown capability 'payments' for failover (here failover judges: chat, login, devtools)"),
     ("expect: {status: failed, failing: [{check: rpo, capability: devtools}]}", "expect.failing[0].capability",
      "unknown write stream 'devtools' for rpo (here rpo judges: chat, config, deploys)"),
-    ("expect: {status: failed, failing: [{check: failover, capability: '*'}]}", "expect.failing[0].capability",
-     "unknown capability '*' for failover"),
     ("expect: {status: failed, failing: [{check: failover, capability: chat}, {check: failover, capability: chat}]}",
      "expect.failing[1]", "failover[chat] is declared twice (first at failing[0])"),
     ("expect: {status: failed, failing: [{check: failover, capability: chat, why: x}]}", "expect.failing[0].why",
