@@ -12,6 +12,11 @@ Vocabulary
                      depends_on  {service: {condition, required, ...}}
                      image       "repo:tag"             (interpolated)
                      build       {context: <absolute path>, dockerfile: "Dockerfile", ...}
+                     environment {name: value or null}   command / entrypoint  [arg, ...] or null
+                     volumes     [{type: bind|volume|..., source: <absolute path or name>, target}]
+                     networks    {network: null or {aliases: [...]}}   ("default" when none)
+
+                 and the top-level ``networks`` / ``volumes`` {name: {labels: {...}, ...}}.
 
     enabled      a service active with this environment's profiles (``COMPOSE_PROFILES``)
     disabled     a service declared but switched off by its profiles: only its name is known
@@ -97,6 +102,8 @@ class ComposeModel:
     services: Mapping[str, Mapping[str, Any]]
     disabled: tuple[str, ...] = ()
     reader: str = "docker compose config"
+    networks: Mapping[str, Any] = field(default_factory=dict)  # top-level, as Compose writes them
+    volumes: Mapping[str, Any] = field(default_factory=dict)
 
     def labels(self, service: str) -> dict[str, str]:
         raw = self.services[service].get("labels") or {}
@@ -148,7 +155,10 @@ def model_from_config(
         raise ComposeUnavailable("`docker compose config` printed JSON without a services mapping")
     declared = [line.strip() for line in (all_services or "").splitlines() if line.strip()]
     disabled = tuple(sorted(name for name in dict.fromkeys(declared) if name not in services))
-    return ComposeModel(services=services, disabled=disabled, reader=reader)
+    networks, volumes = data.get("networks"), data.get("volumes")
+    return ComposeModel(services=services, disabled=disabled, reader=reader,
+                        networks=networks if isinstance(networks, dict) else {},
+                        volumes=volumes if isinstance(volumes, dict) else {})  # fmt: skip
 
 
 def _one_line(text: str) -> str:

@@ -6,6 +6,10 @@ Vocabulary
     Service   one compose service, as its labels and wiring declare it.
     Link      one Toxiproxy proxy carrying traffic from domain ``src`` to domain ``dst``;
               its name is ``<src>_<dst>_<what>`` (see :func:`parse_link_name`).
+    Wiring    what one service is wired to, as the Compose model writes it: environment,
+              command, entrypoint, mounts, networks with their aliases (the dualization lint
+              reads it, :mod:`drills.lint`).
+    Resource  a top-level network or named volume, with its ``org.drills.domain`` label.
     Topology  what the compose file (+ variant) declares, read before anything runs.
 
 Lifecycle: built by :func:`drills.scenario.discover.discover`; never mutated.
@@ -18,7 +22,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["EDGE", "Link", "Service", "Topology", "parse_link_name"]
+__all__ = ["EDGE", "Link", "Mount", "Resource", "Service", "Topology", "Wiring", "parse_link_name"]
 
 EDGE = "edge"
 _WHAT = re.compile(r"^[a-z0-9-]+$")
@@ -32,6 +36,38 @@ class Service:
     depends_on: tuple[str, ...] = ()
     role: str = ""  # org.drills.role label, used to find counterparts in other sites
     startup_only: tuple[str, ...] = ()  # depends_on entries that only order start-up (org.drills.startup-only)
+
+
+@dataclass(frozen=True)
+class Mount:
+    """One mount: ``kind`` bind | volume | tmpfs | ...; ``source`` the absolute host path of a bind,
+    the name of a named volume ("" for an anonymous one); ``target`` the path in the container."""
+
+    kind: str
+    source: str
+    target: str
+
+
+@dataclass(frozen=True)
+class Wiring:
+    """A service's wiring. Environment values are as interpolated ("" for a variable without one)."""
+
+    environment: tuple[tuple[str, str], ...] = ()  # (name, value), sorted by name
+    command: tuple[str, ...] = ()
+    entrypoint: tuple[str, ...] = ()
+    mounts: tuple[Mount, ...] = ()
+    networks: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (network, its aliases), sorted by network
+
+    def env(self, name: str) -> str | None:
+        return next((v for k, v in self.environment if k == name), None)
+
+
+@dataclass(frozen=True)
+class Resource:
+    """A top-level network or named volume; ``domain`` is its org.drills.domain label ("" unlabelled)."""
+
+    name: str
+    domain: str = ""
 
 
 @dataclass(frozen=True)
@@ -81,6 +117,12 @@ class Topology:
     sites: tuple[str, ...]
     capabilities: tuple[str, ...]
     disabled: tuple[str, ...] = ()  # services present but disabled by profiles
+    wiring: tuple[tuple[str, Wiring], ...] = ()  # (enabled service, its wiring)
+    networks: tuple[Resource, ...] = ()
+    volumes: tuple[Resource, ...] = ()
+
+    def wiring_of(self, name: str) -> Wiring:
+        return next((w for n, w in self.wiring if n == name), Wiring())
 
     def service(self, name: str) -> Service | None:
         return next((s for s in self.services if s.name == name), None)

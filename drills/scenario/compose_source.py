@@ -10,7 +10,8 @@ Vocabulary
                     Compose: mappings merge key by key, ``!reset`` removes, lists and scalars
                     replace (so ``!override`` on a list works; on a mapping it merges),
                     ``${VAR}``, ``${VAR:-default}``, ``${VAR-default}`` and ``$$`` from the
-                    process environment in labels, image and build, and any service with
+                    process environment in labels, image, build and the wiring (environment,
+                    command, entrypoint, volumes, networks: :mod:`drills.scenario.wiring`), and any service with
                     ``profiles`` is disabled. It does not know ``extends``, ``include``,
                     ``.env`` files or ``COMPOSE_PROFILES``; Compose itself
                     (:mod:`drills.adapters.compose_config`) does.
@@ -32,6 +33,7 @@ from typing import Any
 
 from drills.adapters.compose_config import ComposeModel
 from drills.model.fields import FieldPath
+from drills.scenario.wiring import canonical_wiring
 from drills.scenario.yamlsrc import RESET, LineMap, YamlProblem, parse_yaml, render_path
 
 __all__ = ["Source", "TopologyProblem", "locate", "merged_model", "read_source"]
@@ -117,7 +119,11 @@ def merged_model(sources: Sequence[Source]) -> ComposeModel:
             disabled.append(str(name))
             continue
         enabled[str(name)] = _canonical(sources, str(name), spec, project_dir)
-    return ComposeModel(services=enabled, disabled=tuple(disabled), reader=FALLBACK_READER)
+    networks = dict(merged.get("networks") or {})
+    if any("default" in (spec.get("networks") or {}) for spec in enabled.values()):
+        networks.setdefault("default", {})
+    return ComposeModel(services=enabled, disabled=tuple(disabled), reader=FALLBACK_READER,
+                        networks=networks, volumes=dict(merged.get("volumes") or {}))  # fmt: skip
 
 
 def _merge(base: Any, over: Any) -> Any:
@@ -140,6 +146,7 @@ def _canonical(sources: Sequence[Source], name: str, spec: dict[str, Any], proje
     out: dict[str, Any] = {
         "labels": {k: interpolate(v) for k, v in _as_mapping(sources, name, "labels", spec).items()},
         "depends_on": {k: {} for k in _as_mapping(sources, name, "depends_on", spec)},
+        **canonical_wiring(spec, project_dir, interpolate),
     }
     if spec.get("image"):
         out["image"] = interpolate(str(spec["image"]))

@@ -13,8 +13,11 @@ shape, a subset of the rules). Either way, these are read from the model:
     services disabled by profiles                    disabled in this variant: known by name only
     services.<name>.depends_on                       list or mapping (sorted: order means nothing)
     services.<name>.labels["org.drills.startup-only"] optional: comma-separated depends_on entries
-                                                     that only order start-up (bootstrap), not
-                                                     needed at run time; the lint skips them
+                                                     that only order start-up (bootstrap): the lint
+                                                     shows them, judges only the wiring's edges
+    services.<name>.environment, command, entrypoint, volumes, networks (+ aliases), and the
+    top-level networks / volumes with their org.drills.domain label: the wiring the lint reads
+    (:mod:`drills.scenario.wiring`)
 
 Services keep the order the files declare them in (services that only ``include`` brings come
 last), so capabilities and lint verdicts read in the file's order.
@@ -48,6 +51,7 @@ from drills.scenario.compose_source import (
     merged_model,
     read_source,
 )
+from drills.scenario.wiring import resources, service_wiring
 
 __all__ = ["PROXIES_FILE", "VARIANTS_DIR", "ModelReader", "TopologyProblem", "discover", "fallback_only"]
 
@@ -154,7 +158,8 @@ def discover(repo_root: Path, compose: Path, variant: str | None, reader: ModelR
             raise TopologyProblem(variant_file, "", "variant file not found")
         files.append(variant_file)
     sources = [read_source(f) for f in files]
-    services, disabled = _services(_model(sources, reader or read_model), sources)
+    model = _model(sources, reader or read_model)
+    services, disabled = _services(model, sources)
     sites = tuple(sorted({s.domain for s in services if s.domain != EDGE}))
     caps = tuple(dict.fromkeys(c for s in services if (c := s.capability)))
     return Topology(
@@ -166,6 +171,9 @@ def discover(repo_root: Path, compose: Path, variant: str | None, reader: ModelR
         sites=sites,
         capabilities=caps,
         disabled=tuple(disabled),
+        wiring=tuple((s.name, service_wiring(model.services[s.name])) for s in services),
+        networks=resources(model.networks),
+        volumes=resources(model.volumes),
     )
 
 
