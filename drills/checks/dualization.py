@@ -1,108 +1,61 @@
 """Dualization lint: static proof (no Docker) that every capability survives losing a site.
 
+The reasoning lives in :mod:`drills.lint`: a dependency graph read from the real wiring
+(environment, command, entrypoint, mounted HAProxy / Toxiproxy / etcd / Patroni files and any
+other mounted text, networks and their aliases, named volumes), and the rules that judge it
+(:data:`drills.lint.RULES`). This module turns its findings into verdicts.
+
 Vocabulary
-    instance     an enabled service labelled with a capability, in one site.
-    counterpart  the same role in another site. Two services are counterparts when they
-                 share ``org.drills.capability``, else ``org.drills.role``, else the same
-                 name once the site token is removed (``pg-a`` ~ ``pg-b``, ``a_pg`` ~ ``b_pg``).
-    edge         never cut by a site power cut, so depending on it is fine here.
-    startup-only a ``depends_on`` entry listed in the service's ``org.drills.startup-only``
-                 label: it only orders start-up (e.g. a standby waits for the first primary
-                 to bootstrap) and is skipped; the pass/fail message's details list them.
+    finding       one rule broken: capability, rule, plain words, the dependency path
+                  (``devtools-b -> DRILLS_DB_HOSTS -> devtools-db-a``), the one-site component.
+    startup-only  ``depends_on`` entries listed in a service's ``org.drills.startup-only`` label:
+                  they only order start-up, so that edge alone is not judged; a dependency the
+                  wiring itself has on the same service is judged all the same. Every verdict's
+                  details list them (``startup_only``).
+    RPO target    per capability, from the scenario's ``checks.rpo.target`` (default 0): an
+                  asynchronously replicated datastore fails the lint only where it is 0.
 
-Rules, per capability:
-    1. it has an instance in EVERY site;
-    2. no instance depends (transitively, via ``depends_on``) on a service in another site;
-    3. no instance depends on a single-site service, i.e. a site service without a
-       counterpart in every other site;
-    4. no instance depends on a service that is disabled or missing.
+Returns one ``Verdict(check="dualization")`` per capability: pass, or fail with every finding in
+``details["findings"]`` (sentences, each ending with its path), ``details["found"]`` (rule,
+message, path, component) and the first in the message; plus one for ``*`` (the system) when a
+finding reaches no capability, or when the topology has fewer than two sites.
 
-Returns one ``Verdict(check="dualization")`` per capability: pass, or fail with every
-finding in ``details["findings"]`` and the first one in the message.
+Lifecycle: called once per run before anything starts (:func:`scenario_lint`), and by
+``drill lint``; the same call gives both the same verdicts.
 """
 
 from __future__ import annotations
 
-import re
+from collections.abc import Callable, Iterator, Mapping, Sequence
 
 from drills.checks.base import Check, register
+from drills.checks.rpo import RpoTargets
+from drills.lint import RULES, Finding, build, lint
+from drills.lint.files import MountedFile, read_mount
 from drills.model.result import Verdict
-from drills.model.topology import EDGE, Service, Topology
+from drills.model.scenario import Scenario
+from drills.model.topology import Topology
 
-__all__ = ["counterpart_key", "dualization_lint"]
-
-
-def counterpart_key(service: Service) -> str:
-    """What a service *is*, independent of its site (see module docstring)."""
-    if service.capability:
-        return "capability:" + service.capability
-    if service.role:
-        return "role:" + service.role
-    tokens = [t for t in re.split(r"[-_.]", service.name) if t != service.domain]
-    return "name:" + "-".join(tokens)
+__all__ = ["dualization_lint", "scenario_lint"]
 
 
-def _closure(svc: Service, topo: Topology) -> tuple[list[Service], list[str]]:
-    """Transitive dependencies of ``svc`` (found services, names missing or disabled)."""
-    found: dict[str, Service] = {}
-    missing: list[str] = []
-    todo = [d for d in svc.depends_on if d not in svc.startup_only]
-    while todo:
-        name = todo.pop(0)
-        if name in found or name in missing:
-            continue
-        dep = topo.service(name)
-        if dep is None:
-            missing.append(name)
-            continue
-        found[name] = dep
-        todo.extend(d for d in dep.depends_on if d not in dep.startup_only)
-    return list(found.values()), missing
+def scenario_lint(scenario: Scenario) -> tuple[Verdict, ...]:
+    """The dualization verdicts of a scenario: its topology, capabilities and RPO targets."""
+    rpo = {cap: scenario.checks.for_capability(cap).get(RpoTargets).target for cap in scenario.capabilities}
+    return dualization_lint(scenario.topology, scenario.capabilities, rpo)
 
 
-def _findings(cap: str, topo: Topology) -> list[str]:
-    out: list[str] = []
-    instances = [s for s in topo.services if s.capability == cap and s.domain != EDGE]
-    present = sorted({s.domain for s in instances})
-    for site in topo.sites:
-        if site not in present:
-            if present:
-                lost = ", ".join(f"site {p}" for p in present)
-                out.append(f"{cap} has no instance in site {site}: losing {lost} takes it down")
-            else:
-                out.append(f"{cap} has no instance in site {site}")
-    keys_by_site: dict[str, set[str]] = {site: set() for site in topo.sites}
-    for s in topo.services:
-        if s.domain in keys_by_site:
-            keys_by_site[s.domain].add(counterpart_key(s))
-    for inst in instances:
-        deps, missing = _closure(inst, topo)
-        for name in missing:
-            why = "disabled in this variant" if name in topo.disabled else "not defined"
-            out.append(f"{inst.name} (site {inst.domain}) depends on {name}, which is {why}")
-        for dep in deps:
-            if dep.domain == EDGE:
-                continue
-            if dep.domain != inst.domain:
-                out.append(
-                    f"{inst.name} (site {inst.domain}) depends on {dep.name} in site {dep.domain}: "
-                    f"losing site {dep.domain} takes {cap} in site {inst.domain} down"
-                )
-                continue
-            key = counterpart_key(dep)
-            lacking = [s for s in topo.sites if s != dep.domain and key not in keys_by_site[s]]
-            if lacking:
-                out.append(
-                    f"{inst.name} depends on {dep.name}, which exists only in site {dep.domain} "
-                    f"(no counterpart in site {', '.join(lacking)})"
-                )
-    return list(dict.fromkeys(out))
+def dualization_lint(
+    topology: Topology,
+    capabilities: Sequence[str] = (),
+    rpo_targets: Mapping[str, int] | None = None,
+    read: Callable[[str], Iterator[MountedFile]] = read_mount,
+) -> tuple[Verdict, ...]:
+    """One verdict per capability (the topology's, plus any extra ``capabilities`` asked for).
 
-
-def dualization_lint(topology: Topology, capabilities: tuple[str, ...] = ()) -> tuple[Verdict, ...]:
-    """One verdict per capability (the topology's, plus any extra ``capabilities`` asked for)."""
+    ``rpo_targets``: capability -> RPO target (a capability not named: the rpo check's default).
+    """
     caps = tuple(dict.fromkeys((*topology.capabilities, *capabilities)))
-    verdicts: list[Verdict] = []
     if len(topology.sites) < 2:
         sites = ", ".join(topology.sites) or "none"
         return (
@@ -117,41 +70,37 @@ def dualization_lint(topology: Topology, capabilities: tuple[str, ...] = ()) -> 
                 comparison=">=",
             ),
         )
-    skipped = {s.name: list(s.startup_only) for s in topology.services if s.startup_only}
-    for cap in caps:
-        findings = _findings(cap, topology)
+    targets = dict(rpo_targets or {})
+    graph = build(topology, read)
+    found = lint(graph, caps, lambda cap: targets.get(cap, RpoTargets().target))
+    note: dict[str, object] = {}
+    if startup := {s.name: list(s.startup_only) for s in topology.services if s.startup_only}:
+        note["startup_only"] = startup
+    if graph.notes:
+        note["notes"] = list(graph.notes)
+    system = [f for f in found if f.capability == "*"]
+    verdicts = [_verdict(cap, [f for f in found if f.capability == cap], topology, note) for cap in caps]
+    return tuple(verdicts + ([_verdict("*", system, topology, note)] if system else []))
+
+
+def _verdict(cap: str, found: list[Finding], topology: Topology, note: dict[str, object]) -> Verdict:
+    if not found:
         sites = ", ".join(topology.sites)
-        note = {"startup_only_skipped": skipped} if skipped else {}
-        if findings:
-            more = f" (+{len(findings) - 1} more)" if len(findings) > 1 else ""
-            verdicts.append(
-                Verdict(
-                    check="dualization",
-                    capability=cap,
-                    status="fail",
-                    message=findings[0] + more,
-                    measured=float(len(findings)),
-                    target=0.0,
-                    unit="count",
-                    comparison="==",
-                    details={"findings": findings, **note},
-                )
-            )
-        else:
-            verdicts.append(
-                Verdict(
-                    check="dualization",
-                    capability=cap,
-                    status="pass",
-                    message=f"{cap} has an instance in every site ({sites}) and depends on nothing single-site",
-                    measured=0.0,
-                    target=0.0,
-                    unit="count",
-                    comparison="==",
-                    details=dict(note),
-                )
-            )
-    return tuple(verdicts)
+        return Verdict(
+            check="dualization", capability=cap, status="pass",
+            message=f"{cap} has an instance in every site ({sites}) and its wiring survives losing any one of them",
+            measured=0.0, target=0.0, unit="count", comparison="==", details=dict(note),
+        )  # fmt: skip
+    more = f" (+{len(found) - 1} more)" if len(found) > 1 else ""
+    return Verdict(
+        check="dualization", capability=cap, status="fail", message=found[0].text + more,
+        measured=float(len(found)), target=0.0, unit="count", comparison="==",
+        details={
+            "findings": [f.text for f in found],
+            "found": [{"rule": f.rule, "message": f.message, "path": f.path, "component": f.component} for f in found],
+            **note,
+        },
+    )  # fmt: skip
 
 
 def finding(v: Verdict) -> str:
@@ -162,8 +111,10 @@ def finding(v: Verdict) -> str:
 
 register(Check(
     "dualization", "topology", None,
-    summary="Static, before anything runs: every capability has an instance in every site and depends "
-    "on nothing that lives in one site only.",
+    summary="Static, before anything runs (`drill lint` alone): every capability has an instance in every site, "
+    "and the dependency graph read from its wiring (environment, commands, mounted configs, networks, volumes) "
+    "survives losing any one site. Each finding names the capability, the dependency path and the one-site "
+    "component. Rules: " + "; ".join(f"`{rule}`: {what}" for rule, what in RULES.items()) + ".",
     labels={"dualization": "dualization lint"},
     finding=finding,
 ))

@@ -22,7 +22,7 @@ from pathlib import Path
 from types import FrameType
 
 from drills.checks import REGISTRY, evaluate
-from drills.checks.dualization import dualization_lint
+from drills.checks.dualization import scenario_lint
 from drills.engine import runs
 from drills.engine.compose_stack import compose_files
 from drills.engine.progress import Progress
@@ -160,7 +160,7 @@ def finish(d: Drill, error: str) -> DrillResult:
     """Judge the timeline as saved on disk (what ``drill verify`` re-judges), then build the result."""
     s = d.scenario
     timeline, _ = load_timeline(d.timeline.path)
-    verdicts: tuple[Verdict, ...] = dualization_lint(s.topology, s.capabilities)
+    verdicts: tuple[Verdict, ...] = scenario_lint(s)
     if d.steady_failed and not error:  # nothing was injected: only the gate's outcome can be judged
         only = {"steady_state": REGISTRY["steady_state"]}
         verdicts += evaluate(timeline, s.checks, s.probes.period, capabilities=s.capabilities, registry=only)

@@ -2,7 +2,7 @@
 
 Layers, lowest first (a module may import its own layer and the ones below):
 
-    errors, model  <  adapters  <  setup  <  faults | probes | checks  <  scenario  <  engine
+    errors, model  <  adapters  <  setup | lint  <  faults | probes | checks  <  scenario  <  engine
                    <  report  <  cli  <  pytest_plugin, __main__
 
 faults, probes and checks are peers that never import one another. Every import counts,
@@ -16,7 +16,7 @@ from pathlib import Path
 
 PKG = Path(__file__).resolve().parents[2] / "drills"
 RANK = {
-    "drills": 0, "drills.errors": 0, "drills.model": 1, "drills.adapters": 2, "drills.setup": 3,
+    "drills": 0, "drills.errors": 0, "drills.model": 1, "drills.adapters": 2, "drills.setup": 3, "drills.lint": 3,
     "drills.faults": 4, "drills.probes": 4, "drills.checks": 4, "drills.scenario": 5, "drills.engine": 6,
     "drills.report": 7, "drills.cli": 8, "drills.pytest_plugin": 9, "drills.__main__": 9,
 }  # fmt: skip

@@ -1,0 +1,24 @@
+"""The dualization lint: a dependency graph read from the real wiring, and the rules that judge it.
+
+Static, before anything runs, no Docker engine: it reads the topology
+(:func:`drills.scenario.discover.discover`, Compose's own model) and the files bind-mounted
+into its services.
+
+    hosts     every host / host:port a text names, in failover lists
+    files     mounted files: Toxiproxy proxies, HAProxy backends, etcd and Patroni configs, text
+    resolve   what a name really reaches from a service: networks, aliases, through the WAN
+    groups    consensus groups (etcd) and replicated datastores (Patroni, replicas)
+    graph     :func:`build`: the wiring graph (dependencies, backends, groups)
+    survive   what still runs when one site is lost, and the path that explains each loss
+    rules     :func:`lint`: the findings (capability, rule, path, one-site component)
+
+Lifecycle: ``lint(build(topology), capabilities, rpo_target)``; the checks package turns the
+findings into the run's ``dualization`` verdicts (:mod:`drills.checks.dualization`).
+"""
+
+from __future__ import annotations
+
+from drills.lint.graph import Graph, build
+from drills.lint.rules import RULES, Finding, lint
+
+__all__ = ["RULES", "Finding", "Graph", "build", "lint"]

@@ -1,0 +1,158 @@
+"""The wiring graph: which service needs which, read from the real wiring, before anything runs.
+
+Vocabulary
+    Dependency  ``source`` needs any one of ``targets``, found at ``via``: an environment
+                variable's name, ``command``, ``entrypoint``, a mounted file
+                (``nginx.conf:12``, ``haproxy.cfg backend chat``) or ``depends_on``. One failover
+                list (:mod:`drills.lint.hosts`) is one dependency; targets are resolved
+                (:mod:`drills.lint.resolve`) to the services really reached.
+    judged      a dependency the rules judge. Not judged: a ``depends_on`` entry listed in
+                ``org.drills.startup-only`` (it only orders the start-up; kept, shown), and
+                references between peers of one group (:mod:`drills.lint.groups`). A wiring
+                dependency on a service listed as startup-only is judged all the same, and
+                says so (``startup_only``).
+    Backend     a load balancer's backend: its servers and the targets each reaches.
+    Graph       the topology, its dependencies, backends, groups, datastores, WAN services,
+                and the networks and named volumes of each service.
+
+Lifecycle: :func:`build` reads the mounted files (``read``: the file reader, injectable) and
+returns a frozen Graph; the rules (:mod:`drills.lint.rules`) read it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+
+from drills.lint.files import MountedFile, Server, read_mount
+from drills.lint.groups import ROLE_LABEL_DATASTORE, Group, consensus_groups, patroni_nodes, replication_groups
+from drills.lint.hosts import Ref, refs_in
+from drills.lint.resolve import Resolver, Target
+from drills.model.topology import Topology
+
+__all__ = ["Backend", "Dependency", "Graph", "build"]
+
+FileReader = Callable[[str], Iterator[MountedFile]]
+
+
+@dataclass(frozen=True)
+class Dependency:
+    source: str
+    via: str
+    targets: tuple[Target, ...]  # any one will do
+    judged: bool = True
+    startup_only: bool = False  # a target is listed in the source's org.drills.startup-only
+
+
+@dataclass(frozen=True)
+class Backend:
+    lb: str
+    name: str
+    file: str
+    servers: tuple[tuple[Server, tuple[Target, ...]], ...]
+
+
+@dataclass(frozen=True)
+class Graph:
+    topology: Topology
+    dependencies: tuple[Dependency, ...]
+    backends: tuple[Backend, ...] = ()
+    groups: tuple[Group, ...] = ()
+    datastores: frozenset[str] = frozenset()
+    wans: frozenset[str] = frozenset()
+    notes: tuple[str, ...] = ()
+    _by_source: dict[str, tuple[Dependency, ...]] = field(default_factory=dict, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        for dep in self.dependencies:
+            self._by_source[dep.source] = (*self._by_source.get(dep.source, ()), dep)
+
+    def domain(self, service: str) -> str | None:
+        """The service's domain; None when it does not run (disabled or not declared)."""
+        svc = self.topology.service(service)
+        return svc.domain if svc is not None else None
+
+    def needs(self, service: str) -> tuple[Dependency, ...]:
+        """The judged dependencies of ``service``."""
+        return tuple(d for d in self._by_source.get(service, ()) if d.judged)
+
+    def of(self, service: str) -> tuple[Dependency, ...]:
+        """Every dependency of ``service``, judged or not."""
+        return self._by_source.get(service, ())
+
+    def group_of(self, service: str, kind: str) -> Group | None:
+        return next((g for g in self.groups if g.kind == kind and service in g.members), None)
+
+    def missing_why(self, service: str) -> str:
+        return "disabled in this variant" if service in self.topology.disabled else "not defined"
+
+
+def build(topo: Topology, read: FileReader = read_mount) -> Graph:
+    files: dict[str, tuple[MountedFile, ...]] = {}
+    for name, w in topo.wiring:
+        files[name] = tuple(f for m in w.mounts if m.kind == "bind" and m.source for f in read(m.source))
+    proxies = {svc: tuple(p for f in fs for p in f.proxies) for svc, fs in files.items() if any(f.proxies for f in fs)}
+    resolver = Resolver(topo, proxies)
+    raw: list[Dependency] = []
+    backends: list[Backend] = []
+    for svc in topo.services:
+        startup_only = set(svc.startup_only)
+        for via, refs in _written(topo, svc.name, files.get(svc.name, ())):
+            targets = tuple(dict.fromkeys(t for ref in refs for t in resolver.resolve(svc.name, ref)))
+            if targets:
+                raw.append(Dependency(svc.name, via, targets, startup_only=bool(startup_only & _names(targets))))
+        for dep in svc.depends_on:
+            only = dep in startup_only
+            raw.append(Dependency(svc.name, "depends_on", (Target(dep),), judged=not only, startup_only=only))
+        for f in files.get(svc.name, ()):
+            if f.haproxy is not None:
+                backends.extend(_backends(svc.name, f, resolver))
+    nodes = patroni_nodes(topo, files)
+    datastores = frozenset(s.name for s in topo.services if s.role == ROLE_LABEL_DATASTORE) | set(nodes)
+    dcs = {svc: frozenset(t.service for ref in n.dcs for t in resolver.resolve(svc, ref)) for svc, n in nodes.items()}
+    links = [(d.source, t.service) for d in raw if d.judged and d.source in datastores
+             for t in d.targets if t.service in datastores]  # fmt: skip
+    groups = consensus_groups(topo, files, resolver) + replication_groups(
+        [s.name for s in topo.services if s.name in datastores], nodes, dcs, links
+    )
+    notes = tuple(n for fs in files.values() for f in fs for n in f.notes)
+    return Graph(topo, tuple(_without_peers(raw, groups)), tuple(backends), tuple(groups), datastores,
+                 frozenset(proxies), notes)  # fmt: skip
+
+
+def _names(targets: tuple[Target, ...]) -> set[str]:
+    return {t.service for t in targets}
+
+
+def _written(topo: Topology, svc: str, files: tuple[MountedFile, ...]) -> Iterator[tuple[str, tuple[Ref, ...]]]:
+    """Every failover list the service's wiring writes, with where it is written."""
+    w = topo.wiring_of(svc)
+    for name, value in w.environment:
+        for refs in refs_in(value):
+            yield name, refs
+    for via, args in (("entrypoint", w.entrypoint), ("command", w.command)):
+        for arg in args:
+            for refs in refs_in(arg):
+                yield via, refs
+    for f in files:
+        for line, refs in f.lines:
+            yield f"{f.label}:{line}", refs
+        if f.patroni is not None and f.patroni.dcs:
+            yield f"{f.label} DCS hosts", f.patroni.dcs
+
+
+def _backends(lb: str, f: MountedFile, resolver: Resolver) -> Iterator[Backend]:
+    servers = f.haproxy.servers if f.haproxy is not None else ()
+    for name in dict.fromkeys(s.backend for s in servers):
+        resolved = tuple((s, resolver.resolve(lb, s.address) if s.address is not None else ())
+                         for s in servers if s.backend == name)  # fmt: skip
+        yield Backend(lb, name, f.label, resolved)
+
+
+def _without_peers(deps: list[Dependency], groups: list[Group]) -> Iterator[Dependency]:
+    """References between members of one group are the group's own traffic (see module docstring)."""
+    for dep in deps:
+        peers = {m for g in groups if dep.source in g.members for m in g.members}
+        targets = tuple(t for t in dep.targets if t.service not in peers)
+        if targets:
+            yield Dependency(dep.source, dep.via, targets, dep.judged, dep.startup_only)

@@ -1,0 +1,253 @@
+"""The dualization rules: what in the wiring graph does not survive losing one site.
+
+Every finding names the capability, the dependency path (``devtools-b -> DRILLS_DB_HOSTS ->
+devtools-db-a``) and the one-site component. The rules (``RULES``, in the order they run):
+
+    no-instance      the capability has no instance in some site
+    never-runs       an instance depends on a service that is disabled or not declared
+    cross-site       an instance in site X goes down when another site is lost: it needs,
+                     through its wiring, something that lives only there (or a consensus group
+                     that loses its majority without it)
+    lb-one-site      a load balancer's backend sends a capability to servers in one site only
+    lb-no-check      a load balancer does not health-check a backend's servers
+    quorum           a consensus group loses its majority when some one site is lost
+    no-replica       a datastore has no replica in another site
+    async-replication  a datastore replicates asynchronously while the RPO target is 0
+    network          a site's service joins another domain's network (a path past the WAN)
+    volume           a named volume of one site is mounted in another, or shared across sites
+    one-site-content an instance mounts content at a path where its other sites' instances
+                     mount nothing (static content, a runbook, served from one site only)
+
+A finding that no capability reaches (e.g. a quorum nobody uses) is the system's (``*``).
+
+Lifecycle: :func:`lint` runs every rule on one :class:`~drills.lint.graph.Graph`; pure.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import PurePath
+
+from drills.lint.graph import Graph
+from drills.lint.survive import explain, simulate
+from drills.model.topology import EDGE
+
+__all__ = ["RULES", "Finding", "lint"]
+
+RULES: dict[str, str] = {
+    "no-instance": "the capability has no instance in some site",
+    "never-runs": "an instance depends on a service that is disabled or not declared",
+    "cross-site": "an instance in one site goes down when another site is lost (it needs something only there)",
+    "lb-one-site": "a load balancer sends a capability to servers in one site only",
+    "lb-no-check": "a load balancer does not health-check its servers",
+    "quorum": "a consensus group loses its majority when some one site is lost",
+    "no-replica": "a datastore has no replica in another site",
+    "async-replication": "a datastore replicates asynchronously while the RPO target is 0",
+    "network": "a site's service joins another domain's network (a path that bypasses the WAN)",
+    "volume": "a named volume of one site is used in another, or shared across sites",
+    "one-site-content": "an instance mounts content that its other sites' instances do not have",
+}
+RpoTarget = Callable[[str], "int | None"]
+
+
+@dataclass(frozen=True)
+class Finding:
+    capability: str  # or "*": the system
+    rule: str
+    message: str
+    path: str = ""
+    component: str = ""
+
+    @property
+    def text(self) -> str:
+        return f"{self.message} (path: {self.path})" if self.path else self.message
+
+
+class _Reach:
+    """Shortest judged dependency path from a capability's instances to every service it needs."""
+
+    def __init__(self, graph: Graph) -> None:
+        self.graph = graph
+        self.paths: dict[str, dict[str, tuple[str, ...]]] = {}
+        for cap in graph.topology.capabilities:
+            self.paths[cap] = self._bfs([s.name for s in graph.topology.services if s.capability == cap])
+
+    def _bfs(self, starts: list[str]) -> dict[str, tuple[str, ...]]:
+        seen: dict[str, tuple[str, ...]] = {s: (s,) for s in starts}
+        todo = list(starts)
+        while todo:
+            svc = todo.pop(0)
+            for dep in self.graph.needs(svc):
+                for t in dep.targets:
+                    if t.service not in seen:
+                        seen[t.service] = (*seen[svc], dep.via, t.service)
+                        todo.append(t.service)
+        return seen
+
+    def attach(self, members: Iterable[str], suffix: str = "") -> list[tuple[str, str]]:
+        """(capability, path) for every capability that needs one of ``members``; else ("*", "")."""
+        wanted = list(members)
+        out = []
+        for cap, paths in self.paths.items():
+            hit = next((paths[m] for m in wanted if m in paths), None)
+            if hit is not None:
+                out.append((cap, " -> ".join(hit) + suffix))
+        return out or [("*", " -> ".join(wanted[:1]) + suffix if suffix else "")]
+
+
+def lint(graph: Graph, capabilities: Iterable[str], rpo_target: RpoTarget) -> list[Finding]:
+    reach = _Reach(graph)
+    out: list[Finding] = []
+    for cap in capabilities:
+        out += _instances(graph, cap)
+    for rule in (_load_balancers, _quorum, _networks, _volumes, _content):
+        out += rule(graph, reach)
+    out += _datastores(graph, reach, rpo_target)
+    return list(dict.fromkeys(out))
+
+
+def _where(graph: Graph, svc: str) -> str:
+    domain = graph.domain(svc)
+    if domain is None:
+        return f"not running: {graph.missing_why(svc)}"
+    return "the edge" if domain == EDGE else f"site {domain}"
+
+
+def _instances(graph: Graph, cap: str) -> Iterator[Finding]:
+    topo = graph.topology
+    instances = [s for s in topo.services if s.capability == cap and s.domain != EDGE]
+    present = sorted({s.domain for s in instances})
+    for site in topo.sites:
+        if site not in present:
+            lost = ", ".join(f"site {p}" for p in present)
+            message = f"{cap} has no instance in site {site}" + (f": losing {lost} takes it down" if present else "")
+            names = ", ".join(s.name for s in instances)
+            yield Finding(cap, "no-instance", message, f"{cap} -> {names}" if names else "", names)
+    baseline = simulate(graph, "")
+    for inst in instances:
+        if not baseline.alive(inst.name):
+            p = explain(graph, baseline, inst.name)
+            yield Finding(cap, "never-runs", f"{inst.name} (site {inst.domain}) depends on {p.component}, "
+                          f"which is {p.why}", str(p), p.component)  # fmt: skip
+    for site in topo.sites:
+        loss = simulate(graph, site)
+        for inst in instances:
+            if inst.domain != site and baseline.alive(inst.name) and not loss.alive(inst.name):
+                p = explain(graph, loss, inst.name)
+                yield Finding(cap, "cross-site", f"losing site {site} takes {inst.name} (site {inst.domain}) down: "
+                              f"it needs {p.component}, {p.why}", str(p), p.component)  # fmt: skip
+
+
+def _load_balancers(graph: Graph, reach: _Reach) -> Iterator[Finding]:
+    topo = graph.topology
+    for b in graph.backends:
+        targets = [t for _, ts in b.servers for t in ts]
+        caps = list(dict.fromkeys(c for t in targets if (s := topo.service(t.service)) and (c := s.capability)))
+        caps = caps or ([b.name] if b.name in topo.capabilities else ["*"])
+        where = f"{b.lb} -> {b.file} backend {b.name}"
+        served = " | ".join(f"{s.name} -> {', '.join(t.service for t in ts) or s.address or '?'}"
+                            for s, ts in b.servers)  # fmt: skip
+        domains = {d for t in targets if (d := graph.domain(t.service)) is not None}
+        sites = sorted(d for d in domains if d != EDGE)
+        if EDGE not in domains and len(topo.sites) > 1 and len(sites) <= 1:
+            gone = [t.service for t in targets if graph.domain(t.service) is None]
+            why = f" ({', '.join(gone)}: {graph.missing_why(gone[0])})" if gone else ""
+            to = f"only to servers in site {sites[0]}" if sites else "to no running server"
+            for cap in caps:
+                yield Finding(cap, "lb-one-site", f"{b.lb} sends {cap} {to}{why}", f"{where} -> {served}",
+                              ", ".join(t.service for t in targets))  # fmt: skip
+        unchecked = [s.name for s, _ in b.servers if not s.checked]
+        if unchecked:
+            for cap in caps:
+                yield Finding(cap, "lb-no-check", f"{b.lb} does not health-check server(s) {', '.join(unchecked)} of "
+                              f"backend {b.name}: after a site loss it keeps sending {cap} to the lost site",
+                              f"{where} -> {served}", b.lb)  # fmt: skip
+
+
+def _quorum(graph: Graph, reach: _Reach) -> Iterator[Finding]:
+    for g in graph.groups:
+        if g.kind != "consensus":
+            continue
+        broken = []
+        for site in graph.topology.sites:
+            up = sum(1 for m in g.members if graph.domain(m) not in (None, site))
+            if up * 2 <= g.size:
+                broken.append(f"site {site} ({up} of {g.size} members left)")
+        if broken:
+            sites = sorted({d for m in g.members if (d := graph.domain(m)) and d != EDGE})
+            where = ", ".join(f"{m} ({_where(graph, m)})" for m in g.members)
+            for cap, path in reach.attach(g.members):
+                yield Finding(cap, "quorum", f"{g.name} loses its majority when {' or '.join(broken)} is lost: "
+                              f"its members are {where}", path, ", ".join(sites))  # fmt: skip
+
+
+def _datastores(graph: Graph, reach: _Reach, rpo_target: RpoTarget) -> Iterator[Finding]:
+    for g in graph.groups:
+        if g.kind != "replication":
+            continue
+        domains = {d for m in g.members if (d := graph.domain(m)) is not None}
+        sites = sorted(d for d in domains if d != EDGE)
+        members = ", ".join(g.members)
+        for cap, path in reach.attach(g.members):
+            if EDGE not in domains and len(graph.topology.sites) > 1 and len(sites) <= 1:
+                yield Finding(cap, "no-replica", f"datastore {members} has no replica in another site "
+                              f"(only in site {', '.join(sites)})", path, members)  # fmt: skip
+            elif g.synchronous is False and cap != "*" and rpo_target(cap) == 0:
+                yield Finding(cap, "async-replication", f"{g.name} ({members}) replicates asynchronously ({g.how}) "
+                              f"while the RPO target of {cap} is 0: writes acknowledged just before a site is lost "
+                              "can be lost", path, members)  # fmt: skip
+
+
+def _networks(graph: Graph, reach: _Reach) -> Iterator[Finding]:
+    domain_of = {n.name: n.domain for n in graph.topology.networks}
+    for svc in graph.topology.services:
+        if svc.domain == EDGE:
+            continue
+        for net, _ in graph.topology.wiring_of(svc.name).networks:
+            other = domain_of.get(net, "")
+            if other and other != svc.domain:
+                where = "the edge" if other == EDGE else f"site {other}"
+                for cap, path in reach.attach([svc.name], f" -> network {net}"):
+                    yield Finding(cap, "network", f"{svc.name} (site {svc.domain}) joins network {net} of {where}: "
+                                  "a path that bypasses the WAN", path, svc.name)  # fmt: skip
+
+
+def _volumes(graph: Graph, reach: _Reach) -> Iterator[Finding]:
+    topo = graph.topology
+    users: dict[str, list[str]] = {}
+    for svc, w in topo.wiring:
+        for m in w.mounts:
+            if m.kind == "volume" and m.source:
+                users.setdefault(m.source, []).append(svc)
+    for vol in topo.volumes:
+        used = [u for u in users.get(vol.name, []) if graph.domain(u) in topo.sites]
+        if vol.domain:
+            odd = [u for u in used if vol.domain in topo.sites and graph.domain(u) != vol.domain]
+            message = f"volume {vol.name} of site {vol.domain} is mounted in {{}}"
+        else:
+            odd = used if len({graph.domain(u) for u in used}) > 1 else []
+            message = f"volume {vol.name} (one volume lives in one site) is shared across sites by {{}}"
+        if odd:
+            names = ", ".join(f"{u} ({_where(graph, u)})" for u in odd)
+            for cap, path in reach.attach(odd, f" -> volume {vol.name}"):
+                yield Finding(cap, "volume", message.format(names), path, vol.name)
+
+
+def _content(graph: Graph, reach: _Reach) -> Iterator[Finding]:
+    topo = graph.topology
+    for cap in topo.capabilities:
+        instances = [s for s in topo.services if s.capability == cap and s.domain in topo.sites]
+        for inst in instances:
+            for m in topo.wiring_of(inst.name).mounts:
+                if m.kind not in ("bind", "volume") or not m.source:
+                    continue
+                for other in instances:
+                    if other.domain == inst.domain or any(
+                        x.target == m.target for x in topo.wiring_of(other.name).mounts
+                    ):
+                        continue
+                    source = PurePath(m.source).name if m.kind == "bind" else f"volume {m.source}"
+                    yield Finding(cap, "one-site-content", f"{inst.name} (site {inst.domain}) serves {m.target} from "
+                                  f"{source}, where {other.name} (site {other.domain}) mounts "
+                                  "nothing", f"{inst.name} -> mount {m.target}", inst.name)  # fmt: skip

@@ -1,0 +1,103 @@
+"""Each dualization rule on small compose fixtures: the input it must flag, and the one it must pass.
+
+data/lint/two-site is a compact two-site replica (sites a, b, an edge with the load balancer, the
+WAN and the etcd witness) in which every kind of wiring is sound; each of its variants breaks one
+thing. data/lint/three-site has three sites and no witness.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from drills.checks.dualization import dualization_lint
+from drills.scenario.discover import discover
+
+DATA = Path(__file__).parent / "data" / "lint"
+TWO_SITE, THREE_SITE = DATA / "two-site", DATA / "three-site"
+COMPOSE = Path("docker-compose.yml")
+
+
+def found(root: Path, variant: str | None) -> dict[str, list[dict[str, str]]]:
+    """capability -> its findings (rule, message, path, component); [] when it passes."""
+    return {v.capability: list(v.details.get("found", [])) for v in dualization_lint(discover(root, COMPOSE, variant))}
+
+
+@pytest.mark.parametrize(
+    ("root", "variant"),
+    [
+        (TWO_SITE, None),  # URL and key-value DSNs, Patroni by environment, etcd list, HAProxy, Toxiproxy
+        (TWO_SITE, "patroni-file"),  # Patroni by a mounted patroni.yml
+        (TWO_SITE, "etcd-file"),  # etcd members by a mounted config file
+        (TWO_SITE, "runbook-both-sites"),  # the same content mounted in both sites
+        (TWO_SITE, "text-file-both-sites"),  # a mounted text file naming each site's own server
+        (THREE_SITE, None),
+    ],
+)
+def test_sound_wiring_passes(root: Path, variant: str | None) -> None:
+    assert found(root, variant) == {cap: [] for cap in found(root, variant)}
+
+
+# (root, variant, capability, rule, path, one-site component): the finding each broken variant must give
+FLAGGED = [
+    (TWO_SITE, "real-2022", "devtools", "cross-site",
+     "devtools-b -> DRILLS_DB_HOSTS (startup-only label; the wiring uses it) -> devtools-db-a", "devtools-db-a"),
+    (TWO_SITE, "real-2022", "devtools", "no-replica",
+     "devtools-a -> DRILLS_DB_HOSTS -> devtools-db-a", "devtools-db-a"),
+    (TWO_SITE, "no-witness", "chat", "quorum", "chat-a -> DATABASE_URL -> db-a -> DRILLS_ETCD_HOSTS -> etcd-a", "a, b"),
+    (TWO_SITE, "no-witness", "chat", "cross-site",
+     "chat-b -> DATABASE_URL -> db-b -> DRILLS_ETCD_HOSTS (startup-only label; the wiring uses it) -> etcd-b",
+     "etcd-b"),
+    (TWO_SITE, "etcd-file-no-witness", "devtools", "quorum",
+     "devtools-a -> command -> db-a -> DRILLS_ETCD_HOSTS -> etcd-a", "a, b"),
+    (TWO_SITE, "lb-no-check", "chat", "lb-no-check",
+     "lb -> haproxy-no-check.cfg backend chat -> a -> chat-a | b -> chat-b", "lb"),
+    (TWO_SITE, "lb-one-site", "devtools", "lb-one-site",
+     "lb -> haproxy-one-site.cfg backend devtools -> a -> devtools-a", "devtools-a"),
+    (TWO_SITE, "async", "chat", "async-replication", "chat-a -> DATABASE_URL -> db-a", "db-a, db-b"),
+    (TWO_SITE, "patroni-file-async", "devtools", "async-replication", "devtools-a -> command -> db-a", "db-a, db-b"),
+    (TWO_SITE, "bypass", "devtools", "network", "devtools-b -> network site_a", "devtools-b"),
+    (TWO_SITE, "shared-volume", "devtools", "volume", "devtools-a -> volume runbook", "runbook"),
+    (TWO_SITE, "volume-of-site-a", "devtools", "volume", "devtools-b -> volume runbook-a", "runbook-a"),
+    (TWO_SITE, "runbook-one-site", "devtools", "one-site-content", "devtools-a -> mount /srv/runbook.md", "devtools-a"),
+    (TWO_SITE, "text-file-one-site", "devtools", "cross-site", "devtools-b -> devtools-a.conf:3 -> runbook-a",
+     "runbook-a"),
+    (THREE_SITE, "two-members-in-a", "chat", "quorum", "chat-a -> DATABASE_URL -> db-a -> DRILLS_ETCD_HOSTS -> etcd-a",
+     "a, b"),
+    (THREE_SITE, "chat-c-to-a", "chat", "cross-site", "chat-c -> DATABASE_URL -> db-a", "db-a"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("root", "variant", "cap", "rule", "path", "component"), FLAGGED,
+                         ids=[f"{r.name}-{v}-{rule}" for r, v, _, rule, _, _ in FLAGGED])  # fmt: skip
+def test_broken_wiring_is_flagged_with_its_path(
+    root: Path, variant: str, cap: str, rule: str, path: str, component: str
+) -> None:
+    mine = [(f["rule"], f["path"], f["component"]) for f in found(root, variant)[cap]]
+    assert (rule, path, component) in mine
+
+
+def test_the_real_2022_shape_fails_devtools_only() -> None:
+    """devtools runs in both sites, its data only in site a: the shape that passed the old lint."""
+    result = found(TWO_SITE, "real-2022")
+    assert result["chat"] == []
+    assert [f["message"] for f in result["devtools"]] == [
+        "losing site a takes devtools-b (site b) down: it needs devtools-db-a, in site a",
+        "datastore devtools-db-a has no replica in another site (only in site a)",
+    ]
+
+
+def test_a_consensus_group_names_the_members_it_loses() -> None:
+    (quorum,) = [f for f in found(TWO_SITE, "etcd-file-no-witness")["chat"] if f["rule"] == "quorum"]
+    assert quorum["message"] == (
+        "etcd cluster (etcd-a, etcd-b, etcd-w) loses its majority when site a (1 of 3 members left) or site b "
+        "(1 of 3 members left) is lost: its members are etcd-a (site a), etcd-b (site b), "
+        "etcd-w (not running: disabled in this variant)"
+    )
+
+
+def test_three_sites_survive_any_one_loss_but_not_two_members_in_one_site() -> None:
+    broken = found(THREE_SITE, "two-members-in-a")["chat"]
+    assert {(f["rule"], f["component"]) for f in broken} == {("quorum", "a, b"), ("cross-site", "etcd-b")}
+    assert {f["path"].split(" -> ")[0] for f in broken if f["rule"] == "cross-site"} == {"chat-b", "chat-c"}
