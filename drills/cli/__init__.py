@@ -2,6 +2,7 @@
 
     setup     setup, doctor                      the machine
     scenario  validate, plan, schema, list       scenario files only; nothing starts
+    lint      lint                               the dualization lint of scenario files (no Docker)
     run       run                                drills end to end
     stack     sweep, up, down                    the replica by hand, and leftovers
     report    report, verify, history            evidence bundles, offline
@@ -19,7 +20,7 @@ import sys
 from collections.abc import Sequence
 
 from drills import __version__
-from drills.cli import reference, report, run, scenario, setup, stack
+from drills.cli import lint, reference, report, run, scenario, setup, stack
 from drills.cli.common import Command
 from drills.errors import EXIT_INVALID, DrillsError
 
@@ -28,6 +29,7 @@ __all__ = ["COMMANDS", "build_parser", "main"]
 COMMANDS: dict[str, Command] = {
     **setup.COMMANDS,
     **scenario.COMMANDS,
+    **lint.COMMANDS,
     **run.COMMANDS,
     **stack.COMMANDS,
     **report.COMMANDS,
