@@ -150,11 +150,11 @@ class Finding:
 
 
 def _dualization_cause(result: DrillResult, cap: str) -> str:
-    for v in result.verdicts:
-        if v.check == "dualization" and v.status == "fail" and v.capability in (cap, "*"):
-            found = v.details.get("findings") or [v.message]
-            return f"the dualization lint found that {found[0]}"
-    return ""
+    """Every dualization finding of ``cap`` (and of the whole system), each with its dependency path."""
+    found = [str(f) for v in result.verdicts
+             if v.check == "dualization" and v.status == "fail" and v.capability in (cap, "*")
+             for f in (v.details.get("findings") or [v.message])]  # fmt: skip
+    return f"the dualization lint found that {'; and that '.join(found)}" if found else ""
 
 
 def _headline(v: Verdict) -> str:
