@@ -12,8 +12,8 @@ Vocabulary
                 dependency on a service listed as startup-only is judged all the same, and
                 says so (``startup_only``).
     Backend     a load balancer's backend: its servers and the targets each reaches.
-    Graph       the topology, its dependencies, backends, groups, datastores, WAN services,
-                and the networks and named volumes of each service.
+    Graph       the topology (whose wiring also gives each service's networks and named
+                volumes), its dependencies, backends, groups, datastores and WAN services.
 
 Lifecycle: :func:`build` reads the mounted files (``read``: the file reader, injectable) and
 returns a frozen Graph; the rules (:mod:`drills.lint.rules`) read it.
