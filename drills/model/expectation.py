@@ -118,8 +118,9 @@ def judge(expected: Expectation, verdicts: Sequence[Judged], status: str, error:
     failing = [v.name for v in verdicts if v.status == "fail"]
     unknown = tuple(v.name for v in verdicts if v.status == "unknown")
     extra = tuple(n for n in failing if n not in declared and _check_of(n) not in any_of)
-    missing = tuple(f.name for f in expected.failing if (f.name not in failing if f.capability != "*"
-                                                         else not any(_check_of(n) == f.check for n in failing)))  # fmt: skip
+    failing_checks = {_check_of(n) for n in failing}
+    missing = tuple(f.name for f in expected.failing
+                    if (f.check not in failing_checks if f.capability == "*" else f.name not in failing))  # fmt: skip
 
     def unexpected(reason: str) -> Judgement:
         return Judgement(expected, "unexpected", reason, extra, missing, unknown)

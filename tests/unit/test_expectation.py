@@ -100,7 +100,8 @@ def test_a_star_entry_takes_any_failing_verdicts_of_its_check_but_at_least_one()
     j = judge(any_availability, run(("failover", "devtools")), "failed")
     assert (j.outcome, j.missing) == ("unexpected", ("availability[*]",))
     assert j.reason == "failed differently: declared but availability[*] none failed"
-    j = judge(any_availability, run(("failover", "devtools"), ("availability", "chat"), ("rto_first", "chat")), "failed")
+    j = judge(any_availability, run(("failover", "devtools"), ("availability", "chat"), ("rto_first", "chat")),
+              "failed")
     assert (j.outcome, j.extra) == ("unexpected", ("rto_first[chat]",))  # the star covers its own check only
 
 
