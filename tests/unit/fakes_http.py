@@ -139,6 +139,9 @@ class FakeMessenger(App):
     config: dict[str, dict[str, Any]] = field(default_factory=dict)
     deploys: dict[int, dict[str, Any]] = field(default_factory=dict)
     next_id: int = 1
+    # GET /runbook: the current version (drills.probes.journeys.devtools.RUNBOOK_VERSION); None: this
+    # site has no runbook (404, as the app answers when its DRILLS_RUNBOOK file is missing)
+    runbook: str | None = "# Site loss\n\nrunbook-version: 3\n\n1. Promote the standby.\n"
 
     def revoke_tokens(self) -> None:
         self.tokens.clear()
@@ -175,7 +178,9 @@ class FakeMessenger(App):
         if parts[0] == "deploys":
             return self._deploys(method, parts[1:], query, body)
         if (method, path) == ("GET", "/runbook"):
-            return Reply(200, "# Site loss\n1. Promote the standby.\n", "text/markdown")
+            if self.runbook is None:
+                return Reply(404, {"error": f"no runbook in site {self.site} (/srv/runbook/runbook.md does not exist)"})
+            return Reply(200, self.runbook, "text/markdown")
         return Reply(404, {"error": "unknown route"})
 
     def _room(self, method: str, room: str, query: dict[str, str], body: Any) -> Reply:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -15,6 +16,7 @@ from drills.probes.journeys.login import LoginJourney
 from tests.unit.fakes_http import FakeMessenger, closed_port, serve
 
 TIMEOUT = 2.0
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
@@ -266,6 +268,51 @@ def test_devtools_runbook_failure_fails_the_sample(app: FakeMessenger, endpoints
     out = DevtoolsJourney(endpoints, clock, TIMEOUT, run_id="r1").sample()
     assert (out.ok, out.error) == (False, "GET /runbook: HTTP 503 no primary database")
     assert [w.acked for w in out.writes] == [True, True]
+
+
+def test_devtools_fails_the_sample_when_the_site_serves_no_runbook(
+    app: FakeMessenger, endpoints: dict[str, str]
+) -> None:
+    app.runbook = None
+    out = DevtoolsJourney(endpoints, clock, TIMEOUT, run_id="r1").sample()
+    assert (out.ok, out.error) == (
+        False, "GET /runbook: HTTP 404 no runbook in site b (/srv/runbook/runbook.md does not exist)")  # fmt: skip
+    assert [w.acked for w in out.writes] == [True, True]  # the writes before it stay acknowledged
+
+
+@pytest.mark.parametrize(
+    ("runbook", "error"),
+    [
+        ("# Site loss\n\nrunbook-version: 2\n", "runbook: version 2 served, expected 3"),
+        ("# Site loss\n\nrunbook-version: 4\n", "runbook: version 4 served, expected 3"),
+        ("# Site loss\n1. Promote the standby.\n", "runbook: no 'runbook-version:' line (expected version 3)"),
+        ("# Site loss\nrunbook-version: 3\nrunbook-version: 2\n", "runbook: 2 'runbook-version:' lines (3, 2)"),
+        ("runbook-version: 3\n", "runbook: not a markdown runbook (starts 'runbook-version: 3')"),
+        ("", "runbook: not a markdown runbook (starts '')"),
+        ("# Site loss\n\nsee runbook-version: 3\n", "runbook: no 'runbook-version:' line (expected version 3)"),
+    ],
+    ids=["stale", "newer", "unversioned", "two-versions", "no-heading", "empty", "not-a-line"],
+)
+def test_devtools_fails_the_sample_on_a_runbook_that_is_not_the_current_one(
+    runbook: str, error: str, app: FakeMessenger, endpoints: dict[str, str]
+) -> None:
+    app.runbook = runbook
+    out = DevtoolsJourney(endpoints, clock, TIMEOUT, run_id="r1").sample()
+    assert (out.ok, out.error, out.site) == (False, error, "b")
+    assert [w.acked for w in out.writes] == [True, True]
+
+
+def test_devtools_accepts_the_current_runbook_whatever_else_it_says(
+    app: FakeMessenger, endpoints: dict[str, str]
+) -> None:
+    app.runbook = "# Runbook: one site lost\n\nrunbook-version:  3 \n\nAnything, even runbook-version: 2 in prose.\n"
+    assert DevtoolsJourney(endpoints, clock, TIMEOUT, run_id="r1").sample().ok
+
+
+def test_the_expected_runbook_version_is_the_one_the_reference_messenger_serves() -> None:
+    runbook = ROOT / "fixtures" / "messenger-app" / "messenger" / "runbook.md"
+    assert devtools_journey.runbook_problem(runbook.read_text(encoding="utf-8")) == ""
+    assert f"\nrunbook-version: {devtools_journey.RUNBOOK_VERSION}\n" in runbook.read_text(encoding="utf-8")
 
 
 def test_devtools_a_user_without_the_admin_role_is_refused(app: FakeMessenger, endpoints: dict[str, str]) -> None:

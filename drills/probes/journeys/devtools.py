@@ -1,11 +1,19 @@
 """devtools: as an admin, change a config key and read it back, record a deploy and read it
 back, and read the runbook. Every config change (stream ``config``: one key, last writer wins)
 and every deploy (stream ``deploys``) goes to the RPO ledger with its state.
+
+The runbook (static content, read once every ten samples) must be *the current one* from
+whichever site serves it, not just any 200: a markdown document whose ``runbook-version: N``
+line says ``RUNBOOK_VERSION``. A site that serves none (404), an unversioned copy or another
+version fails the sample. ``RUNBOOK_VERSION`` is the version line of the reference messenger's
+runbook, ``fixtures/messenger-app/messenger/runbook.md`` (the image serves that file); a unit
+test keeps the two equal, so a new runbook version is one edit in each, and an image rebuild.
 """
 
 from __future__ import annotations
 
 import itertools
+import re
 import uuid
 
 from drills.model.timeline import ReadBack, Write
@@ -14,6 +22,23 @@ from drills.probes.client import ApiError, Authenticated, TransportError, commit
 from drills.probes.journeys.chat import MAX_PAGES, READ_PAGE
 
 ADMIN = ("ops", "ops-pw")
+RUNBOOK_VERSION = 3  # the "runbook-version:" line of fixtures/messenger-app/messenger/runbook.md
+_VERSION_LINE = re.compile(r"^runbook-version:\s*(\S+)\s*$", re.MULTILINE)
+
+
+def runbook_problem(text: str, expected: int = RUNBOOK_VERSION) -> str:
+    """Why ``text`` is not the current runbook ("" when it is): a markdown document (it opens
+    with a heading) with exactly one version line, saying ``expected``."""
+    if not text.lstrip().startswith("# "):
+        return f"runbook: not a markdown runbook (starts {text.strip()[:30]!r})"
+    versions = _VERSION_LINE.findall(text)
+    if not versions:
+        return f"runbook: no 'runbook-version:' line (expected version {expected})"
+    if len(versions) > 1:
+        return f"runbook: {len(versions)} 'runbook-version:' lines ({', '.join(versions)})"
+    if versions[0] != str(expected):
+        return f"runbook: version {versions[0]} served, expected {expected}"
+    return ""
 
 
 class DevtoolsJourney:
@@ -81,7 +106,9 @@ class DevtoolsJourney:
                 return Outcome(False, f"deploy read back {got.get('version')!r}", site, tuple(writes))
             if n % 10 == 1:  # the runbook is static: read it once a second at 10 Hz
                 self.client.ensure_token()
-                self.client.api.call("GET", "/runbook")
+                problem = runbook_problem(self.client.api.call("GET", "/runbook").text)
+                if problem:
+                    return Outcome(False, problem, site, tuple(writes))
         except (TransportError, ApiError, KeyError, ValueError) as exc:
             return Outcome(False, failed(exc).error, site, tuple(writes))
         return Outcome(True, site=site, writes=tuple(writes))
@@ -133,6 +160,6 @@ class DevtoolsJourney:
 
 register_journey(JourneyType(
     name="devtools", order=30, make=DevtoolsJourney, streams=("config", "deploys"),
-    summary="As an operator: change a config key, record a deploy and read both back, read the runbook; every "
-    "config change and deploy is in the RPO ledger.",
+    summary="As an operator: change a config key, record a deploy and read both back, read the runbook and check "
+    "it is the current version; every config change and deploy is in the RPO ledger.",
 ))
