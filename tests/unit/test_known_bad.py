@@ -1,0 +1,125 @@
+"""The known-bad library (scenarios with ``expect:``, their variants in fixtures/variants/): what can be
+proven without a Docker engine.
+
+The run-time half of each ``expect:`` is a prediction until a real run confirms it; the static
+half is not: the ``dualization`` entries a scenario declares must be exactly what the lint finds
+in its wiring. The variants that copy a reference file (a Toxiproxy proxies file, an HAProxy
+config) must differ from it only by their mistake, so the copies cannot drift.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from drills.checks.dualization import scenario_lint
+from drills.model.expectation import Expectation, judge
+from drills.scenario import load_scenario
+
+ROOT = Path(__file__).resolve().parents[2]
+KNOWN_BAD = sorted(p.relative_to(ROOT) for p in (ROOT / "scenarios").glob("*.yaml")
+                   if load_scenario(p).expect is not None)  # fmt: skip
+# this library's scenarios: each says which part must catch it
+LIBRARY = ("kakao-2022-real", "no-witness", "lb-no-check", "runbook-one-site")
+
+
+@pytest.fixture(autouse=True)
+def at_root(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(ROOT)
+
+
+def test_every_library_scenario_is_shipped_with_its_variant() -> None:
+    names = {p.stem for p in KNOWN_BAD}
+    assert set(LIBRARY) <= names
+    for name in LIBRARY:
+        scenario = load_scenario(Path("scenarios") / f"{name}.yaml")
+        assert scenario.topology.variant == name
+        assert "Caught by" in scenario.description  # the lint, the run, or both
+
+
+@pytest.mark.parametrize("path", KNOWN_BAD, ids=[p.stem for p in KNOWN_BAD])
+def test_the_declared_dualization_failures_are_exactly_what_the_lint_finds(path: Path) -> None:
+    scenario = load_scenario(path)
+    assert scenario.expect is not None
+    static = Expectation(tuple(f for f in scenario.expect.failing if f.check == "dualization"))
+    verdicts = scenario_lint(scenario)
+    failing = [v.name for v in verdicts if v.status == "fail"]
+    if not static.failing:
+        assert failing == []
+        return
+    judgement = judge(static, verdicts, "failed")
+    assert judgement.confirmed, f"{path}: {judgement.reason} (lint fails {failing})"
+
+
+def _found(name: str) -> dict[str, list[tuple[str, str]]]:
+    """capability -> [(rule, path)] of the lint's findings for scenarios/<name>.yaml."""
+    verdicts = scenario_lint(load_scenario(Path("scenarios") / f"{name}.yaml"))
+    return {v.capability: [(f["rule"], f["path"]) for f in v.details.get("found", [])] for v in verdicts}
+
+
+def test_kakao_2022_real_devtools_b_needs_the_store_of_site_a() -> None:
+    found = _found("kakao-2022-real")
+    assert found["chat"] == found["login"] == []
+    assert found["devtools"] == [
+        ("cross-site", "devtools-b -> DRILLS_DB_HOSTS -> devtools-db-a"),
+        ("no-replica", "devtools-a -> DRILLS_DB_HOSTS -> devtools-db-a"),
+    ]
+
+
+def test_no_witness_loses_the_etcd_majority_with_either_site() -> None:
+    found = _found("no-witness")
+    for cap in ("chat", "login", "devtools"):
+        assert [rule for rule, _ in found[cap]] == ["cross-site", "cross-site", "quorum"]
+        assert found[cap][0][1] == (f"{cap}-b -> DRILLS_DB_HOSTS -> pg-b -> DRILLS_ETCD_HOSTS "
+                                    "(startup-only label; the wiring uses it) -> etcd-b")  # fmt: skip
+
+
+def test_lb_no_check_flags_every_backend_of_the_edge() -> None:
+    found = _found("lb-no-check")
+    for cap in ("chat", "login", "devtools"):
+        path = f"edge-lb -> haproxy-no-check.cfg backend {cap} -> a -> {cap}-a | b -> {cap}-b"
+        assert found[cap] == [("lb-no-check", path)]
+
+
+def test_runbook_one_site_flags_the_content_site_b_lacks() -> None:
+    found = _found("runbook-one-site")
+    assert found["devtools"] == [("one-site-content", "devtools-a -> mount /srv/runbook/runbook.md")]
+    assert found["chat"] == found["login"] == []
+
+
+def _proxies(name: str) -> list[dict[str, object]]:
+    data: list[dict[str, object]] = json.loads((ROOT / "fixtures" / "toxiproxy" / name).read_text(encoding="utf-8"))
+    return data
+
+
+def test_the_kakao_2022_real_proxies_are_the_reference_plus_its_one_proxy() -> None:
+    reference, variant = _proxies("proxies.json"), _proxies("proxies-kakao-2022-real.json")
+    added = [p for p in variant if p not in reference]
+    assert added == [{"name": "b_a_devtools-db", "listen": "wan-b-devtools:5432", "upstream": "devtools-db-a:5432",
+                      "enabled": True}]  # fmt: skip
+    assert [p for p in variant if p not in added] == reference
+    # toxiproxy's healthcheck inspects the last proxy of the file (docker-compose.yml)
+    compose = (ROOT / "docker-compose.yml").read_text(encoding="utf-8")
+    assert f'"inspect", "{variant[-1]["name"]}"' in compose
+
+
+_CHECK_SETTINGS = re.compile(r" check inter \S+ fastinter \S+ downinter \S+ fall \d+ rise \d+")
+_CHECK_LINES = (["option", "httpchk"], ["http-check", "expect"], ["timeout", "check"])
+
+
+def _settings(name: str) -> list[str]:
+    """The config lines of fixtures/edge-lb/<name>, comments and blank lines dropped."""
+    text = (ROOT / "fixtures" / "edge-lb" / name).read_text(encoding="utf-8")
+    return [line for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#")]
+
+
+def test_the_no_check_haproxy_config_is_the_reference_without_its_health_checks() -> None:
+    reference = [_CHECK_SETTINGS.sub("", line) for line in _settings("haproxy.cfg")
+                 if line.split()[:2] not in _CHECK_LINES]  # fmt: skip
+    no_check = _settings("haproxy-no-check.cfg")
+    assert no_check == reference
+    assert not any("check" in line.split() for line in no_check)
+    assert reference != _settings("haproxy.cfg")  # the reference does check (else this test proves nothing)
