@@ -231,8 +231,22 @@ def test_devtools_changes_config_records_a_deploy_and_reads_the_runbook(
     ]  # fmt: skip
     assert all(auth.startswith("Bearer tok-ops-") for _, p, auth in app.seen if p != "/login")
     assert probe.sample().ok
-    assert app.calls("GET", "/runbook") == 1  # read once every ten samples
     assert app.config["drill.flag.r1"]["version"] == 2
+
+
+def test_devtools_reads_the_runbook_about_once_a_second_whatever_its_period(
+    app: FakeMessenger, endpoints: dict[str, str]
+) -> None:
+    now = [0.0]
+    probe = DevtoolsJourney(endpoints, lambda: now[0], TIMEOUT, run_id="r1")
+    read = []
+    for start in (0.0, 0.1, 0.5, 0.9, 1.0, 1.1, 1.9, 2.0, 2.98, 3.94):  # 10 Hz, then 1 Hz with jitter
+        now[0] = start
+        before = app.calls("GET", "/runbook")
+        assert probe.sample().ok
+        if app.calls("GET", "/runbook") > before:
+            read.append(start)
+    assert read == [0.0, 1.0, 2.0, 2.98, 3.94]
 
 
 def test_devtools_config_read_back_mismatch(app: FakeMessenger, endpoints: dict[str, str]) -> None:
