@@ -5,8 +5,9 @@ Vocabulary
                      ``ETCD_INITIAL_CLUSTER`` variable, a ``--initial-cluster`` argument or an
                      etcd config file's ``initial-cluster`` (``name=peer-url,...``). A member is
                      the service whose etcd name (``ETCD_NAME`` / ``--name`` / ``name:``, else its
-                     service name) is that name, else the service its peer URL reaches; a
-                     declared member no service runs counts as down. ``size`` = members declared.
+                     service name) is that name, else the service its peer URL reaches (never
+                     the WAN itself: a name no proxy forwards reaches no member); a declared
+                     member no service runs counts as down. ``size`` = members declared.
     Patroni node     a service running Patroni, configured by a mounted Patroni file, by
                      ``PATRONI_SCOPE`` + ``PATRONI_ETCD3_HOSTS`` / ``PATRONI_ETCD_HOSTS``, or the
                      replica-db image's way (command ``patroni``; ``DRILLS_PG_SCOPE``, default
@@ -72,8 +73,8 @@ def consensus_groups(topo: Topology, files: Mapping[str, tuple[MountedFile, ...]
         services: list[str] = []
         for name, url in members:
             member = etcd_name.get(name)
-            if member is None and url is not None:
-                reached = resolver.resolve(declarer, url)
+            if member is None and url is not None:  # the WAN answering for a name no proxy forwards is no member
+                reached = [t for t in resolver.resolve(declarer, url) if not resolver.is_wan(t.service)]
                 member = reached[0].service if reached else None
             if member is not None and member not in services:
                 services.append(member)

@@ -51,6 +51,8 @@ FLAGGED = [
      "etcd-b"),
     (TWO_SITE, "etcd-file-no-witness", "devtools", "quorum",
      "devtools-a -> command -> db-a -> DRILLS_ETCD_HOSTS -> etcd-a", "a, b"),
+    (TWO_SITE, "member-behind-the-wan", "chat", "quorum",  # a peer URL only the WAN answers is no member
+     "chat-a -> DATABASE_URL -> db-a -> DRILLS_ETCD_HOSTS -> etcd-a", "a, b"),
     (TWO_SITE, "lb-no-check", "chat", "lb-no-check",
      "lb -> haproxy-no-check.cfg backend chat -> a -> chat-a | b -> chat-b", "lb"),
     (TWO_SITE, "lb-one-site", "devtools", "lb-one-site",
