@@ -148,6 +148,15 @@ def _duplicates(inp: CheckInput, readbacks: dict[str, ReadBack]) -> Verdict:
     if not readbacks:
         return Verdict(check="duplicates", capability=stream, status="unknown", target=float(target), unit="count",
                        comparison="<=", message=f"{stream} duplicates unknown: no {stream} read-back was recorded")
+    # A register (mode "register": one value, last writer wins) cannot hold a write twice: only logs
+    # are judged. A register that could not be read back is rpo's business, never unknown here.
+    registers = len(readbacks)
+    readbacks = {k: rb for k, rb in readbacks.items() if rb.mode != "register"}
+    if not readbacks:
+        return Verdict(check="duplicates", capability=stream, status="pass", target=float(target), measured=0.0,
+                       unit="count", comparison="<=", details={"register_keys": registers},
+                       message=f"{stream} duplicates 0: not applicable, {registers} register key(s) "
+                               "(one value each, last writer wins)")  # fmt: skip
     dups = sorted(i for rb in readbacks.values() for i, n in Counter(rb.ids).items() if n > 1)
     partial = sorted(k for k, rb in readbacks.items() if not rb.complete)
     details = {"duplicates": dups, "incomplete_readback": partial}

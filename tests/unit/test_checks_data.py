@@ -74,6 +74,18 @@ def test_duplicates_in_an_incomplete_read_back_still_fail() -> None:
     assert v_dup.status == "fail"
 
 
+def test_a_register_that_could_not_be_read_back_leaves_duplicates_judged_on_the_logs_only() -> None:
+    # kakao-2022: site b has no devtools, so its per-site probe's config key (a register) never
+    # read back; duplicates must not turn unknown for it (a register holds one value).
+    reg = ReadBack(100.0, "chat", "flag-b", (), complete=False, error="remote end closed", mode="register")
+    _, v_dup = judge([w(1, "c1"), rb(("c1",)), reg])
+    assert (v_dup.status, v_dup.details["incomplete_readback"]) == ("pass", [])
+    _, v_dup = judge([w(1, "c1", key="flag-b"), reg])
+    assert v_dup.status == "pass" and "not applicable" in v_dup.message
+    _, v_dup = judge([w(1, "c1"), rb(("c1", "c1")), reg])
+    assert v_dup.status == "fail"  # the log's duplicate is still found
+
+
 def test_last_read_back_of_a_key_wins() -> None:
     v_rpo, _ = judge([w(1, "c1"), rb((), t=50), rb(("c1",), t=60)])
     assert v_rpo.status == "pass"
