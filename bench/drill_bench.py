@@ -14,6 +14,7 @@ and prints medians. Needs a Docker engine (`drill setup`).
                     in % of one core; target <= 10%. "probe cpu" and "load cpu" are the
                     probes' and the load's own threads (their thread CPU time) over that span
     load            the background write load's achieved writes/s and acknowledged writes
+    rpo lost        acknowledged writes lost, every stream (synchronous replication: must be 0)
     RTO interval    width of rto_first's [lower, upper] (sampling resolution); target <= 100 ms
 """
 
@@ -92,7 +93,7 @@ def main() -> int:
     args = ap.parse_args()
     scenario = load_scenario(args.scenario)
     rows: dict[str, list[float]] = {k: [] for k in (*PHASES, "total", "runner cpu %", "probe cpu %", "load cpu %",
-                                                    "samples", "load writes/s", "load acked")}  # fmt: skip
+                                                    "samples", "load writes/s", "load acked", "rpo lost")}  # fmt: skip
     hz: dict[str, list[float]] = {}
     lag: dict[str, list[float]] = {}
     declared: dict[str, float] = {}
@@ -120,6 +121,8 @@ def main() -> int:
         rows["samples"].append(sum(p["samples"] for p in probes.values()))
         load = result.environment.get("load", {})
         rows["load writes/s"].append(float(load.get("achieved_per_s", 0.0)))
+        rows["rpo lost"].append(float(sum(len(v.details.get("lost", [])) for v in result.verdicts
+                                          if v.check == "rpo")))  # fmt: skip
         rows["load cpu %"].append(100 * float(load.get("cpu_s", 0.0)) / (b - a) if b > a else 0.0)
         rows["load acked"].append(float(load.get("acked", 0)))
         for name, (achieved, want, p99) in rates(timeline).items():
@@ -140,7 +143,7 @@ def main() -> int:
     print(f"{'measure':<24}{'median':>10}{'min':>10}{'max':>10}")
     for name, vals in rows.items():
         unit = "" if name in ("runner cpu %", "probe cpu %", "load cpu %", "samples", "load writes/s",
-                              "load acked") else "s"  # fmt: skip
+                              "load acked", "rpo lost") else "s"  # fmt: skip
         print(f"{name:<24}{statistics.median(vals):>9.1f}{unit}{min(vals):>9.1f}{unit}{max(vals):>9.1f}{unit}")
     for name, got in hz.items():
         med = statistics.median(got)
