@@ -14,6 +14,7 @@
 
 from __future__ import annotations
 
+import functools
 import signal
 import threading
 from collections.abc import Callable, Sequence
@@ -21,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, cast
 
+from drills.engine import lifecycle
 from drills.engine.clock import FakeClock
 from drills.engine.lifecycle import run_drill
 from drills.engine.progress import LiveState
@@ -325,3 +327,31 @@ def run_scenario(tmp_path: Path, body: str, world: World, progress: RecordingPro
 def saved(tmp_path: Path) -> Timeline:
     """The timeline :func:`run_scenario` saved, read back from its file."""
     return read_timeline(tmp_path / "bundle" / "timeline.jsonl")
+
+
+# -- `drill run` through drills.cli.main, on these fakes -------------------------------------------
+
+SHORT_CUT = """\
+probes: {period: 1s, timeout: 1s, journeys: [chat, login, devtools]}
+steady_state: {duration: 2s, min_consecutive: 2, timeout: 10s}
+faults:
+  - {id: cut-a, type: power_cut, site: a, at: 2s, duration: 4s}
+fault_phase: 10s
+settle: 3s
+checks: {failover: {enabled: false}}  # a short cut on a fake engine: failover is not what is tested
+"""  # a scenario's body after its name and description: site a loses power for 4 s
+
+
+def cli_world(tmp_path: Path, monkeypatch: Any) -> World:
+    """A World that ``drills.cli.main(["run", ...])`` drives: the lifecycle wired to it, the cwd a
+    repo holding the unit-test topology (scenario files written there find it as their root)."""
+    monkeypatch.setenv("DRILLS_STATE_DIR", str(tmp_path / "state"))
+    monkeypatch.setenv("COLUMNS", "400")  # rich wraps long lines (the evidence path) at the terminal width
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    for item in REPO.iterdir():
+        (repo / item.name).symlink_to(item)
+    monkeypatch.chdir(repo)
+    w = World()
+    monkeypatch.setattr(lifecycle, "run_drill", functools.partial(run_drill, wiring=w.wiring()))
+    return w

@@ -5,43 +5,23 @@ the JUnit copy, and Ctrl-C."""
 
 from __future__ import annotations
 
-import functools
 from pathlib import Path
 
 import pytest
 
 from drills.cli import main
-from drills.engine import lifecycle
 from drills.errors import TopologyError
-from tests.unit.engine_fakes import REPO, FaultScript, World
+from tests.unit.engine_fakes import SHORT_CUT, FaultScript, World, cli_world
 
 pytestmark = pytest.mark.timeout(20)  # a fake clock that stopped advancing must not hang the suite
 
-SCENARIO = """\
-name: cli-run
-description: Site a loses power for 4s.
-probes: {period: 1s, timeout: 1s, journeys: [chat, login, devtools]}
-steady_state: {duration: 2s, min_consecutive: 2, timeout: 10s}
-faults:
-  - {id: cut-a, type: power_cut, site: a, at: 2s, duration: 4s}
-fault_phase: 10s
-settle: 3s
-checks: {failover: {enabled: false}}  # a short cut on a fake engine: failover is not what is tested
-"""
+SCENARIO = "name: cli-run\ndescription: Site a loses power for 4s.\n" + SHORT_CUT
 
 
 @pytest.fixture
 def world(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> World:
-    monkeypatch.setenv("DRILLS_STATE_DIR", str(tmp_path / "state"))
-    monkeypatch.setenv("COLUMNS", "400")  # rich wraps long lines (the evidence path) at the terminal width
-    repo = tmp_path / "repo"
-    repo.mkdir()
-    for item in REPO.iterdir():  # the unit-test topology, beside the scenario file (its repo root)
-        (repo / item.name).symlink_to(item)
-    (repo / "cli-run.yaml").write_text(SCENARIO)
-    monkeypatch.chdir(repo)
-    w = World()
-    monkeypatch.setattr(lifecycle, "run_drill", functools.partial(lifecycle.run_drill, wiring=w.wiring()))
+    w = cli_world(tmp_path, monkeypatch)
+    (tmp_path / "repo" / "cli-run.yaml").write_text(SCENARIO)
     return w
 
 

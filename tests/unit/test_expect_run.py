@@ -4,7 +4,6 @@ summary.md, report.html and junit.xml say about the expectation."""
 
 from __future__ import annotations
 
-import functools
 import json
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -12,39 +11,19 @@ from pathlib import Path
 import pytest
 
 from drills.cli import main
-from drills.engine import lifecycle
 from drills.errors import TopologyError
-from tests.unit.engine_fakes import REPO, FaultScript, World
+from tests.unit.engine_fakes import SHORT_CUT, FaultScript, World, cli_world
 
 pytestmark = pytest.mark.timeout(20)
 
-SCENARIO = """\
-name: known-bad
-description: Site a loses power for 4s; devtools has no failover.
-probes: {period: 1s, timeout: 1s, journeys: [chat, login, devtools]}
-steady_state: {duration: 2s, min_consecutive: 2, timeout: 10s}
-faults:
-  - {id: cut-a, type: power_cut, site: a, at: 2s, duration: 4s}
-fault_phase: 10s
-settle: 3s
-checks: {failover: {enabled: false}}
-"""
+SCENARIO = "name: known-bad\ndescription: Site a loses power for 4s; devtools has no failover.\n" + SHORT_CUT
 DECLARED = "expect:\n  status: failed\n  failing:\n    - {check: availability, capability: devtools}\n"
 ALSO_OUTAGE = DECLARED + "    - {check: max_outage, capability: devtools}\n"
 
 
 @pytest.fixture
 def world(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> World:
-    monkeypatch.setenv("DRILLS_STATE_DIR", str(tmp_path / "state"))
-    monkeypatch.setenv("COLUMNS", "400")
-    repo = tmp_path / "repo"
-    repo.mkdir()
-    for item in REPO.iterdir():
-        (repo / item.name).symlink_to(item)
-    monkeypatch.chdir(repo)
-    w = World()
-    monkeypatch.setattr(lifecycle, "run_drill", functools.partial(lifecycle.run_drill, wiring=w.wiring()))
-    return w
+    return cli_world(tmp_path, monkeypatch)
 
 
 def run(tmp_path: Path, expect: str) -> int:
