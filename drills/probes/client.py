@@ -1,7 +1,8 @@
 """The HTTP client the journey probes share: keep-alive connections, a timeout on every call, tokens.
 
     Http            one service's base URL; ``call``/``json`` check the status; ``login`` keeps a token
-    Authenticated   a journey on one service with a token from the login service, renewed on 401
+    Authenticated   a journey on one service with a token from the login service, renewed on 401;
+                    ``read_json`` is the read-backs' GET, asked again when the answer did not come
     failed(exc)     a failed action as an Outcome with a one-line reason
     write_state     what a failed write attempt tells about the write (the RPO ledger's ``state``)
 
@@ -15,6 +16,8 @@ import json as jsonlib
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
+from tenacity import Retrying, retry_if_exception, stop_after_attempt
+
 from drills.probes.base import Outcome, short_error
 from drills.probes.transport import ConnectionRefused, Response, Transport, TransportError
 
@@ -23,6 +26,23 @@ __all__ = ["ApiError", "Authenticated", "Http", "Response", "TransportError", "c
 
 class ApiError(Exception):
     """The service answered, but not as the journey expects (status or body)."""
+
+    def __init__(self, message: str, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status  # the HTTP status, when it was the status that was wrong
+
+
+# A read-back judges data, not availability: a page whose answer did not come (no status, a 5xx,
+# an expired token) is asked again, so a site still recovering behind the edge - which sends every
+# other request there - does not leave the RPO verdict unknown. Bounded: after READ_ATTEMPTS the
+# read-back is incomplete, as before. Samples never retry: a failed action is the measurement.
+READ_ATTEMPTS = 4
+
+
+def _transient(exc: BaseException) -> bool:
+    if isinstance(exc, TransportError):
+        return True
+    return isinstance(exc, ApiError) and exc.status is not None and (exc.status >= 500 or exc.status == 401)
 
 
 class Http:
@@ -51,7 +71,7 @@ class Http:
             except ValueError:
                 data = None
             reason = str(data.get("error", "")) if isinstance(data, dict) else resp.text.strip()[:80]
-            raise ApiError(f"{method} {path}: HTTP {resp.status_code} {reason}".strip())
+            raise ApiError(f"{method} {path}: HTTP {resp.status_code} {reason}".strip(), resp.status_code)
         return resp
 
     def json(self, method: str, path: str, expect: tuple[int, ...] = (200,), **kw: Any) -> dict[str, Any]:
@@ -91,9 +111,15 @@ class Authenticated:
         try:
             return self.api.json(method, path, expect, **kw)
         except ApiError as exc:
-            if "HTTP 401" in str(exc):
+            if exc.status == 401:
                 self.api.token = ""  # renewed on the next sample
             raise
+
+    def read_json(self, path: str, **kw: Any) -> dict[str, Any]:
+        """``GET path`` for a read-back: asked up to READ_ATTEMPTS times while the answer is transient
+        (no answer, a 5xx, a 401 whose token is renewed first); the last error is raised."""
+        retrying = Retrying(stop=stop_after_attempt(READ_ATTEMPTS), retry=retry_if_exception(_transient), reraise=True)
+        return retrying(self.call_json, "GET", path, **kw)
 
 
 def write_state(exc: Exception) -> str:

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from drills.probes.client import READ_ATTEMPTS
 from drills.probes.journeys import chat as chat_module
 from drills.probes.journeys import devtools as devtools_journey
 from drills.probes.journeys.chat import ChatJourney
@@ -187,10 +188,38 @@ def test_chat_read_back_that_breaks_midway_is_incomplete(
     sent = [w.id for _ in range(3) for w in probe.sample().writes]
     app.seen.clear()
     app.forced.append(("GET", "/rooms/", 200, {"messages": app.rooms["drill-r1"][:2]}))
-    app.forced.append(("GET", "/rooms/", 503, {"error": "no primary database"}))
+    app.forced.extend([("GET", "/rooms/", 503, {"error": "no primary database"})] * READ_ATTEMPTS)
     (rb,) = probe.read_back()
     assert (rb.complete, list(rb.ids)) == (False, sent[:2])
     assert rb.error == "GET /rooms/drill-r1/messages: HTTP 503 no primary database"
+    assert app.calls("GET", "/rooms/") == 1 + READ_ATTEMPTS  # the failing page asked READ_ATTEMPTS times, no more
+
+
+def test_chat_read_back_asks_a_page_again_when_its_answer_did_not_come(
+    app: FakeMessenger, endpoints: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # the edge sends every other request to a site still recovering: the read-back judges data
+    monkeypatch.setattr(chat_module, "READ_PAGE", 2)
+    probe = ChatJourney(endpoints, clock, 0.2, run_id="r1")
+    sent = [w.id for _ in range(3) for w in probe.sample().writes]
+    app.forced.append(("GET", "/rooms/", 503, {"error": "no primary database"}))
+    app.forced.append(("GET", "/rooms/", 502, {"error": "bad gateway"}))
+    app.forced.append(("GET", "/rooms/", 200, {"messages": app.rooms["drill-r1"][:2]}))
+    app.forced.append(("GET", "/rooms/", 504, {"error": "gateway timeout"}))
+    (rb,) = probe.read_back()
+    assert (rb.complete, list(rb.ids), rb.error) == (True, sent, "")
+
+
+def test_chat_read_back_does_not_ask_again_when_the_answer_is_final(
+    app: FakeMessenger, endpoints: dict[str, str]
+) -> None:
+    probe = ChatJourney(endpoints, clock, TIMEOUT, run_id="r1")
+    probe.sample()
+    app.seen.clear()
+    app.forced.append(("GET", "/rooms/", 403, {"error": "forbidden"}))
+    (rb,) = probe.read_back()
+    assert (rb.complete, rb.error) == (False, "GET /rooms/drill-r1/messages: HTTP 403 forbidden")
+    assert app.calls("GET", "/rooms/") == 1
 
 
 def test_chat_read_back_is_bounded(
@@ -370,7 +399,7 @@ def test_devtools_read_back_that_breaks_is_incomplete(app: FakeMessenger, endpoi
     probe = DevtoolsJourney(endpoints, clock, TIMEOUT, run_id="r1")
     for _ in range(2):
         probe.sample()
-    app.forced.append(("GET", "/deploys", 503, {"error": "no primary database"}))
+    app.forced.extend([("GET", "/deploys", 503, {"error": "no primary database"})] * READ_ATTEMPTS)
     (_, rb) = probe.read_back()
     assert (rb.complete, list(rb.ids)) == (False, [])
     assert rb.error.endswith("HTTP 503 no primary database")
@@ -386,7 +415,7 @@ def test_devtools_config_changes_are_in_the_ledger_with_their_state(
     app.config.clear()  # the key vanished (a failover to a node that never had it)
     cfg, _ = probe.read_back()
     assert (cfg.ids, cfg.complete, cfg.mode) == ((), True, "register")  # read back empty: every acked write lost
-    app.forced.append(("GET", "/config/", 503, {"error": "no primary database"}))
+    app.forced.extend([("GET", "/config/", 503, {"error": "no primary database"})] * READ_ATTEMPTS)
     cfg, _ = probe.read_back()
     assert (cfg.complete, cfg.error) == (False, "GET /config/drill.flag.r1: HTTP 503 no primary database")
 

@@ -69,7 +69,7 @@ def read_room(client: Authenticated, room: str, clock: Clock) -> ReadBack:
     after = 0
     try:
         for _ in range(MAX_PAGES):
-            page = client.call_json("GET", f"/rooms/{room}/messages", params={"after": after, "limit": READ_PAGE})
+            page = client.read_json(f"/rooms/{room}/messages", params={"after": after, "limit": READ_PAGE})
             msgs = page.get("messages", [])
             if not msgs:
                 break

@@ -124,9 +124,9 @@ class DevtoolsJourney:
     def _read_config(self) -> ReadBack:
         """The config key's one value (last writer wins): judged by checks/rpo.register_lost."""
         try:
-            value = self.client.call_json("GET", f"/config/{self.key}").get("value")
+            value = self.client.read_json(f"/config/{self.key}").get("value")
         except ApiError as exc:
-            if "HTTP 404" not in str(exc):
+            if exc.status != 404:
                 return ReadBack(t=round(self.clock(), 4), stream="config", key=self.key, ids=(), complete=False,
                                 error=failed(exc).error, mode="register")  # fmt: skip
             value = None  # the key is gone
@@ -148,7 +148,7 @@ class DevtoolsJourney:
         after, last = min(wanted) - 1, max(wanted)
         try:
             for _ in range(MAX_PAGES):
-                page = self.client.call_json("GET", "/deploys", params={"after": after, "limit": READ_PAGE})
+                page = self.client.read_json("/deploys", params={"after": after, "limit": READ_PAGE})
                 rows = page.get("deploys", [])
                 found.extend(str(r["version"]) for r in rows if wanted.get(int(r["id"])) == r.get("version"))
                 if not rows or int(rows[-1]["id"]) >= last:
