@@ -13,7 +13,10 @@ Vocabulary
                   wiring itself has on the same service is judged all the same. Every verdict's
                   details list them (``startup_only``).
     RPO target    per capability, from the scenario's ``checks.rpo.target`` (default 0): an
-                  asynchronously replicated datastore fails the lint only where it is 0.
+                  asynchronously replicated datastore fails the lint only where it is 0, and
+                  only for a capability that acknowledges writes. ``read_only``: the ones that
+                  do not, as the journey registry declares them (a journey with no RPO ledger
+                  stream, e.g. login: :attr:`drills.model.scenario.Scenario.read_only`).
 
 Returns one ``Verdict(check="dualization")`` per capability: pass, or fail with every finding in
 ``details["findings"]`` (sentences, each ending with its path), ``details["found"]`` (rule,
@@ -26,7 +29,7 @@ Lifecycle: called once per run before anything starts (:func:`scenario_lint`), a
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 
 from drills.checks.base import Check, register
 from drills.checks.rpo import RpoTargets
@@ -42,7 +45,7 @@ __all__ = ["dualization_lint", "scenario_lint"]
 def scenario_lint(scenario: Scenario) -> tuple[Verdict, ...]:
     """The dualization verdicts of a scenario: its topology, capabilities and RPO targets."""
     rpo = {cap: scenario.checks.for_capability(cap).get(RpoTargets).target for cap in scenario.capabilities}
-    return dualization_lint(scenario.topology, scenario.capabilities, rpo)
+    return dualization_lint(scenario.topology, scenario.capabilities, rpo, read_only=scenario.read_only)
 
 
 def dualization_lint(
@@ -50,10 +53,12 @@ def dualization_lint(
     capabilities: Sequence[str] = (),
     rpo_targets: Mapping[str, int] | None = None,
     read: Callable[[str], Iterator[MountedFile]] = read_mount,
+    read_only: Collection[str] = (),
 ) -> tuple[Verdict, ...]:
     """One verdict per capability (the topology's, plus any extra ``capabilities`` asked for).
 
     ``rpo_targets``: capability -> RPO target (a capability not named: the rpo check's default).
+    ``read_only``: capabilities that acknowledge no writes: no RPO target holds them.
     """
     caps = tuple(dict.fromkeys((*topology.capabilities, *capabilities)))
     if len(topology.sites) < 2:
@@ -72,7 +77,7 @@ def dualization_lint(
         )
     targets = dict(rpo_targets or {})
     graph = build(topology, read)
-    found = lint(graph, caps, lambda cap: targets.get(cap, RpoTargets().target))
+    found = lint(graph, caps, lambda cap: None if cap in read_only else targets.get(cap, RpoTargets().target))
     note: dict[str, object] = {}
     if startup := {s.name: list(s.startup_only) for s in topology.services if s.startup_only}:
         note["startup_only"] = startup

@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from drills.faults.base import FaultContext, FaultType, params_of, register
 from drills.model.fields import Fields
@@ -39,9 +40,11 @@ class Wan:
 
 def build(fields: Fields) -> Wan:
     link = str(fields.get("link"))
-    if fields.topology.link(link) is None:
-        names = ", ".join(lk.name for lk in fields.topology.links) or "none (fixtures/toxiproxy/proxies.json missing)"
-        raise fields.fail(f"unknown link '{link}' (links: {names})", "link")
+    topo = fields.topology
+    if topo.link(link) is None:
+        names = ", ".join(lk.name for lk in topo.links) or "none"
+        where = _source(topo.proxies_file, topo.compose.resolve().parent)
+        raise fields.fail(f"unknown link '{link}' (links: {names}; {where})", "link")
     sl = fields.child("slicer") if fields.has("slicer") else None
     params = Wan(
         link=link,
@@ -61,6 +64,13 @@ def build(fields: Fields) -> Wan:
             "a wan fault needs at least one of latency, jitter, bandwidth_kbps, timeout, reset_peer, down, slicer"
         )
     return params
+
+
+def _source(proxies: Path | None, project: Path) -> str:
+    """Where the links were read from: the WAN's proxies file, relative to the compose file's folder if under it."""
+    if proxies is None:
+        return "no service labelled org.drills.role: wan loads a proxies file with -config"
+    return f"from {proxies.relative_to(project) if proxies.is_relative_to(project) else proxies}"
 
 
 def toxics_for(fault_id: str, w: Wan) -> list[tuple[str, str, dict[str, int]]]:
@@ -118,7 +128,8 @@ register(
         summary="Degrade one named WAN link with Toxiproxy toxics (latency, jitter, bandwidth, timeout, "
         "reset, slicing) or take it down; the heal removes exactly those toxics.",
         fields={
-            "link": string("Toxiproxy proxy name, e.g. edge_b_chat (from fixtures/toxiproxy/proxies.json)."),
+            "link": string("Toxiproxy proxy name, e.g. edge_b_chat: a proxy of the file the WAN service loads "
+                           "(-config; fixtures/toxiproxy/proxies.json in the reference)."),
             "latency": duration("Added latency on the link."),
             "jitter": duration("Random variation added to latency."),
             "bandwidth_kbps": {"type": "integer", "minimum": 0, "description": "Bandwidth cap in KB/s."},

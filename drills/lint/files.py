@@ -1,8 +1,10 @@
 """Files bind-mounted into a service, read for the names they wire it to.
 
 Vocabulary (one kind per file, recognised by its content, not its name)
-    toxiproxy  a JSON list of ``{name, listen, upstream, enabled}``: the WAN's proxies. A client
-               reaching ``listen`` reaches ``upstream``.
+    toxiproxy  a JSON list of ``{name, listen, upstream, enabled}`` (one with an ``upstream``): the
+               WAN's proxies, read by the one reader of the format (:mod:`drills.model.proxies`,
+               strict: a broken entry is a ProxiesError naming the file and field, never a file
+               half read). A client reaching ``listen`` reaches ``upstream``.
     haproxy    ``global`` / ``defaults`` / ``frontend`` / ``backend`` / ``listen`` sections; each
                ``server NAME ADDRESS [params]`` of a backend (or listen) section, and whether
                it is health-checked: ``check`` on its line, or on the ``default-server`` line of
@@ -15,23 +17,27 @@ Vocabulary (one kind per file, recognised by its content, not its name)
                (:func:`drills.lint.hosts.refs_in`).
 
 Lifecycle: :func:`read_mount` reads a bind mount's source (a directory: its first files, in name
-order) once per lint; a source that cannot be read yields a ``note`` and nothing else. Parsers
-are pure functions of the text.
+order) once per lint; a source that cannot be read yields a ``note`` and nothing else, a broken
+proxies file raises (an invalid input, as in discovery). Parsers are pure functions of the text;
+:func:`content_digest` fingerprints a source's content (one file, or every file of a directory).
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
 import yaml
 
 from drills.lint.hosts import Ref, parse_ref, refs_in
+from drills.model.proxies import is_proxies, parse_proxies
 
-__all__ = ["Haproxy", "MountedFile", "Patroni", "Proxy", "Server", "etcd_members", "read_mount"]
+__all__ = ["Haproxy", "MountedFile", "Patroni", "Proxy", "Server", "content_digest", "etcd_members", "read_mount"]
 
 MAX_BYTES = 256 * 1024
 MAX_FILES = 50
@@ -96,7 +102,7 @@ def read_mount(source: str) -> Iterator[MountedFile]:
 
 def parse_file(path: Path, text: str) -> MountedFile:
     label = path.name
-    proxies = _toxiproxy(text)
+    proxies = _toxiproxy(path, text)
     if proxies is not None:
         return MountedFile(path, label, proxies=proxies)
     if _is_haproxy(text):
@@ -128,28 +134,22 @@ def _yaml(text: str) -> Any:
         return None
 
 
-def _toxiproxy(text: str) -> tuple[Proxy, ...] | None:
+def _toxiproxy(path: Path, text: str) -> tuple[Proxy, ...] | None:
+    """The enabled proxies of a proxies file; None when the text is no proxies file."""
     if not text.lstrip().startswith("["):
         return None
     try:
         data = json.loads(text)
     except ValueError:
         return None
-    if not isinstance(data, list) or not all(isinstance(p, dict) and "upstream" in p for p in data):
+    if not is_proxies(data):
         return None
     out = []
-    for p in data:
-        listen, upstream = _endpoint(str(p.get("listen", ""))), parse_ref(str(p["upstream"]))
-        if p.get("enabled", True) is not False and upstream is not None:
-            out.append(Proxy(str(p.get("name", "")), listen, upstream))
+    for entry in parse_proxies(path, text):
+        upstream = parse_ref(entry.upstream)  # None: an IP address, which names no service
+        if entry.enabled and upstream is not None:
+            out.append(Proxy(entry.name, Ref(entry.listen_host, entry.listen_port), upstream))
     return tuple(out)
-
-
-def _endpoint(listen: str) -> Ref:
-    """A listen address; an address of every interface (``0.0.0.0``, ``[::]``, ``:8080``) has host ""."""
-    host, _, port = listen.rpartition(":")
-    host = "" if host in ("", "0.0.0.0", "[::]", "::") else host  # noqa: S104 - read, not bound
-    return Ref(host, int(port) if port.isdigit() else None)
 
 
 _COMMENT = ("#", ";", "//")
@@ -203,3 +203,39 @@ def _patroni(data: dict[str, Any], label: str) -> Patroni:
     synchronous = mode is True or str(mode).lower() in ("true", "on", "yes", "quorum")
     return Patroni(str(data.get("scope", "")), str(data.get("name", "")), tuple(dcs), synchronous,
                    f"{label}: bootstrap.dcs.synchronous_mode={mode}")  # fmt: skip
+
+
+MAX_DIGEST_FILES = 1000
+MAX_DIGEST_BYTES = 64 * 1024 * 1024
+
+
+def content_digest(source: str) -> str | None:
+    """sha256 of a bind mount's content; None when it cannot be read whole (missing, unreadable, too big).
+
+    A file: its bytes. A directory: every file under it, in name order, each with its relative
+    path, so two copies of one tree at different places are equal, and a file never equals a
+    directory. Past MAX_DIGEST_FILES files or MAX_DIGEST_BYTES bytes the content is not compared.
+    """
+    path = Path(source)
+    digest = hashlib.sha256()
+    if path.is_file():
+        files, kind = [path], b"file\0"
+    elif path.is_dir():
+        files, kind = list(islice((p for p in path.rglob("*") if p.is_file()), MAX_DIGEST_FILES + 1)), b"dir\0"
+        if len(files) > MAX_DIGEST_FILES:
+            return None
+        files.sort()
+    else:
+        return None
+    digest.update(kind)
+    try:
+        if sum(f.stat().st_size for f in files) > MAX_DIGEST_BYTES:
+            return None
+        for file in files:
+            data = file.read_bytes()
+            if file != path:
+                digest.update(file.relative_to(path).as_posix().encode() + b"\0" + str(len(data)).encode() + b"\0")
+            digest.update(data)
+    except OSError:
+        return None
+    return digest.hexdigest()

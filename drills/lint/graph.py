@@ -12,11 +12,17 @@ Vocabulary
                 dependency on a service listed as startup-only is judged all the same, and
                 says so (``startup_only``).
     Backend     a load balancer's backend: its servers and the targets each reaches.
+    Unresolved  a name the wiring writes (at ``via``) that reaches a WAN where no proxy
+                forwards it (:meth:`drills.lint.resolve.Resolver.unforwarded`): it reaches
+                nothing, so it is no dependency, and the ``unresolved`` rule reports it.
     Graph       the topology (whose wiring also gives each service's networks and named
-                volumes), its dependencies, backends, groups, datastores and WAN services.
+                volumes), its dependencies, backends, groups, datastores and WAN services,
+                the unresolved names, and the digest of the content each instance bind-mounts
+                (content, not configuration: a file the lint reads as wiring may differ per site).
 
-Lifecycle: :func:`build` reads the mounted files (``read``: the file reader, injectable) and
-returns a frozen Graph; the rules (:mod:`drills.lint.rules`) read it.
+Lifecycle: :func:`build` reads the mounted files (``read``: the file reader; ``digest``: the
+content fingerprint, both injectable) and returns a frozen Graph; the rules
+(:mod:`drills.lint.rules`) read it.
 """
 
 from __future__ import annotations
@@ -24,15 +30,16 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
-from drills.lint.files import MountedFile, Server, read_mount
+from drills.lint.files import MountedFile, Server, content_digest, read_mount
 from drills.lint.groups import ROLE_LABEL_DATASTORE, Group, consensus_groups, patroni_nodes, replication_groups
 from drills.lint.hosts import Ref, refs_in
 from drills.lint.resolve import Resolver, Target
 from drills.model.topology import Topology
 
-__all__ = ["Backend", "Dependency", "Graph", "build"]
+__all__ = ["Backend", "Dependency", "Graph", "Unresolved", "build"]
 
 FileReader = Callable[[str], Iterator[MountedFile]]
+Digest = Callable[[str], "str | None"]
 
 
 @dataclass(frozen=True)
@@ -53,6 +60,14 @@ class Backend:
 
 
 @dataclass(frozen=True)
+class Unresolved:
+    source: str
+    via: str
+    name: str  # as written: host or host:port
+    wan: str
+
+
+@dataclass(frozen=True)
 class Graph:
     topology: Topology
     dependencies: tuple[Dependency, ...]
@@ -61,6 +76,9 @@ class Graph:
     datastores: frozenset[str] = frozenset()
     wans: frozenset[str] = frozenset()
     notes: tuple[str, ...] = ()
+    unresolved: tuple[Unresolved, ...] = ()
+    digests: dict[str, str | None] = field(default_factory=dict)  # an instance's bind source -> content digest
+    # (None: configuration, see _wires, or not readable whole)
     _by_source: dict[str, tuple[Dependency, ...]] = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -87,18 +105,24 @@ class Graph:
         return "disabled in this variant" if service in self.topology.disabled else "not defined"
 
 
-def build(topo: Topology, read: FileReader = read_mount) -> Graph:
-    files: dict[str, tuple[MountedFile, ...]] = {}
+def build(topo: Topology, read: FileReader = read_mount, digest: Digest = content_digest) -> Graph:
+    mounted: dict[tuple[str, str], tuple[MountedFile, ...]] = {}  # (service, bind source) -> its files
     for name, w in topo.wiring:
-        files[name] = tuple(f for m in w.mounts if m.kind == "bind" and m.source for f in read(m.source))
+        for m in w.mounts:
+            if m.kind == "bind" and m.source and (name, m.source) not in mounted:
+                mounted[(name, m.source)] = tuple(read(m.source))
+    files = {name: tuple(f for (svc, _), fs in mounted.items() if svc == name for f in fs) for name, _ in topo.wiring}
     proxies = {svc: tuple(p for f in fs for p in f.proxies) for svc, fs in files.items() if any(f.proxies for f in fs)}
     resolver = Resolver(topo, proxies)
     raw: list[Dependency] = []
     backends: list[Backend] = []
+    unresolved: list[Unresolved] = []
     for svc in topo.services:
         startup_only = set(svc.startup_only)
         for via, refs in _written(topo, svc.name, files.get(svc.name, ())):
             targets = tuple(dict.fromkeys(t for ref in refs for t in resolver.resolve(svc.name, ref)))
+            unresolved += [Unresolved(svc.name, via, str(ref), wan) for ref in refs
+                           for wan in resolver.unforwarded(svc.name, ref)]  # fmt: skip
             if targets:
                 raw.append(Dependency(svc.name, via, targets, startup_only=bool(startup_only & _names(targets))))
         for dep in svc.depends_on:
@@ -107,6 +131,9 @@ def build(topo: Topology, read: FileReader = read_mount) -> Graph:
         for f in files.get(svc.name, ()):
             if f.haproxy is not None:
                 backends.extend(_backends(svc.name, f, resolver))
+                unresolved += [Unresolved(svc.name, f"{f.label} backend {s.backend} server {s.name}", str(ref), wan)
+                               for s in f.haproxy.servers if (ref := s.address) is not None
+                               for wan in resolver.unforwarded(svc.name, ref)]  # fmt: skip
     nodes = patroni_nodes(topo, files)
     datastores = frozenset(s.name for s in topo.services if s.role == ROLE_LABEL_DATASTORE) | set(nodes)
     dcs = {svc: frozenset(t.service for ref in n.dcs for t in resolver.resolve(svc, ref)) for svc, n in nodes.items()}
@@ -116,8 +143,24 @@ def build(topo: Topology, read: FileReader = read_mount) -> Graph:
         [s.name for s in topo.services if s.name in datastores], nodes, dcs, links
     )
     notes = tuple(n for fs in files.values() for f in fs for n in f.notes)
+    digests: dict[str, str | None] = {}
+    for (name, source), fs in mounted.items():
+        instance = topo.service(name)
+        if instance is not None and instance.capability and source not in digests:  # what the content rule compares
+            digests[source] = None if _wires(name, fs, resolver) else digest(source)
     return Graph(topo, tuple(_without_peers(raw, groups)), tuple(backends), tuple(groups), datastores,
-                 frozenset(proxies), notes)  # fmt: skip
+                 frozenset(proxies), notes, tuple(dict.fromkeys(unresolved)), digests)  # fmt: skip
+
+
+def _wires(svc: str, files: tuple[MountedFile, ...], resolver: Resolver) -> bool:
+    """Whether mounted files are configuration: a kind the lint reads, or text naming what ``svc`` reaches.
+
+    Configuration may differ per site by design (each site's names); the dependency rules judge
+    what it names. The rest is content (a runbook, static files): the content rule compares it.
+    """
+    return any(f.proxies or f.haproxy or f.etcd or f.patroni
+               or any(resolver.resolve(svc, r) or resolver.unforwarded(svc, r) for _, refs in f.lines for r in refs)
+               for f in files)  # fmt: skip
 
 
 def _names(targets: tuple[Target, ...]) -> set[str]:

@@ -7,8 +7,13 @@ Vocabulary
               that resolves to it reaches the upstream of the proxy that listens on the
               interface the client came in by (an alias of the WAN on a network both share,
               or every interface) and on the port asked for; with no port written, the proxies
-              whose upstream's name is part of the name (``pg-a-wan`` -> ``pg-a``). A proxy
-              that matches nothing leaves the WAN itself as the target (it lives in the edge).
+              whose upstream's name is part of the name (``pg-a-wan`` -> ``pg-a``). The WAN
+              itself is reached on its API port (``-port``, Toxiproxy's default 8474), or by
+              its service name with no port written.
+    unforwarded  a name that reaches a WAN where no proxy matches it (``devtools-db-a-wan``
+              with no proxy for it): it reaches nothing, the connection fails at run time.
+              Not a target; :meth:`Resolver.unforwarded` names the WAN (the ``unresolved``
+              rule reports it).
     Target    a service reached, with the WAN and proxy on the way (``through``, ``proxy``).
 
 Resolution order: the owners on the networks the client joins; else any service of that name,
@@ -31,6 +36,7 @@ from drills.model.topology import Topology
 __all__ = ["Resolver", "Target"]
 
 _MAX_HOPS = 4  # proxies chained through proxies
+_API_PORT = 8474  # Toxiproxy's API port unless -port says otherwise
 
 
 @dataclass(frozen=True)
@@ -61,20 +67,41 @@ class Resolver:
 
     def resolve(self, src: str, ref: Ref, hops: int = 0) -> tuple[Target, ...]:
         """The services ``ref`` reaches from ``src`` (see module docstring); () when none."""
+        return self._resolve(src, ref, hops)[0]
+
+    def unforwarded(self, src: str, ref: Ref) -> tuple[str, ...]:
+        """The WANs ``ref`` reaches from ``src`` where no proxy forwards it (see module docstring)."""
+        return self._resolve(src, ref, 0)[1]
+
+    def _resolve(self, src: str, ref: Ref, hops: int) -> tuple[tuple[Target, ...], tuple[str, ...]]:
         if ref.host not in self.known:
-            return ()
+            return (), ()
         owners = self._owners_near(src, ref.host) or self._owners_anywhere(ref.host)
         if not owners and ref.host in self.topology.disabled:
-            return (Target(ref.host),)
+            return (Target(ref.host),), ()
         out: dict[str, Target] = {}
+        missed: list[str] = []
         for owner, nets in owners.items():
             if owner == src:
                 continue
-            via_wan = self._through(owner, nets, ref, hops) if self.is_wan(owner) and hops < _MAX_HOPS else ()
-            for target in via_wan or (Target(owner),):
+            reached: tuple[Target, ...] = (Target(owner),)
+            if self.is_wan(owner) and hops < _MAX_HOPS and not self._itself(owner, ref):
+                proxies = self._proxies_for(owner, nets, ref)
+                if not proxies:
+                    missed.append(owner)
+                reached = tuple(Target(t.service, t.through or owner, t.proxy or p.name)
+                                for p in proxies for t in self.resolve(owner, p.upstream, hops + 1))  # fmt: skip
+            for target in reached:
                 if target.service != src:
                     out.setdefault(target.service, target)
-        return tuple(out.values())
+        return tuple(out.values()), tuple(missed)
+
+    def _itself(self, wan: str, ref: Ref) -> bool:
+        """``ref`` reaches the WAN itself: its API port, or its service name with no port."""
+        w = self.topology.wiring_of(wan)
+        port = _flag((*w.entrypoint, *w.command), ("-port", "--port")) or ""
+        api = int(port) if port.isdigit() else _API_PORT
+        return ref.port == api or (ref.port is None and ref.host == wan)
 
     def _owners_near(self, src: str, host: str) -> dict[str, set[str]]:
         owners: dict[str, set[str]] = {}
@@ -94,12 +121,19 @@ class Resolver:
         direct = {o: n for o, n in owners.items() if not self.is_wan(o)}
         return direct or owners
 
-    def _through(self, wan: str, nets: set[str], ref: Ref, hops: int) -> tuple[Target, ...]:
+    def _proxies_for(self, wan: str, nets: set[str], ref: Ref) -> list[Proxy]:
+        """The proxies of ``wan`` that ``ref`` reaches by the interfaces of ``nets``."""
         interfaces = {wan}.union(*(self.aliases.get((wan, net), ()) for net in nets))
         candidates = [p for p in self.proxies[wan] if p.listen.host in interfaces or not p.listen.host]
         if ref.port is not None:
-            candidates = [p for p in candidates if p.listen.port == ref.port]
-        else:
-            candidates = [p for p in candidates if p.upstream.host and p.upstream.host in ref.host]
-        return tuple(Target(t.service, t.through or wan, t.proxy or proxy.name)
-                     for proxy in candidates for t in self.resolve(wan, proxy.upstream, hops + 1))  # fmt: skip
+            return [p for p in candidates if p.listen.port == ref.port]
+        return [p for p in candidates if p.upstream.host and p.upstream.host in ref.host]
+
+
+def _flag(args: tuple[str, ...], names: tuple[str, ...]) -> str | None:
+    """The value of a Go-style flag (``-port=8474`` or ``-port 8474``); None when not given."""
+    for i, arg in enumerate(args):
+        name, eq, value = arg.partition("=")
+        if name in names:
+            return value if eq else (args[i + 1] if i + 1 < len(args) else None)
+    return None

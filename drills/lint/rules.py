@@ -8,15 +8,21 @@ devtools-db-a``) and the one-site component. The rules (``RULES``, in the order 
     cross-site       an instance in site X goes down when another site is lost: it needs,
                      through its wiring, something that lives only there (or a consensus group
                      that loses its majority without it)
+    unresolved       the wiring names a host that reaches the WAN where no proxy forwards it
+                     (a ``-wan`` alias without its proxy): it reaches nothing at run time
     lb-one-site      a load balancer's backend sends a capability to servers in one site only
     lb-no-check      a load balancer does not health-check a backend's servers
     quorum           a consensus group loses its majority when some one site is lost
     no-replica       a datastore has no replica in another site
-    async-replication  a datastore replicates asynchronously while the RPO target is 0
+    async-replication  a datastore replicates asynchronously while the RPO target of a capability
+                     that writes to it is 0 (``rpo_target`` None: the capability acknowledges no
+                     writes, e.g. login only reads, so no RPO holds it)
     network          a site's service joins another domain's network (a path past the WAN)
     volume           a named volume of one site is mounted in another, or shared across sites
     one-site-content an instance mounts content at a path where its other sites' instances
-                     mount nothing (static content, a runbook, served from one site only)
+                     mount nothing (static content, a runbook, served from one site only), or
+                     bind-mount other content there (a stale copy: the sources' sha256 differ;
+                     content only: a file the lint reads as wiring may differ per site)
 
 A finding that no capability reaches (e.g. a quorum nobody uses) is the system's (``*``).
 
@@ -31,7 +37,7 @@ from pathlib import PurePath
 
 from drills.lint.graph import Graph
 from drills.lint.survive import explain, simulate
-from drills.model.topology import EDGE
+from drills.model.topology import EDGE, Mount, Topology
 
 __all__ = ["RULES", "Finding", "lint"]
 
@@ -39,14 +45,17 @@ RULES: dict[str, str] = {
     "no-instance": "the capability has no instance in some site",
     "never-runs": "an instance depends on a service that is disabled or not declared",
     "cross-site": "an instance in one site goes down when another site is lost (it needs something only there)",
+    "unresolved": "the wiring names a host that reaches the WAN where no proxy forwards it (it reaches nothing)",
     "lb-one-site": "a load balancer sends a capability to servers in one site only",
     "lb-no-check": "a load balancer does not health-check its servers",
     "quorum": "a consensus group loses its majority when some one site is lost",
     "no-replica": "a datastore has no replica in another site",
-    "async-replication": "a datastore replicates asynchronously while the RPO target is 0",
+    "async-replication": "a datastore replicates asynchronously while the RPO target of a capability that writes "
+    "to it is 0",
     "network": "a site's service joins another domain's network (a path that bypasses the WAN)",
     "volume": "a named volume of one site is used in another, or shared across sites",
-    "one-site-content": "an instance mounts content that its other sites' instances do not have",
+    "one-site-content": "an instance mounts content that its other sites' instances do not have (nothing, or "
+    "other content, at that path)",
 }
 RpoTarget = Callable[[str], "int | None"]
 
@@ -101,7 +110,7 @@ def lint(graph: Graph, capabilities: Iterable[str], rpo_target: RpoTarget) -> li
     out: list[Finding] = []
     for cap in capabilities:
         out += _instances(graph, cap)
-    for rule in (_load_balancers, _quorum, _networks, _volumes, _content):
+    for rule in (_unresolved, _load_balancers, _quorum, _networks, _volumes, _content):
         out += rule(graph, reach)
     out += _datastores(graph, reach, rpo_target)
     return list(dict.fromkeys(out))
@@ -137,6 +146,14 @@ def _instances(graph: Graph, cap: str) -> Iterator[Finding]:
                 p = explain(graph, loss, inst.name)
                 yield Finding(cap, "cross-site", f"losing site {site} takes {inst.name} (site {inst.domain}) down: "
                               f"it needs {p.component}, {p.why}", str(p), p.component)  # fmt: skip
+
+
+def _unresolved(graph: Graph, reach: _Reach) -> Iterator[Finding]:
+    for u in graph.unresolved:
+        for cap, path in reach.attach([u.source], f" -> {u.via} -> {u.name}"):
+            yield Finding(cap, "unresolved", f"{u.source} ({_where(graph, u.source)}) names {u.name} in {u.via}: "
+                          f"it reaches the WAN ({u.wan}), where no proxy forwards it, so it reaches nothing",
+                          path, u.name)  # fmt: skip
 
 
 def _load_balancers(graph: Graph, reach: _Reach) -> Iterator[Finding]:
@@ -238,16 +255,37 @@ def _content(graph: Graph, reach: _Reach) -> Iterator[Finding]:
     topo = graph.topology
     for cap in topo.capabilities:
         instances = [s for s in topo.services if s.capability == cap and s.domain in topo.sites]
-        for inst in instances:
+        for i, inst in enumerate(instances):
             for m in topo.wiring_of(inst.name).mounts:
                 if m.kind not in ("bind", "volume") or not m.source:
                     continue
-                for other in instances:
-                    if other.domain == inst.domain or any(
-                        x.target == m.target for x in topo.wiring_of(other.name).mounts
-                    ):
+                for j, other in enumerate(instances):
+                    if other.domain == inst.domain:
                         continue
-                    source = PurePath(m.source).name if m.kind == "bind" else f"volume {m.source}"
-                    yield Finding(cap, "one-site-content", f"{inst.name} (site {inst.domain}) serves {m.target} from "
-                                  f"{source}, where {other.name} (site {other.domain}) mounts "
-                                  "nothing", f"{inst.name} -> mount {m.target}", inst.name)  # fmt: skip
+                    theirs = next((x for x in topo.wiring_of(other.name).mounts if x.target == m.target), None)
+                    if theirs is None:
+                        source = PurePath(m.source).name if m.kind == "bind" else f"volume {m.source}"
+                        yield Finding(cap, "one-site-content", f"{inst.name} (site {inst.domain}) serves {m.target} "
+                                      f"from {source}, where {other.name} (site {other.domain}) mounts "
+                                      "nothing", f"{inst.name} -> mount {m.target}", inst.name)  # fmt: skip
+                    elif j > i and _differ(graph, m, theirs):
+                        yield Finding(cap, "one-site-content", f"{inst.name} (site {inst.domain}) and {other.name} "
+                                      f"(site {other.domain}) serve different content at {m.target}: "
+                                      f"{_shown(topo, m.source)} and {_shown(topo, theirs.source)} differ "
+                                      "(one may be a stale copy)",
+                                      f"{inst.name} -> mount {m.target} | {other.name} -> mount {m.target}",
+                                      f"{inst.name}, {other.name}")  # fmt: skip
+
+
+def _differ(graph: Graph, mine: Mount, theirs: Mount) -> bool:
+    """Two bind mounts of different sources whose content is known and not the same."""
+    if mine.kind != "bind" or theirs.kind != "bind" or not theirs.source or mine.source == theirs.source:
+        return False
+    a, b = graph.digests.get(mine.source), graph.digests.get(theirs.source)
+    return a is not None and b is not None and a != b
+
+
+def _shown(topo: Topology, source: str) -> str:
+    """A bind mount's source, relative to the compose file's folder when under it."""
+    path, project = PurePath(source), topo.compose.resolve().parent
+    return str(path.relative_to(project)) if path.is_relative_to(project) else source

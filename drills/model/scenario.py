@@ -177,6 +177,9 @@ class Scenario:
     load: LoadSpec = field(default_factory=LoadSpec)
     wan: WanSpec = field(default_factory=WanSpec)
     expect: Expectation | None = None  # declared failure of a known-bad scenario; None: it must pass
+    # capabilities (of the probes or the topology) whose journey acknowledges no writes (it declares
+    # no RPO ledger stream, e.g. login): no RPO target holds them (the dualization lint's async-replication)
+    read_only: tuple[str, ...] = ()
 
     @property
     def capabilities(self) -> tuple[str, ...]:

@@ -10,7 +10,8 @@ Vocabulary
               command, entrypoint, mounts, networks with their aliases (the dualization lint
               reads it, :mod:`drills.lint`).
     Resource  a top-level network or named volume, with its ``org.drills.domain`` label.
-    Topology  what the compose file (+ variant) declares, read before anything runs.
+    Topology  what the compose file (+ variant) declares, read before anything runs; its links
+              come from the proxies file the WAN service mounts (``proxies_file``).
 
 Lifecycle: built by :func:`drills.scenario.discover.discover`; never mutated.
 """
@@ -120,6 +121,7 @@ class Topology:
     wiring: tuple[tuple[str, Wiring], ...] = ()  # (enabled service, its wiring)
     networks: tuple[Resource, ...] = ()
     volumes: tuple[Resource, ...] = ()
+    proxies_file: Path | None = None  # the host file the links were read from (the WAN's -config); None: no WAN
 
     def wiring_of(self, name: str) -> Wiring:
         return next((w for n, w in self.wiring if n == name), Wiring())

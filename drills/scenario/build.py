@@ -44,7 +44,7 @@ from drills.model.scenario import (
     WanSpec,
 )
 from drills.model.topology import Topology
-from drills.probes import PROBE_TYPES, default_journeys
+from drills.probes import JOURNEYS, PROBE_TYPES, default_journeys
 from drills.scenario.discover import TopologyProblem, available_variants, discover
 from drills.scenario.expect import build_expectation
 from drills.scenario.yamlsrc import LineMap, render_path
@@ -120,7 +120,17 @@ def build_scenario(
         wan=WanSpec(inter_site_latency=dur(("wan", "inter_site_latency"),
                                            wan.get("inter_site_latency", WanSpec.inter_site_latency))),
         expect=build_expectation(data.get("expect"), probes, load, topology, fail),
+        read_only=_read_only((*probes.capabilities, *topology.capabilities)),
     )
+
+
+def _read_only(capabilities: tuple[str, ...]) -> tuple[str, ...]:
+    """The capabilities whose journey acknowledges no writes: its registry entry declares no RPO stream.
+
+    A capability without a journey (a custom probe's) may write for all anyone knows: not read-only.
+    The write load writes through chat, whose journey writes too.
+    """
+    return tuple(c for c in dict.fromkeys(capabilities) if c in JOURNEYS and not JOURNEYS[c].streams)
 
 
 def _topology_error(

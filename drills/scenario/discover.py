@@ -22,8 +22,14 @@ shape, a subset of the rules). Either way, these are read from the model:
 Services keep the order the files declare them in (services that only ``include`` brings come
 last), so capabilities and lint verdicts read in the file's order.
 
-Links come from ``fixtures/toxiproxy/proxies.json``: ``[{"name": "edge_a_chat",
-"listen": ..., "upstream": ..., "enabled": true}, ...]``, names ``<from>_<to>_<what>``.
+Links come from the proxies file the WAN really loads: the service labelled
+``org.drills.role: wan`` runs Toxiproxy with ``-config PATH`` (``--config``, ``=`` or a separate
+argument, in its command or entrypoint), and PATH is read from the bind mount that holds it in
+that service (the deepest mount wins, as in the container). So a variant that mounts another
+proxies file gets that file's links (:mod:`drills.model.proxies`: ``[{"name": "edge_a_chat",
+"listen": ..., "upstream": ..., "enabled": true}, ...]``, names ``<from>_<to>_<what>``). No WAN
+service, or one without ``-config``: no links. A ``-config`` path no bind mount holds (baked into
+the image, or on a named volume) cannot be read before anything runs: an error.
 
 Errors raise :class:`TopologyProblem` (file, field path, rule, line); lines come from the YAML
 source, whichever reader built the model (no line for what only an included file writes). A file
@@ -33,16 +39,16 @@ into a ScenarioError against the file that is wrong.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Sequence
 from dataclasses import replace
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from drills.adapters.compose_config import ComposeModel, ComposeRejected, ModelReader, read_model
 from drills.errors import ComposeUnavailable
 from drills.model.fields import FieldPath
-from drills.model.topology import EDGE, Link, Service, Topology, parse_link_name
+from drills.model.proxies import ProxiesError, read_proxies
+from drills.model.topology import EDGE, Link, Mount, Service, Topology, Wiring, parse_link_name
 from drills.scenario.compose_source import (
     Source,
     TopologyProblem,
@@ -53,13 +59,14 @@ from drills.scenario.compose_source import (
 )
 from drills.scenario.wiring import resources, service_wiring
 
-__all__ = ["PROXIES_FILE", "VARIANTS_DIR", "ModelReader", "TopologyProblem", "discover", "fallback_only"]
+__all__ = ["VARIANTS_DIR", "ModelReader", "TopologyProblem", "discover", "fallback_only"]
 
 DOMAIN_LABEL = "org.drills.domain"
 CAPABILITY_LABEL = "org.drills.capability"
 ROLE_LABEL = "org.drills.role"
 STARTUP_ONLY_LABEL = "org.drills.startup-only"
-PROXIES_FILE = Path("fixtures/toxiproxy/proxies.json")
+WAN_ROLE = "wan"
+CONFIG_FLAGS = ("-config", "--config")  # Toxiproxy's flag naming its proxies file
 VARIANTS_DIR = Path("fixtures/variants")
 
 def fallback_only(files: Sequence[Path], project_dir: Path) -> ComposeModel:
@@ -119,25 +126,62 @@ def _services(model: ComposeModel, sources: Sequence[Source]) -> tuple[list[Serv
     return enabled, disabled
 
 
-def _links(proxies: Path, domains: tuple[str, ...]) -> list[Link]:
-    if not proxies.is_file():
+def _config_arg(args: tuple[str, ...]) -> str | None:
+    """The value of Toxiproxy's ``-config`` / ``--config`` flag (``-config=F`` or ``-config F``)."""
+    for i, arg in enumerate(args):
+        name, eq, value = arg.partition("=")
+        if name in CONFIG_FLAGS:
+            return value if eq else (args[i + 1] if i + 1 < len(args) else None)
+    return None
+
+
+def _mounted(mounts: tuple[Mount, ...], path: PurePosixPath) -> Mount | None:
+    """The mount holding ``path`` in the container: the deepest target at or above it."""
+    holding = [m for m in mounts if path == PurePosixPath(m.target) or PurePosixPath(m.target) in path.parents]
+    return max(holding, key=lambda m: len(PurePosixPath(m.target).parts), default=None)
+
+
+def _proxies_file(services: list[Service], wiring: dict[str, Wiring], sources: Sequence[Source]) -> Path | None:
+    """The host file the WAN service loads with ``-config`` (see module docstring); None: no WAN, no file."""
+    found: list[tuple[str, Path]] = []
+    for svc in services:
+        if svc.role != WAN_ROLE:
+            continue
+        w = wiring[svc.name]
+        config = _config_arg(w.entrypoint) or _config_arg(w.command)
+        if config is None:
+            continue
+        key = "entrypoint" if _config_arg(w.entrypoint) else "command"
+        path = PurePosixPath("/") / config
+        mount = _mounted(w.mounts, path)
+        if mount is None or mount.kind != "bind" or not mount.source:
+            file, line = locate(sources, svc.name, key)
+            how = f"it is on volume {mount.source or '(anonymous)'}" if mount is not None else "no bind mount holds it"
+            raise TopologyProblem(file, f"services.{svc.name}.{key}", f"the WAN's proxies file {config} cannot be "
+                                  f"read before anything runs: {how} (bind-mount the file there)", line)  # fmt: skip
+        found.append((svc.name, Path(mount.source) / path.relative_to(mount.target)))
+    if len(found) > 1:
+        file, line = locate(sources, found[1][0], "labels")
+        raise TopologyProblem(file, f"services.{found[1][0]}.labels", "one WAN service (org.drills.role: wan) may "
+                              f"load a proxies file; {', '.join(n for n, _ in found)} do", line)  # fmt: skip
+    return found[0][1] if found else None
+
+
+def _links(proxies: Path | None, domains: tuple[str, ...]) -> list[Link]:
+    if proxies is None:
         return []
     try:
-        data = json.loads(proxies.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise TopologyProblem(proxies, "", f"cannot read proxies: {exc}") from exc
-    if not isinstance(data, list):
-        raise TopologyProblem(proxies, "", "must be a JSON list of proxies")
+        entries = read_proxies(proxies)
+    except ProxiesError as exc:
+        raise TopologyProblem(proxies, exc.field, exc.rule) from exc
     out: list[Link] = []
-    for i, item in enumerate(data):
-        name = str(item.get("name", "")) if isinstance(item, dict) else ""
+    for i, entry in enumerate(entries):
         try:
-            link = parse_link_name(name, domains)
+            link = parse_link_name(entry.name, domains)
         except ValueError as exc:
             raise TopologyProblem(proxies, f"[{i}].name", str(exc)) from exc
-        if not item.get("enabled", True):
-            continue
-        out.append(replace(link, listen=str(item.get("listen", "")), upstream=str(item.get("upstream", ""))))
+        if entry.enabled:
+            out.append(replace(link, listen=entry.listen, upstream=entry.upstream))
     return out
 
 
@@ -162,18 +206,21 @@ def discover(repo_root: Path, compose: Path, variant: str | None, reader: ModelR
     services, disabled = _services(model, sources)
     sites = tuple(sorted({s.domain for s in services if s.domain != EDGE}))
     caps = tuple(dict.fromkeys(c for s in services if (c := s.capability)))
+    wiring = {s.name: service_wiring(model.services[s.name]) for s in services}
+    proxies = _proxies_file(services, wiring, sources)
     return Topology(
         compose=compose_file,
         variant=variant,
         variant_file=variant_file,
         services=tuple(services),
-        links=tuple(_links(repo_root / PROXIES_FILE, (*sites, EDGE))),
+        links=tuple(_links(proxies, (*sites, EDGE))),
         sites=sites,
         capabilities=caps,
         disabled=tuple(disabled),
-        wiring=tuple((s.name, service_wiring(model.services[s.name])) for s in services),
+        wiring=tuple(wiring.items()),
         networks=resources(model.networks),
         volumes=resources(model.volumes),
+        proxies_file=proxies,
     )
 
 

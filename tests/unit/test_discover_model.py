@@ -18,12 +18,16 @@ from drills.adapters.compose_config import (
     model_from_config,
 )
 from drills.adapters.host import Completed
-from drills.errors import ComposeUnavailable
-from drills.model.topology import Service
+from drills.errors import ComposeUnavailable, ScenarioError
+from drills.lint.files import parse_file
+from drills.model.proxies import ProxiesError
+from drills.model.topology import Link, Service
+from drills.scenario import load_scenario
 from drills.scenario.compose_source import interpolate, merged_model, read_source
-from drills.scenario.discover import TopologyProblem, discover, fallback_only
+from drills.scenario.discover import ModelReader, TopologyProblem, discover, fallback_only
 from drills.setup.replica_images import ImageSpec, specs_from_model
 
+ROOT = Path(__file__).resolve().parents[2]
 DATA = Path(__file__).parent / "data"
 REPO = DATA / "repo"
 FEATURES = DATA / "compose-features"
@@ -299,3 +303,114 @@ def test_fallback_model_has_the_canonical_shape() -> None:
     assert model.labels("login-a") == {"org.drills.domain": "a", "org.drills.capability": "login"}
     assert model.depends_on("login-a") == ("pg-a",) and model.image("pg-a") == "postgres"
     assert model.build("pg-a") is None
+
+
+# -- the WAN's links: from the proxies file the WAN service really loads -----------------------------
+
+
+def test_links_come_from_the_proxies_file_the_wan_service_mounts() -> None:
+    reference, real = discover(ROOT, COMPOSE, None), discover(ROOT, COMPOSE, "kakao-2022-real")
+    assert reference.proxies_file == ROOT / "fixtures" / "toxiproxy" / "proxies.json"
+    assert real.proxies_file == ROOT / "fixtures" / "toxiproxy" / "proxies-kakao-2022-real.json"
+    assert {lk.name for lk in real.links} - {lk.name for lk in reference.links} == {"b_a_devtools-db"}
+    assert real.link("b_a_devtools-db") == Link("b_a_devtools-db", "b", "a", "devtools-db", "wan-b-devtools:5432",
+                                                "devtools-db-a:5432")  # fmt: skip
+    assert reference.link("b_a_devtools-db") is None
+
+
+WAN_COMPOSE = """\
+services:
+  app-a: {image: x, labels: {org.drills.domain: a}}
+  app-b: {image: x, labels: {org.drills.domain: b}}
+  wan:
+    image: toxiproxy
+    labels: {org.drills.domain: edge, org.drills.role: wan}
+"""
+PROXIES = [
+    '{"name": "a_b_app", "listen": "wan-a:8080", "upstream": "app-b:8080"}',
+    '{"name": "b_a_app", "listen": "wan-b:8080", "upstream": "app-a:8080", "enabled": false}',
+]
+
+
+def wan_repo(root: Path, wiring: str, proxies: Sequence[str] = PROXIES) -> Path:
+    """A two-site compose file whose WAN service has ``wiring``, and wan/p.json holding ``proxies``."""
+    (root / "wan").mkdir(parents=True, exist_ok=True)
+    (root / "wan" / "p.json").write_text("[\n" + ",\n".join(proxies) + "\n]\n")
+    (root / "docker-compose.yml").write_text(WAN_COMPOSE + wiring)
+    return root / "wan" / "p.json"
+
+
+@pytest.mark.parametrize("reader", [None, fallback_only], ids=["compose", "fallback"])
+def test_the_config_flag_may_name_a_file_of_a_mounted_folder(tmp_path: Path, reader: ModelReader | None) -> None:
+    proxies = wan_repo(tmp_path, '    command: ["-host=0.0.0.0", "-config", "/etc/wan/p.json"]\n'
+                                 '    volumes: ["./wan:/etc/wan:ro", "./other.json:/etc/other.json:ro"]\n')  # fmt: skip
+    topo = discover(tmp_path, COMPOSE, None, reader=reader)
+    assert topo.proxies_file == proxies.resolve()
+    assert [(lk.name, lk.src, lk.dst) for lk in topo.links] == [("a_b_app", "a", "b")]  # the disabled one: no link
+
+
+def test_a_wan_without_a_config_file_has_no_links(tmp_path: Path) -> None:
+    wan_repo(tmp_path, '    command: ["-host=0.0.0.0"]\n    volumes: ["./wan/p.json:/etc/p.json:ro"]\n')
+    topo = discover(tmp_path, COMPOSE, None, reader=fallback_only)
+    assert topo.links == () and topo.proxies_file is None
+
+
+def test_a_config_file_no_bind_mount_holds_cannot_be_read(tmp_path: Path) -> None:
+    wan_repo(tmp_path, '    command: ["-config=/etc/toxiproxy/proxies.json"]\n'
+                       '    volumes: ["./wan/p.json:/etc/p.json:ro"]\n')  # fmt: skip
+    with pytest.raises(TopologyProblem) as info:
+        discover(tmp_path, COMPOSE, None, reader=fallback_only)
+    assert (info.value.file, info.value.field, info.value.line) == (tmp_path / COMPOSE, "services.wan.command", 7)
+    assert "/etc/toxiproxy/proxies.json cannot be read before anything runs: no bind mount holds it" in info.value.rule
+
+
+WIRED = '    command: ["-config=/etc/p.json"]\n    volumes: ["./wan/p.json:/etc/p.json:ro"]\n'
+
+
+def test_one_wan_service_may_load_a_proxies_file(tmp_path: Path) -> None:
+    wan_repo(tmp_path, WIRED + "  wan-2:\n    image: toxiproxy\n    labels: {org.drills.domain: edge, "
+                       "org.drills.role: wan}\n" + WIRED)  # fmt: skip
+    with pytest.raises(TopologyProblem) as info:
+        discover(tmp_path, COMPOSE, None, reader=fallback_only)
+    assert (info.value.field, info.value.line) == ("services.wan-2.labels", 11)
+    assert info.value.rule == "one WAN service (org.drills.role: wan) may load a proxies file; wan, wan-2 do"
+
+
+@pytest.mark.parametrize(
+    ("entry", "field", "rule"),
+    [
+        ('{"name": "a_b_db", "listen": "wan-a:5432", "upstream": "db-b"}', "[2].upstream",
+         "must be host:port (e.g. wan-b:5432), got 'db-b'"),
+        ('{"name": "a_b_db", "upstream": "db-b:5432"}', "[2].listen", "required: a non-empty string"),
+        ('{"name": "a_b_db", "listen": "wan-a:1", "upstream": "db-b:1", "enabled": "yes"}', "[2].enabled",
+         "must be true or false, got 'yes'"),
+        ('{"name": "a_b_app", "listen": "wan-a:1", "upstream": "db-b:1"}', "[2].name",
+         "duplicate name 'a_b_app' (first at [0])"),
+        ('"a_b_db"', "[2]", "must be an object with name, listen, upstream"),
+    ],
+)
+def test_a_broken_proxies_file_names_the_file_and_the_field(tmp_path: Path, entry: str, field: str, rule: str) -> None:
+    proxies = wan_repo(tmp_path, WIRED, [*PROXIES, entry])
+    with pytest.raises(TopologyProblem) as info:
+        discover(tmp_path, COMPOSE, None, reader=fallback_only)
+    assert (info.value.file, info.value.field, info.value.rule) == (proxies.resolve(), field, rule)
+    with pytest.raises(ProxiesError) as lint:  # the lint reads it with the same parser
+        parse_file(proxies, proxies.read_text())
+    assert (lint.value.field, lint.value.rule) == (field, rule)
+
+
+def test_a_proxy_name_that_is_no_link_name_is_an_error_of_discovery(tmp_path: Path) -> None:
+    proxies = wan_repo(tmp_path, WIRED, [*PROXIES, '{"name": "c_a_app", "listen": "wan-c:1", "upstream": "app-a:1"}'])
+    with pytest.raises(TopologyProblem) as info:
+        discover(tmp_path, COMPOSE, None, reader=fallback_only)
+    assert (info.value.file, info.value.field) == (proxies.resolve(), "[2].name")
+    assert info.value.rule.startswith("link name 'c_a_app' must be <from>_<to>_<what>")
+
+
+def test_a_broken_proxies_file_is_one_line_against_the_scenario(tmp_path: Path) -> None:
+    proxies = wan_repo(tmp_path, WIRED, [*PROXIES, '{"name": "a_b_db", "listen": "wan-a", "upstream": "db-b:5432"}'])
+    scenario = tmp_path / "s.yaml"
+    scenario.write_text("name: x\nprobes: {journeys: []}\n")
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(scenario, repo_root=tmp_path)
+    assert str(info.value) == f"{proxies.resolve()}: [2].listen: must be host:port (e.g. wan-b:5432), got 'wan-a'"

@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from drills.checks.dualization import scenario_lint
+from drills.errors import ScenarioError
 from drills.model.expectation import Expectation, judge
 from drills.scenario import load_scenario
 
@@ -88,6 +89,34 @@ def test_runbook_one_site_flags_the_content_site_b_lacks() -> None:
     found = _found("runbook-one-site")
     assert found["devtools"] == [("one-site-content", "devtools-a -> mount /srv/runbook/runbook.md")]
     assert found["chat"] == found["login"] == []
+
+
+def test_async_replication_fails_the_capabilities_that_write_not_login() -> None:
+    """login only reads (its journey declares no RPO stream): no RPO target can be broken for it."""
+    found = _found("async-replication")
+    assert found["login"] == []
+    assert found["chat"] == [("async-replication", "chat-a -> DRILLS_DB_HOSTS -> pg-a")]
+    assert found["devtools"] == [("async-replication", "devtools-a -> DRILLS_DB_HOSTS -> pg-a")]
+
+
+def _scenario_with_wan_fault(tmp_path: Path, variant: str | None) -> Path:
+    path = tmp_path / f"{variant or 'reference'}.yaml"
+    topology = f"{{compose: docker-compose.yml, variant: {variant}}}" if variant else "{compose: docker-compose.yml}"
+    path.write_text(f"name: slow-devtools-db\ntopology: {topology}\nfaults:\n"
+                    "  - {id: slow, type: wan, link: b_a_devtools-db, latency: 50ms, at: 1s, duration: 5s}\n")
+    return path
+
+
+def test_kakao_2022_real_links_are_those_of_the_proxies_file_it_mounts(tmp_path: Path) -> None:
+    real = load_scenario(_scenario_with_wan_fault(tmp_path, "kakao-2022-real"), repo_root=ROOT)
+    assert real.faults[0].target == "b_a_devtools-db"
+    # wan.inter_site_latency delays every link between two sites (engine: wan_baseline), its own proxy too
+    assert "b_a_devtools-db" in {lk.name for lk in real.topology.links_between("a", "b")}
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(_scenario_with_wan_fault(tmp_path, None), repo_root=ROOT)
+    assert info.value.field == "faults[0].link"
+    assert info.value.rule.startswith("unknown link 'b_a_devtools-db' (links: a_b_postgres, ")
+    assert info.value.rule.endswith("; from fixtures/toxiproxy/proxies.json)")
 
 
 def _proxies(name: str) -> list[dict[str, object]]:

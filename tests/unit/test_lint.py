@@ -121,3 +121,6 @@ def test_async_replication_fails_only_where_the_rpo_target_is_zero() -> None:
     assert "DRILLS_PG_SYNCHRONOUS_MODE=false" in found["message"]
     lenient = by_cap(ROOT, "async-replication", {"chat": 5, "login": 5, "devtools": 0})
     assert {c: v.status for c, v in lenient.items()} == {"chat": "pass", "login": "pass", "devtools": "fail"}
+    # a capability that acknowledges no writes (login) is held to no RPO target, even one of 0
+    reads = dualization_lint(discover(ROOT, COMPOSE, "async-replication"), read_only=("login",))
+    assert {v.capability: v.status for v in reads} == {"chat": "fail", "login": "pass", "devtools": "fail"}

@@ -32,6 +32,7 @@ def found(root: Path, variant: str | None) -> dict[str, list[dict[str, str]]]:
         (TWO_SITE, "etcd-file"),  # etcd members by a mounted config file
         (TWO_SITE, "runbook-both-sites"),  # the same content mounted in both sites
         (TWO_SITE, "text-file-both-sites"),  # a mounted text file naming each site's own server
+        (TWO_SITE, "runbook-copy"),  # the same content mounted in both sites from two source files
         (THREE_SITE, None),
     ],
 )
@@ -63,6 +64,13 @@ FLAGGED = [
     (TWO_SITE, "shared-volume", "devtools", "volume", "devtools-a -> volume runbook", "runbook"),
     (TWO_SITE, "volume-of-site-a", "devtools", "volume", "devtools-b -> volume runbook-a", "runbook-a"),
     (TWO_SITE, "runbook-one-site", "devtools", "one-site-content", "devtools-a -> mount /srv/runbook.md", "devtools-a"),
+    (TWO_SITE, "runbook-stale", "devtools", "one-site-content",
+     "devtools-a -> mount /srv/runbook.md | devtools-b -> mount /srv/runbook.md", "devtools-a, devtools-b"),
+    (TWO_SITE, "wan-alias-no-proxy", "devtools", "unresolved",
+     "devtools-b -> DRILLS_DB_HOSTS -> devtools-db-a-wan:5433", "devtools-db-a-wan:5433"),
+    (TWO_SITE, "member-behind-the-wan", "chat", "unresolved",  # the member URL no proxy forwards reaches nothing
+     "chat-a -> DATABASE_URL -> db-a -> DRILLS_ETCD_HOSTS -> etcd-a -> ETCD_INITIAL_CLUSTER -> etcd-w-wan:2590",
+     "etcd-w-wan:2590"),
     (TWO_SITE, "text-file-one-site", "devtools", "cross-site", "devtools-b -> devtools-a.conf:3 -> runbook-a",
      "runbook-a"),
     (THREE_SITE, "two-members-in-a", "chat", "quorum", "chat-a -> DATABASE_URL -> db-a -> DRILLS_ETCD_HOSTS -> etcd-a",
@@ -103,3 +111,23 @@ def test_three_sites_survive_any_one_loss_but_not_two_members_in_one_site() -> N
     broken = found(THREE_SITE, "two-members-in-a")["chat"]
     assert {(f["rule"], f["component"]) for f in broken} == {("quorum", "a, b"), ("cross-site", "etcd-b")}
     assert {f["path"].split(" -> ")[0] for f in broken if f["rule"] == "cross-site"} == {"chat-b", "chat-c"}
+
+
+def test_a_stale_copy_is_one_finding_naming_both_sources() -> None:
+    (stale,) = found(TWO_SITE, "runbook-stale")["devtools"]
+    assert stale["message"] == (
+        "devtools-a (site a) and devtools-b (site b) serve different content at /srv/runbook.md: "
+        "static/runbook.md and static/runbook-stale.md differ (one may be a stale copy)"
+    )
+
+
+def test_a_wan_alias_without_its_proxy_names_the_instance_the_host_and_where_it_is_written() -> None:
+    result = found(TWO_SITE, "wan-alias-no-proxy")
+    assert result["chat"] == []
+    (unresolved,) = [f for f in result["devtools"] if f["rule"] == "unresolved"]
+    assert unresolved["message"] == (
+        "devtools-b (site b) names devtools-db-a-wan:5433 in DRILLS_DB_HOSTS: it reaches the WAN (wan), "
+        "where no proxy forwards it, so it reaches nothing"
+    )
+    # with its proxy (real-2022) the same name reaches the store in site a: no longer unresolved
+    assert "unresolved" not in [f["rule"] for f in found(TWO_SITE, "real-2022")["devtools"]]

@@ -7,9 +7,11 @@ from pathlib import Path
 import pytest
 
 from drills.lint import build
-from drills.lint.files import parse_file
+from drills.lint.files import content_digest, parse_file, read_mount
+from drills.lint.graph import Unresolved
 from drills.lint.hosts import Ref, refs_in
-from drills.lint.resolve import Target
+from drills.lint.resolve import Resolver, Target
+from drills.model.proxies import ProxiesError
 from drills.scenario.discover import discover, fallback_only
 
 TWO_SITE = Path(__file__).parent / "data" / "lint" / "two-site"
@@ -105,3 +107,42 @@ def test_names_resolve_through_networks_aliases_and_the_wan() -> None:
 def test_the_hand_written_reader_carries_the_same_wiring_as_compose() -> None:
     for variant in (None, "real-2022", "patroni-file", "shared-volume"):
         assert discover(TWO_SITE, COMPOSE, variant) == discover(TWO_SITE, COMPOSE, variant, reader=fallback_only)
+
+
+def test_a_mounted_proxies_file_is_read_strictly() -> None:
+    """The lint reads a proxies file with discovery's parser: a broken entry is an error naming its field."""
+    text = ('[{"name": "b_a_pg", "listen": "wan-b:5432", "upstream": "pg-a:5432"},'
+            ' {"name": "b_a_etcd", "listen": "wan-b:2379", "upstream": "etcd-a"}]')  # fmt: skip
+    with pytest.raises(ProxiesError) as info:
+        parse_file(Path("wan/p.json"), text)
+    assert (info.value.file, info.value.field) == (Path("wan/p.json"), "[1].upstream")
+    assert str(info.value) == "wan/p.json: [1].upstream: must be host:port (e.g. wan-b:5432), got 'etcd-a'"
+    assert parse_file(Path("x.json"), '[{"name": "x", "port": 1}]').proxies == ()  # other JSON: not a proxies file
+
+
+def test_a_wan_alias_no_proxy_forwards_reaches_nothing() -> None:
+    topo = discover(TWO_SITE, COMPOSE, "wan-alias-no-proxy")
+    graph = build(topo)
+    assert ("devtools-b", "DRILLS_DB_HOSTS") not in {(d.source, d.via) for d in graph.dependencies}
+    assert graph.unresolved == (Unresolved("devtools-b", "DRILLS_DB_HOSTS", "devtools-db-a-wan:5433", "wan"),)
+    resolver = Resolver(topo, {"wan": tuple(p for m in topo.wiring_of("wan").mounts for f in read_mount(m.source)
+                                            for p in f.proxies)})  # fmt: skip
+    assert resolver.resolve("devtools-b", Ref("devtools-db-a-wan", 5433)) == ()
+    assert resolver.unforwarded("devtools-b", Ref("devtools-db-a-wan", 5433)) == ("wan",)
+    # the WAN itself: its API port, or its service name
+    assert resolver.resolve("lb", Ref("wan-edge", 8474)) == (Target("wan"),)
+    assert resolver.resolve("lb", Ref("wan")) == (Target("wan"),) and resolver.unforwarded("lb", Ref("wan")) == ()
+    assert resolver.unforwarded("lb", Ref("wan-edge", 9999)) == ("wan",)
+
+
+def test_content_digest_compares_content_not_paths(tmp_path: Path) -> None:
+    for tree in ("one", "two"):
+        (tmp_path / tree / "sub").mkdir(parents=True)
+        (tmp_path / tree / "runbook.md").write_text("v3\n")
+        (tmp_path / tree / "sub" / "notes.md").write_text("x\n")
+    one, two = content_digest(str(tmp_path / "one")), content_digest(str(tmp_path / "two"))
+    assert one is not None and one == two
+    (tmp_path / "two" / "sub" / "notes.md").write_text("y\n")
+    assert content_digest(str(tmp_path / "two")) != one
+    assert content_digest(str(tmp_path / "one" / "runbook.md")) == content_digest(str(tmp_path / "two" / "runbook.md"))
+    assert content_digest(str(tmp_path / "missing")) is None

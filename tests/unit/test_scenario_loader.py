@@ -43,7 +43,8 @@ def load_bad(name: str) -> ScenarioError:
         ("unknown-type.yaml", "faults[1].type", 4,
          "unknown fault type 'fire' (allowed: kill, partition, pause, power_cut, restart, wan)"),
         ("unknown-link.yaml", "faults[0].link", 3,
-         "unknown link 'edge_c_chat' (links: edge_a_chat, edge_b_chat, a_b_pg, b_a_pg)"),
+         ("unknown link 'edge_c_chat' (links: edge_a_chat, edge_b_chat, a_b_pg, b_a_pg; "
+          "from fixtures/toxiproxy/proxies.json)")),
         ("duplicate-id.yaml", "faults[1].id", 4, "duplicate fault id 'cut'"),
         ("heal-after-end.yaml", "faults[0].duration", 4, "heals at 35s, after the end of the fault phase"),
         ("probes-typo.yaml", "probes.perod", 4, "did you mean 'period'?"),
@@ -100,6 +101,7 @@ def test_defaults_and_model(tmp_path: Path) -> None:
     assert s.topology.sites == ("a", "b")
     assert s.topology.capabilities == ("chat", "login", "devtools")
     assert {lk.name for lk in s.topology.links} == {"edge_a_chat", "edge_b_chat", "a_b_pg", "b_a_pg"}
+    assert s.read_only == ("login",)  # the journey registry: login declares no RPO stream
 
 
 def test_every_fault_type_and_per_capability_overrides(tmp_path: Path) -> None:
