@@ -5,7 +5,7 @@
 Every file is loaded first (an invalid one: one line on stderr, exit 2, nothing linted). Then,
 per scenario and per capability, each finding with its rule and dependency path::
 
-    scenarios/kakao-2022.yaml  (kakao-2022: docker-compose.yml + variant kakao-2022)
+    scenarios/devtools-one-site.yaml  (devtools-one-site: docker-compose.yml + variant devtools-one-site)
       ok    chat
       FAIL  devtools: 2 finding(s)
         - [no-instance] devtools has no instance in site b: losing site a takes it down

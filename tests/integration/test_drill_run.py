@@ -1,8 +1,10 @@
 """The drill engine end to end, as users run it: the `drill` CLI against the real replica.
 
     site-a power cut   exits 0; prints availability, max outage, RTO and RPO per capability
-    kakao-2022         fails on devtools only, exactly as its expect: declares: exits 0, "expected
-                       failure confirmed" (exit 1 would mean it passed or failed differently)
+    known-bad library  kakao-2022, devtools-one-site, no-witness, lb-no-check, runbook-one-site:
+                       each fails exactly as its expect: declares (exits 0, "expected failure
+                       confirmed"; exit 1 would mean it passed or failed differently), and for
+                       its reason (which capabilities, which checks)
     async-replication  fails on RPO only, as its expect: declares: acknowledged writes lost with
                        site a (the standby was asynchronous), every capability failed over
     bad scenarios      exit 2 before the engine is even contacted; nothing is created
@@ -18,6 +20,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import docker
 import pytest
@@ -79,23 +82,68 @@ def test_default_drill_passes_and_reports_every_capability(tmp_path: Path) -> No
     assert labelled(result["run_id"]) == []
 
 
-def test_kakao_variant_fails_on_devtools_only(tmp_path: Path) -> None:
-    res = drill("run", "scenarios/kakao-2022.yaml", "--no-live", "--reports", str(tmp_path))
+def run_known_bad(name: str, reports: Path) -> tuple[subprocess.CompletedProcess[str], dict[str, Any]]:
+    res = drill("run", f"scenarios/{name}.yaml", "--no-live", "--reports", str(reports))
+    result = json.loads((only_bundle(reports) / "result.json").read_text())
+    assert labelled(result["run_id"]) == []
+    return res, result
+
+
+def statuses(result: dict[str, Any], check: str) -> dict[str, str]:
+    return {v["capability"]: v["status"] for v in result["verdicts"] if v["check"] == check}
+
+
+def run_failing(result: dict[str, Any]) -> set[str]:
+    """The capabilities with a failing run-time verdict (the lint's dualization ones aside)."""
+    return {v["capability"] for v in result["verdicts"] if v["status"] == "fail" and v["check"] != "dualization"}
+
+
+# Each known-bad scenario of the library (docs/lint.md), run once through its expect:, plus what
+# shows it failed for the right reason. bench/fidelity.py runs each of them N times.
+def why_kakao_2022(result: dict[str, Any]) -> None:
+    # devtools in both sites, its data in site a: only the site loss shows the hole
+    assert run_failing(result) == {"devtools"}
+    assert statuses(result, "failover") == {"chat": "pass", "login": "pass", "devtools": "fail"}
+    [fo] = [v for v in result["verdicts"] if v["check"] == "failover" and v["capability"] == "devtools"]
+    assert fo["message"].startswith("devtools did not fail over: recovered only after cut-a was healed"), fo
+    assert statuses(result, "per_site")["devtools"] == "pass"  # site b serves devtools alone before and after
+
+
+def why_devtools_one_site(result: dict[str, Any]) -> None:
+    assert run_failing(result) == {"devtools"}
+    assert statuses(result, "failover") == {"chat": "pass", "login": "pass", "devtools": "fail"}
+    assert statuses(result, "per_site")["devtools"] == "fail"  # site b has no devtools at all
+
+
+def why_no_witness(result: dict[str, Any]) -> None:
+    # no etcd majority without site a: the standby is never promoted, nothing fails over
+    assert statuses(result, "failover") == {"chat": "fail", "login": "fail", "devtools": "fail"}
+    assert all(statuses(result, "rpo")[s] == "pass" for s in ("chat", "config", "deploys"))
+
+
+def why_lb_no_check(result: dict[str, Any]) -> None:
+    # chat-a hangs and the edge keeps sending it every other request; login and devtools untouched
+    assert run_failing(result) == {"chat"}
+    assert statuses(result, "availability") == {"chat": "fail", "login": "pass", "devtools": "pass"}
+
+
+def why_runbook_one_site(result: dict[str, Any]) -> None:
+    assert run_failing(result) == {"devtools"}
+    [ps] = [v for v in result["verdicts"] if v["check"] == "per_site" and v["capability"] == "devtools"]
+    assert ps["status"] == "fail" and "site b" in ps["message"] and "HTTP 404" in ps["message"], ps
+
+
+WHY = {"kakao-2022": why_kakao_2022, "devtools-one-site": why_devtools_one_site, "no-witness": why_no_witness,
+       "lb-no-check": why_lb_no_check, "runbook-one-site": why_runbook_one_site}  # fmt: skip
+
+
+@pytest.mark.parametrize("name", sorted(WHY))
+def test_known_bad_scenario_fails_exactly_as_declared(name: str, tmp_path: Path) -> None:
+    res, result = run_known_bad(name, tmp_path)
     assert res.returncode == 0, res.stdout[-3000:] + res.stderr[-2000:]
     assert "expected failure confirmed" in res.stdout
-    result = json.loads((only_bundle(tmp_path) / "result.json").read_text())
     assert result["status"] == "failed" and result["expectation"]["outcome"] == "confirmed", result["expectation"]
-    failing = {v["capability"] for v in result["verdicts"] if v["status"] == "fail"}
-    assert "devtools" in failing
-    assert not failing & {"chat", "login"}, f"chat and login must survive: {failing}"
-    assert any(v["check"] == "availability" and v["capability"] == "devtools" and v["status"] == "fail"
-               for v in result["verdicts"]), "devtools was measured down, not only linted"  # fmt: skip
-    assert "devtools" in res.stdout
-    [failover] = [v for v in result["verdicts"] if v["check"] == "failover" and v["capability"] == "devtools"]
-    assert failover["status"] == "fail", failover
-    assert failover["message"].startswith("devtools did not fail over: recovered only after cut-a was healed")
-    assert {v["capability"]: v["status"] for v in result["verdicts"] if v["check"] == "failover"} == {
-        "chat": "pass", "login": "pass", "devtools": "fail"}
+    WHY[name](result)
 
 
 def test_async_replication_variant_fails_on_rpo_with_the_lost_writes_listed(tmp_path: Path) -> None:
@@ -104,9 +152,7 @@ def test_async_replication_variant_fails_on_rpo_with_the_lost_writes_listed(tmp_
     # once more; two in a row (~1 %) fail the test, and so does any other deviation at once.
     for attempt in (1, 2):
         reports = tmp_path / f"attempt-{attempt}"
-        res = drill("run", "scenarios/async-replication.yaml", "--no-live", "--reports", str(reports))
-        result = json.loads((only_bundle(reports) / "result.json").read_text())
-        assert labelled(result["run_id"]) == []
+        res, result = run_known_bad("async-replication", reports)
         judged = result["expectation"]
         if attempt == 1 and judged["missing"] == ["rpo[*]"] and not judged["extra"] and not judged["unknown"]:
             continue  # lost nothing this time, and nothing else went differently

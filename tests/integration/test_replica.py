@@ -28,7 +28,7 @@ from drills.setup.replica_images import build_images
 from replica_helpers import ChatLedger, JourneyFailed, Journeys, cut_site, until_ok
 
 REPO = Path(__file__).resolve().parents[2]
-KAKAO = "fixtures/variants/kakao-2022.yml"
+DEVTOOLS_ONE_SITE = "fixtures/variants/devtools-one-site.yml"
 RECOVERY_BOUND_S = 60.0  # correctness bound, not a performance target (see bench/replica.py)
 OBSERVE_S = 30.0
 
@@ -114,8 +114,8 @@ def test_site_power_cut_keeps_every_capability(docker_client: docker.DockerClien
         assert all(s.status != "running" for s in topo.services(domain=site))
 
 
-def test_kakao_2022_variant_loses_devtools_with_site_a(docker_client: docker.DockerClient) -> None:
-    with replica(docker_client, KAKAO) as topo:
+def test_devtools_one_site_variant_loses_devtools_with_site_a(docker_client: docker.DockerClient) -> None:
+    with replica(docker_client, DEVTOOLS_ONE_SITE) as topo:
         assert not topo.services(domain="b", capability="devtools"), "devtools-b should be disabled"
         journeys = Journeys.of(topo)
         for journey in journeys.by_name().values():

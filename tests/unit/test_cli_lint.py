@@ -31,11 +31,13 @@ def test_every_shipped_scenario_lints_clean_unless_its_variant_is_broken_on_purp
     assert ("FAIL" in out) == broken
 
 
-def test_kakao_is_flagged_for_devtools_only_with_its_paths(at_root: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["lint", "scenarios/kakao-2022.yaml"]) == 1
+def test_devtools_one_site_is_flagged_for_devtools_only_with_its_paths(
+    at_root: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["lint", "scenarios/devtools-one-site.yaml"]) == 1
     lines = capsys.readouterr().out.splitlines()
     assert lines[:4] == [
-        "scenarios/kakao-2022.yaml  (kakao-2022: docker-compose.yml + variant kakao-2022)",
+        "scenarios/devtools-one-site.yaml  (devtools-one-site: docker-compose.yml + variant devtools-one-site)",
         "  ok    chat",
         "  ok    login",
         "  FAIL  devtools: 3 finding(s)",
@@ -43,6 +45,22 @@ def test_kakao_is_flagged_for_devtools_only_with_its_paths(at_root: Path, capsys
     assert "    - [no-instance] devtools has no instance in site b: losing site a takes it down" in lines
     assert "        path: devtools-a -> DRILLS_DB_HOSTS -> devtools-db-a" in lines
     assert lines[-1] == "lint: 3 finding(s) in 1 of 1 scenario(s)"
+
+
+def test_kakao_2022_devtools_in_both_sites_is_flagged_for_its_store_in_one(
+    at_root: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["lint", "scenarios/kakao-2022.yaml"]) == 1
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[:4] == [
+        "scenarios/kakao-2022.yaml  (kakao-2022: docker-compose.yml + variant kakao-2022)",
+        "  ok    chat",
+        "  ok    login",
+        "  FAIL  devtools: 2 finding(s)",
+    ]
+    assert "    - [cross-site] losing site a takes devtools-b (site b) down: it needs devtools-db-a, in site a" in lines
+    assert "        path: devtools-b -> DRILLS_DB_HOSTS -> devtools-db-a" in lines
+    assert not any("[no-instance]" in line for line in lines)  # devtools does run in site b
 
 
 def test_async_replication_is_flagged_because_its_rpo_target_is_zero(

@@ -309,9 +309,9 @@ def test_fallback_model_has_the_canonical_shape() -> None:
 
 
 def test_links_come_from_the_proxies_file_the_wan_service_mounts() -> None:
-    reference, real = discover(ROOT, COMPOSE, None), discover(ROOT, COMPOSE, "kakao-2022-real")
+    reference, real = discover(ROOT, COMPOSE, None), discover(ROOT, COMPOSE, "kakao-2022")
     assert reference.proxies_file == ROOT / "fixtures" / "toxiproxy" / "proxies.json"
-    assert real.proxies_file == ROOT / "fixtures" / "toxiproxy" / "proxies-kakao-2022-real.json"
+    assert real.proxies_file == ROOT / "fixtures" / "toxiproxy" / "proxies-kakao-2022.json"
     assert {lk.name for lk in real.links} - {lk.name for lk in reference.links} == {"b_a_devtools-db"}
     assert real.link("b_a_devtools-db") == Link("b_a_devtools-db", "b", "a", "devtools-db", "wan-b-devtools:5432",
                                                 "devtools-db-a:5432")  # fmt: skip

@@ -24,7 +24,7 @@ ROOT = Path(__file__).resolve().parents[2]
 KNOWN_BAD = sorted(p.relative_to(ROOT) for p in (ROOT / "scenarios").glob("*.yaml")
                    if load_scenario(p).expect is not None)  # fmt: skip
 # this library's scenarios: each says which part must catch it
-LIBRARY = ("kakao-2022-real", "no-witness", "lb-no-check", "runbook-one-site")
+LIBRARY = ("kakao-2022", "no-witness", "lb-no-check", "runbook-one-site")
 
 
 @pytest.fixture(autouse=True)
@@ -61,8 +61,8 @@ def _found(name: str) -> dict[str, list[tuple[str, str]]]:
     return {v.capability: [(f["rule"], f["path"]) for f in v.details.get("found", [])] for v in verdicts}
 
 
-def test_kakao_2022_real_devtools_b_needs_the_store_of_site_a() -> None:
-    found = _found("kakao-2022-real")
+def test_kakao_2022_devtools_b_needs_the_store_of_site_a() -> None:
+    found = _found("kakao-2022")
     assert found["chat"] == found["login"] == []
     assert found["devtools"] == [
         ("cross-site", "devtools-b -> DRILLS_DB_HOSTS -> devtools-db-a"),
@@ -107,8 +107,8 @@ def _scenario_with_wan_fault(tmp_path: Path, variant: str | None) -> Path:
     return path
 
 
-def test_kakao_2022_real_links_are_those_of_the_proxies_file_it_mounts(tmp_path: Path) -> None:
-    real = load_scenario(_scenario_with_wan_fault(tmp_path, "kakao-2022-real"), repo_root=ROOT)
+def test_kakao_2022_links_are_those_of_the_proxies_file_it_mounts(tmp_path: Path) -> None:
+    real = load_scenario(_scenario_with_wan_fault(tmp_path, "kakao-2022"), repo_root=ROOT)
     assert real.faults[0].target == "b_a_devtools-db"
     # wan.inter_site_latency delays every link between two sites (engine: wan_baseline), its own proxy too
     assert "b_a_devtools-db" in {lk.name for lk in real.topology.links_between("a", "b")}
@@ -124,8 +124,8 @@ def _proxies(name: str) -> list[dict[str, object]]:
     return data
 
 
-def test_the_kakao_2022_real_proxies_are_the_reference_plus_its_one_proxy() -> None:
-    reference, variant = _proxies("proxies.json"), _proxies("proxies-kakao-2022-real.json")
+def test_the_kakao_2022_proxies_are_the_reference_plus_its_one_proxy() -> None:
+    reference, variant = _proxies("proxies.json"), _proxies("proxies-kakao-2022.json")
     added = [p for p in variant if p not in reference]
     assert added == [{"name": "b_a_devtools-db", "listen": "wan-b-devtools:5432", "upstream": "devtools-db-a:5432",
                       "enabled": True}]  # fmt: skip

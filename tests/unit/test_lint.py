@@ -106,11 +106,14 @@ def test_startup_only_never_hides_a_dependency_in_the_wiring(tmp_path: Path) -> 
 
 def test_the_reference_replica_is_dual_site_and_its_broken_variants_are_caught() -> None:
     assert {c: v.status for c, v in by_cap(ROOT, None).items()} == {"chat": "pass", "login": "pass", "devtools": "pass"}
-    kakao = by_cap(ROOT, "kakao-2022")
-    assert {c: v.status for c, v in kakao.items()} == {"chat": "pass", "login": "pass", "devtools": "fail"}
-    rules = [f["rule"] for f in kakao["devtools"].details["found"]]
+    one_site = by_cap(ROOT, "devtools-one-site")
+    assert {c: v.status for c, v in one_site.items()} == {"chat": "pass", "login": "pass", "devtools": "fail"}
+    rules = [f["rule"] for f in one_site["devtools"].details["found"]]
     assert rules == ["no-instance", "lb-one-site", "no-replica"]
-    assert "devtools-a -> DRILLS_DB_HOSTS -> devtools-db-a" in kakao["devtools"].details["findings"][2]
+    assert "devtools-a -> DRILLS_DB_HOSTS -> devtools-db-a" in one_site["devtools"].details["findings"][2]
+    kakao = by_cap(ROOT, "kakao-2022")  # the 2022 shape: devtools in both sites, its store in one
+    assert {c: v.status for c, v in kakao.items()} == {"chat": "pass", "login": "pass", "devtools": "fail"}
+    assert [f["rule"] for f in kakao["devtools"].details["found"]] == ["cross-site", "no-replica"]
 
 
 def test_async_replication_fails_only_where_the_rpo_target_is_zero() -> None:

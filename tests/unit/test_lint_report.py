@@ -14,10 +14,10 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_every_dualization_path_is_in_the_findings_and_the_summary() -> None:
-    lint = dualization_lint(discover(ROOT, Path("docker-compose.yml"), "kakao-2022"))
+    lint = dualization_lint(discover(ROOT, Path("docker-compose.yml"), "devtools-one-site"))
     down = Verdict("availability", "devtools", "fail", "devtools availability 0.0% < target 95.0%",
                    target=0.95, measured=0.0, unit="ratio", comparison=">=")  # fmt: skip
-    result = DrillResult("r1", "kakao-2022", "scenarios/kakao-2022.yaml", "0" * 64, "failed",
+    result = DrillResult("r1", "devtools-one-site", "scenarios/devtools-one-site.yaml", "0" * 64, "failed",
                          "2026-11-29T00:00:00+00:00", "2026-11-29T00:01:00+00:00", verdicts=(*lint, down))  # fmt: skip
     paths = [f["path"] for v in lint for f in v.details.get("found", [])]
     assert len(paths) == 3 and "devtools-a -> DRILLS_DB_HOSTS -> devtools-db-a" in paths

@@ -53,7 +53,7 @@ def load_bad(name: str) -> ScenarioError:
         ("not-a-duration.yaml", "settle", 2, "not a duration: 'soon'"),
         ("duplicate-key.yaml", "settle", 3, "duplicate key 'settle' (first on line 2)"),
         ("unknown-variant.yaml", "topology.variant", 2,
-         "unknown variant 'kakao-2099' (variants: async-replication, cross-site, kakao-2022"),
+         "unknown variant 'kakao-2099' (variants: async-replication, cross-site, devtools-one-site, kakao-2022"),
         ("open-ended-last.yaml", "faults[0]", 3, "has no duration"),
     ],
 )
@@ -153,11 +153,11 @@ def test_partition_without_links_is_rejected(tmp_path: Path) -> None:
 
 def test_example_scenarios_load_against_the_test_topology() -> None:
     loaded = {p.stem: load_scenario(p, repo_root=REPO) for p in sorted(SCENARIOS.glob("*.yaml"))}
-    assert {"site-a-power-cut", "site-b-power-cut", "kakao-2022"} <= set(loaded)
+    assert {"site-a-power-cut", "site-b-power-cut", "kakao-2022", "devtools-one-site"} <= set(loaded)
     default = loaded["site-a-power-cut"]
     assert default.fault_phase + default.settle < 60
-    assert loaded["kakao-2022"].topology.variant == "kakao-2022"
-    assert "devtools-b" in loaded["kakao-2022"].topology.disabled
+    assert loaded["devtools-one-site"].topology.variant == "devtools-one-site"
+    assert "devtools-b" in loaded["devtools-one-site"].topology.disabled
     assert "fail" in loaded["kakao-2022"].description.lower()
 
 
