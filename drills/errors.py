@@ -11,6 +11,8 @@
         ├── SetupError               an install step failed
         ├── TopologyError            the stack did not come up / become ready
         ├── FaultError               a fault or its heal could not be applied
+        ├── ExecError                a command could not be run in a container (an operator
+        │                            action records it as its failure: a finding, not a crash)
         └── TeardownError            resources of a run could not be removed
 
 Lower-level errors (docker.errors.*, requests.*, subprocess failures) are
@@ -30,6 +32,7 @@ __all__ = [
     "DrillsError",
     "EngineUnavailable",
     "EnvironmentFailure",
+    "ExecError",
     "FaultError",
     "ImageError",
     "InvalidInput",
@@ -98,6 +101,10 @@ class TopologyError(EnvironmentFailure):
 
 
 class FaultError(EnvironmentFailure):
+    pass
+
+
+class ExecError(EnvironmentFailure):
     pass
 
 

@@ -5,6 +5,7 @@ Vocabulary
               :data:`REGISTRY` with its targets, schema and finding (see base.py), by *scope*:
                 capability  availability, max_outage, rto (-> rto_first, rto_stable)
                 stream      rpo (-> rpo, duplicates), split_brain
+                action      activation (one verdict per operator action)
                 topology    dualization (static, run before anything starts)
     evaluate  runs every registered check for every subject; a check that raises becomes
               an ``unknown`` verdict carrying the exception text -- never a crash.
@@ -47,14 +48,16 @@ for _module in pkgutil.iter_modules(__path__):
 
 
 def _subjects(
-    timeline: Timeline, capabilities: Sequence[str], streams: Sequence[str] | None
-) -> tuple[list[str], list[str]]:
+    timeline: Timeline, capabilities: Sequence[str], streams: Sequence[str] | None, actions: Sequence[str]
+) -> dict[str, list[str]]:
+    """The subjects of each scope: capabilities, streams, actions (declared first, then those recorded)."""
     caps = list(dict.fromkeys([*capabilities, *timeline.capabilities()]))
     seen = [*(w.stream for w in timeline.writes()), *(r.stream for r in timeline.readbacks())]
     strs = list(dict.fromkeys([*(streams or ()), *seen]))
     if not strs and streams is None:
         strs = ["*"]  # nothing recorded, nothing declared: say the data is missing
-    return caps, strs
+    acts = list(dict.fromkeys([*actions, *(a.id for a in timeline.actions())]))
+    return {"capability": caps, "stream": strs, "action": acts}
 
 
 def evaluate(
@@ -64,22 +67,23 @@ def evaluate(
     capabilities: Sequence[str] = (),
     streams: Sequence[str] | None = None,
     registry: Mapping[str, Check] = REGISTRY,
+    actions: Sequence[str] = (),
 ) -> tuple[Verdict, ...]:
-    """Every timeline check for every subject: capability checks first, then stream checks.
+    """Every timeline check for every subject: capability checks first, then stream checks, then
+    action checks.
 
     ``capabilities``: capabilities that must be judged even without samples (the scenario's);
     ``streams``: write streams expected; None judges the streams found (``*`` if none, unknown),
-    an empty sequence judges only the streams found.
+    an empty sequence judges only the streams found; ``actions``: the ids of the scenario's
+    operator actions, judged even without a record (unknown).
     """
-    caps, strs = _subjects(timeline, capabilities, streams)
+    subjects = _subjects(timeline, capabilities, streams, actions)
     out: list[Verdict] = []
-    ordered = [c for c in registry.values() if c.scope == "capability"] + [
-        c for c in registry.values() if c.scope == "stream"
-    ]
+    ordered = [c for scope in ("capability", "stream", "action") for c in registry.values() if c.scope == scope]
     for check in ordered:
         if check.fn is None:
             continue
-        for subject in caps if check.scope == "capability" else strs:
+        for subject in subjects[check.scope]:
             inp = CheckInput(timeline, subject, targets.for_capability(subject), probe_period)
             try:
                 out.extend(check.fn(inp))

@@ -1,4 +1,5 @@
-"""``drill reference``: the plugin reference (faults, journeys, probe types, checks, report formats) as Markdown.
+"""``drill reference``: the plugin reference (faults, actions, journeys, probe types, checks, report formats) as
+Markdown.
 
 Rendered from the registries themselves, so the committed docs/reference.md cannot drift from the
 code: a unit test compares the two, and ``drill reference > docs/reference.md`` regenerates it.
@@ -9,6 +10,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from drills.actions import ACTION_TYPES
 from drills.checks import REGISTRY
 from drills.cli.common import Command, no_args
 from drills.errors import EXIT_OK
@@ -53,6 +55,11 @@ def render_reference() -> str:
     ]
     for name, ft in sorted(FAULT_TYPES.items()):
         out += [f"### `{name}`", "", ft.summary, "", *_fields(ft.fields, ft.required)]
+    out += ["## Action types (`actions[].type`)", "",
+            ("Every action also takes `id`, a trigger - `at` (an offset in the fault phase) or `when` "
+            "(`capability`, `down_for`, optional `timeout`) - and optionally `target` (its activation time)."), ""]
+    for name, at in sorted(ACTION_TYPES.items()):
+        out += [f"### `{name}`", "", at.summary, "", *_fields(at.fields, at.required)]
     order = ", ".join(default_journeys())
     out += ["## Journeys (`probes.journeys`)", "", f"Default: all of them, in this order: {order}.", ""]
     for name in default_journeys():
@@ -85,6 +92,7 @@ def cmd_reference(args: argparse.Namespace) -> int:
 
 
 COMMANDS: dict[str, Command] = {
-    "reference": ("print the plugin reference (faults, journeys, probe types, checks, report formats) as Markdown",
+    "reference": (("print the plugin reference (faults, actions, journeys, probe types, checks, report formats) as "
+                  "Markdown"),
                   no_args, cmd_reference),
 }

@@ -53,7 +53,8 @@ def scenario_files(args: argparse.Namespace) -> list[str]:
 def cmd_validate(args: argparse.Namespace) -> int:
     scenarios = load_all(scenario_files(args))
     for sc in scenarios:
-        print(f"ok  {sc.path}  ({sc.name}: {len(sc.faults)} fault(s), sites {', '.join(sc.topology.sites)})")
+        actions = f", {len(sc.actions)} action(s)" if sc.actions else ""
+        print(f"ok  {sc.path}  ({sc.name}: {len(sc.faults)} fault(s){actions}, sites {', '.join(sc.topology.sites)})")
     return EXIT_OK
 
 

@@ -1,7 +1,8 @@
 """``run_drill``: one scenario from bring-up to bundle, with heal and teardown on every path.
 
     try:     bringup -> steady -> fault (plan) -> settle -> verify
-    finally: stop probes -> heal-all -> teardown (signals held off) -> forget the run
+    finally: give up on actions still performing -> stop probes -> heal-all -> teardown (signals
+             held off) -> forget the run
     then:    checks on the saved timeline -> result -> evidence bundle
 
 Exit codes come from the result (``DrillResult.exit_code``): passed 0, failed/aborted 1, error 3;
@@ -101,7 +102,7 @@ def run_drill(scenario: Scenario, bundle_dir: Path, progress: Progress, *, wirin
                 runs.register(d.run_id, d.project, "run", [str(f) for f in compose_files(scenario)])
                 stack.up()
                 endpoints = stack.endpoints(scenario.topology.capabilities)
-                site_endpoints = stack.site_endpoints() if scenario.probes.per_site else None
+                site_endpoints = stack.site_endpoints() if scenario.probes.per_site or scenario.actions else None
                 ctx = stack.fault_context()
                 d.environment = stack.describe()
                 d.wan_baseline(ctx)
@@ -134,6 +135,9 @@ def run_drill(scenario: Scenario, bundle_dir: Path, progress: Progress, *, wirin
                 progress.message(f"drill: {error.split(';')[0]}: healing and tearing down")
     finally:
         with signals_held():
+            if d.actions is not None:  # heal-all and teardown never wait on a tool; its record says so
+                how = "interrupted" if interrupted else "aborted" if d.aborted else "error" if error else "ended"
+                d.actions.abandon(f"still running when the drill stopped ({how})")
             d.stop_all_probes()
             if ctx is not None and d.active:
                 for heal_exc in d.heal_all(ctx):
@@ -165,7 +169,8 @@ def finish(d: Drill, error: str) -> DrillResult:
         only = {"steady_state": REGISTRY["steady_state"]}
         verdicts += evaluate(timeline, s.checks, s.probes.period, capabilities=s.capabilities, registry=only)
     elif not error:
-        verdicts += evaluate(timeline, s.checks, s.probes.period, capabilities=s.capabilities)
+        verdicts += evaluate(timeline, s.checks, s.probes.period, capabilities=s.capabilities,
+                             actions=tuple(a.id for a in s.actions))  # fmt: skip
     status = "error" if error else ("aborted" if d.aborted else overall_status(verdicts))
     if status == "error" and not error:  # the drill's own measurement failed (e.g. probes ran too slowly)
         error = next(v.message for v in verdicts if v.about == "drill" and v.status == "fail")

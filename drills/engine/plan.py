@@ -5,6 +5,8 @@ Vocabulary
               one fault, or ``heal_all`` (fault id ``*``) -- every fault still active.
     plan      the steps in play order; it ALWAYS ends with heal-all at the end of the
               fault phase (``scenario.fault_phase``), even with no faults.
+    actions   the scenario's operator actions are not steps: the runner starts each when its
+              trigger holds (drills/engine/actions.py); :meth:`Plan.render` lists them in place.
 
 Lifecycle: ``drill plan FILE`` prints :meth:`Plan.render`; the runner plays the plan:
 
@@ -71,16 +73,28 @@ class Plan:
             ("steady-state", "", (f"{s.steady_state.min_consecutive} consecutive ok samples per journey over "
                                   f"{fd(s.steady_state.duration)} (give up after {fd(s.steady_state.timeout)})")),
         ]
-        for st in self.steps:
-            if st.action == "heal_all":
-                rows.append(("heal-all", f"+{fd(st.t)}", "heal every fault still active"))
+        timed: list[tuple[float, tuple[str, str, str]]] = [
+            (st.t, ("faults", f"+{fd(st.t)}", f"{st.action:<6} {st.fault} ({st.type} {st.target})"))
+            for st in self.steps if st.action != "heal_all"
+        ]  # fmt: skip
+        watched: list[tuple[str, str, str]] = []
+        for a in s.actions:
+            what = f"{a.what}; activated within {fd(a.target)}" if a.target is not None else a.what
+            if a.trigger.at is not None:
+                timed.append((a.trigger.at, ("actions", f"+{fd(a.trigger.at)}", f"{a.id} ({a.type}): {what}")))
             else:
-                rows.append(("faults", f"+{fd(st.t)}", f"{st.action:<6} {st.fault} ({st.type} {st.target})"))
+                until = f"given up at +{fd(a.trigger.until)}"
+                watched.append(("actions", "when", f"{a.id} ({a.type}) once {a.trigger.describe()} ({until}): {what}"))
+        rows += [row for _, row in sorted(timed, key=lambda tr: tr[0])] + watched
+        wait = " (once no action performs any more)" if s.actions else ""
+        rows += [("heal-all", f"+{fd(st.t)}", f"heal every fault still active{wait}")
+                 for st in self.steps if st.action == "heal_all"]  # fmt: skip
         end = s.fault_phase
         rows += [
             ("settle", f"+{fd(end)}", f"observe {fd(s.settle)} until +{fd(end + s.settle)}"),
             ("checks", f"+{fd(end + s.settle)}",
-             "read back writes; judge availability, max outage, RTO, failover, per-site, RPO, split brain"),
+             "read back writes; judge availability, max outage, RTO, failover, per-site, RPO, split brain"
+             + (", operator actions" if s.actions else "")),
             ("teardown", "", "remove every container, network and volume of the run"),
         ]
         w0 = max(len(r[0]) for r in rows)

@@ -7,7 +7,9 @@ every record is ``clock.monotonic() - t0``, waits are ``clock.sleep``, ``t0_utc`
 
     bringup   sweep stale runs, compose up (one project per run, labelled with the run id)
     steady    probes start; gate: every capability N consecutive successes, then `duration`
-    fault     play the plan (inject/heal at offsets); abort rules watched; ends with heal-all
+    fault     play the plan (inject/heal at offsets) and the operator actions (each in a thread
+              of its own: engine/actions.py); abort rules watched; ends with heal-all, once no
+              action performs any more (each awaited until its deadline)
     heal      from the start of the heal that leaves no fault active (the last one) until the
               restored site is back (the heal returned): the recovery window
     settle    keep probing after heal-all
@@ -28,6 +30,7 @@ from pathlib import Path
 
 from drills.checks import should_abort
 from drills.engine import runs
+from drills.engine.actions import ActionRunner, action_context
 from drills.engine.plan import HEAL_ALL, Step, due_steps, next_step_at, plan
 from drills.engine.progress import LiveState, Progress
 from drills.engine.stack import Load, ProbeRunner, Wiring
@@ -67,6 +70,9 @@ class Drill:
     steady_failed: str = ""  # why the steady-state gate gave up ("" when it opened)
     environment: dict[str, object] = field(default_factory=dict)
     load: Load | None = None
+    endpoints: dict[str, str] = field(default_factory=dict)  # the edge's, per capability (what actions call)
+    site_endpoints: dict[str, dict[str, str]] = field(default_factory=dict)  # each site's own
+    actions: ActionRunner | None = None  # the operator actions, from the start of the fault phase
 
     def __post_init__(self) -> None:
         self.clock = self.wiring.clock
@@ -182,18 +188,29 @@ class Drill:
     def play(self, ctx: FaultContext) -> None:
         p = plan(self.scenario)
         start = self.now()
+        self.actions = ActionRunner(self.scenario.actions, start, self.wiring.make_action,
+                                    action_context(ctx, self.endpoints, self.site_endpoints), self.timeline,
+                                    self.timeline.snapshot, self.now, TICK_S)  # fmt: skip
         done = 0
         while done < len(p.steps):
             for step in due_steps(p, self.now() - start + EPSILON_S, done):
+                if step.action == "heal_all":  # ... once no action performs any more
+                    self.actions.settle(lambda s: self.wait(s, watch_abort=True), lambda: bool(self.aborted))
+                    if self.aborted:
+                        return
                 last = not any(st.action == "inject" for st in p.steps[done + 1 :])
                 self._apply(ctx, step, last)
                 done += 1
             if self.aborted:
                 return
+            for run in self.actions.poll(self.now()):
+                self.progress.message(f"action {run.spec.id} ({run.spec.trigger.describe()}): {run.spec.what}")
             nxt = next_step_at(p, done)
             if nxt is None:
                 break
-            self.wait(min(TICK_S, max(0.0, nxt - (self.now() - start))), watch_abort=True)
+            action_at = self.actions.next_at()
+            wake = start + nxt if action_at is None else min(start + nxt, action_at)
+            self.wait(min(TICK_S, max(0.0, wake - self.now())), watch_abort=True)
 
     def _apply(self, ctx: FaultContext, step: Step, last: bool = False) -> None:
         """``last``: no inject follows this step (a heal that empties the active set starts recovery)."""
@@ -216,6 +233,7 @@ class Drill:
         through each site's own entry point at ``probes.per_site.period``; a (site, journey) with
         no entry point is recorded as a probe that could not start."""
         spec = self.scenario.probes
+        self.endpoints, self.site_endpoints = dict(endpoints), dict(site_endpoints or {})
         probes = self.wiring.build_probes(spec, endpoints, self.now, self.run_id)
         self.loops = [self.wiring.probe_loop(p, self.timeline, self.now, spec.period, self.stop_probes,
                                             spec.timeout) for p in probes]  # fmt: skip

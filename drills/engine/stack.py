@@ -6,7 +6,7 @@ Vocabulary
                :class:`drills.engine.compose_stack.ComposeStack` is the real one.
     probe runner  one probe sampled every period until stopped (:class:`drills.probes.ProbeLoop`).
     wiring     the seams of a run (:class:`Wiring`): clock, stack factory, probe builder, probe
-               loop factory, fault factory. Every default is the real thing; unit tests pass
+               loop factory, fault factory, action factory. Every default is the real thing; unit tests pass
                fakes (tests/unit/engine_fakes.py), so no thread waits and no container exists.
 
 Lifecycle of a stack (``run_drill`` calls it in this order; any call may raise a DrillsError)::
@@ -30,17 +30,18 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from drills.actions import Action, make_action
 from drills.engine.clock import Clock, SystemClock
 from drills.engine.compose_stack import ComposeStack
 from drills.faults import Fault, FaultContext, make_fault
-from drills.model.scenario import FaultSpec, LoadSpec, ProbeSpec, Scenario
+from drills.model.scenario import ActionSpec, FaultSpec, LoadSpec, ProbeSpec, Scenario
 from drills.model.timeline import ReadBack, Sink
 from drills.probes import Probe, ProbeLoop, build_probes
 from drills.probes.load import WriteLoad
 
 __all__ = [
-    "FaultFactory", "Load", "LoadFactory", "LoopFactory", "ProbeBuilder", "ProbeRunner", "Stack", "StackFactory",
-    "Wiring",
+    "ActionFactory", "FaultFactory", "Load", "LoadFactory", "LoopFactory", "ProbeBuilder", "ProbeRunner", "Stack",
+    "StackFactory", "Wiring",
 ]  # fmt: skip
 
 
@@ -92,6 +93,7 @@ ProbeBuilder = Callable[[ProbeSpec, dict[str, str], Callable[[], float], str], l
 # (probe, timeline, clock, period, stop, timeout): an open loop, see drills.probes.ProbeLoop
 LoopFactory = Callable[[Probe, Sink, Callable[[], float], float, threading.Event, float], ProbeRunner]
 FaultFactory = Callable[[FaultSpec], Fault]
+ActionFactory = Callable[[ActionSpec], Action]
 
 
 @dataclass(frozen=True)
@@ -104,3 +106,4 @@ class Wiring:
     probe_loop: LoopFactory = ProbeLoop
     make_fault: FaultFactory = make_fault
     write_load: LoadFactory = WriteLoad
+    make_action: ActionFactory = make_action

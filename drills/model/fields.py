@@ -69,3 +69,15 @@ class Fields:
             kind = "domain" if edge_ok else "site"
             raise self.fail(f"unknown {kind} '{name}' ({kind}s in {self.compose}: {', '.join(known) or 'none'})", *keys)
         return name
+
+    def service(self, value: object, site: str, *keys: PathKey) -> str:
+        """``value`` (found at ``keys``) as the compose service it names in ``site``: a service's name,
+        or a capability, meaning that capability's one instance in that site."""
+        want = str(value)
+        local = self.topology.services_in(site)
+        match = [s for s in local if s.name == want] or [s for s in local if s.capability == want]
+        if len(match) != 1:
+            names = ", ".join(s.name for s in local) or "none"
+            why = "ambiguous" if match else "unknown"
+            raise self.fail(f"{why} service '{want}' in site {site} (services there: {names})", *keys)
+        return match[0].name

@@ -4,12 +4,14 @@ Vocabulary
     Scenario     one drill: topology, probes, steady-state gate, faults, settle, checks, abort.
     Topology     what the compose file declares (see :mod:`drills.model.topology`).
     FaultSpec    one scheduled fault; ``params`` is its type's dataclass (see drills/faults/).
+    ActionSpec   one operator action: its trigger (a time, or a condition on a capability's
+                 signal), its activation target, and ``params``, its type's dataclass (drills/actions/).
     Targets      check targets for one capability: each check's params (defaults merged with overrides).
     expect       how a known-bad scenario must fail (see :mod:`drills.model.expectation`); None: it must pass.
 
 Lifecycle: built only by :func:`drills.scenario.load_scenario`, after the
-file passed every rule; never mutated. All times are float seconds; fault ``at``
-is an offset from the start of the fault phase.
+file passed every rule; never mutated. All times are float seconds; fault and action ``at``
+are offsets from the start of the fault phase.
 """
 
 from __future__ import annotations
@@ -18,11 +20,14 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
+from drills.model.durations import format_duration
 from drills.model.expectation import Expectation
 from drills.model.topology import Topology
 
 __all__ = [
     "AbortRule",
+    "ActionParams",
+    "ActionSpec",
     "CheckSpec",
     "CustomProbe",
     "FaultParams",
@@ -31,6 +36,7 @@ __all__ = [
     "Scenario",
     "SteadyState",
     "Targets",
+    "Trigger",
 ]
 
 @dataclass(frozen=True)
@@ -108,6 +114,51 @@ class FaultSpec:
         return self.params.describe()
 
 
+class ActionParams(Protocol):
+    """The params of one action type (a frozen dataclass in that type's module, drills/actions/)."""
+
+    def describe(self) -> str:
+        """What it does, in a few words: ``POST /ops/failover through devtools (edge)``."""
+        ...
+
+    def limit(self) -> float:
+        """The longest it can take, its own timeouts included: the runner waits no longer for it."""
+        ...
+
+
+@dataclass(frozen=True)
+class Trigger:
+    """When an action starts: ``at`` an offset from the start of the fault phase, or (``at`` None)
+    once ``capability``'s edge signal has been down for ``down_for`` without a break; a condition
+    that has not held by ``until`` (an offset too) is given up: the action never triggered."""
+
+    at: float | None = None
+    capability: str = ""
+    down_for: float = 0.0
+    until: float = 0.0
+
+    def describe(self) -> str:
+        """``at 5s`` or ``chat down for 5s``: what the timeline record and the verdict say."""
+        if self.at is not None:
+            return f"at {format_duration(self.at)}"
+        return f"{self.capability} down for {format_duration(self.down_for)}"
+
+
+@dataclass(frozen=True)
+class ActionSpec:
+    """One operator action; ``target``: its activation time must be within it (None: not judged)."""
+
+    id: str
+    type: str
+    trigger: Trigger
+    params: ActionParams
+    target: float | None = None
+
+    @property
+    def what(self) -> str:
+        return self.params.describe()
+
+
 P = TypeVar("P")
 
 
@@ -180,6 +231,7 @@ class Scenario:
     # capabilities (of the probes or the topology) whose journey acknowledges no writes (it declares
     # no RPO ledger stream, e.g. login): no RPO target holds them (the dualization lint's async-replication)
     read_only: tuple[str, ...] = ()
+    actions: tuple[ActionSpec, ...] = ()  # operator actions, played in the fault phase next to the faults
 
     @property
     def capabilities(self) -> tuple[str, ...]:
@@ -188,3 +240,6 @@ class Scenario:
 
     def fault(self, fault_id: str) -> FaultSpec | None:
         return next((f for f in self.faults if f.id == fault_id), None)
+
+    def action(self, action_id: str) -> ActionSpec | None:
+        return next((a for a in self.actions if a.id == action_id), None)

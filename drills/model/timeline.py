@@ -10,6 +10,8 @@ the monotonic clock since the run's origin ``t0``, with one meaning per kind:
     fault     the action started (``destructive_t``: its first destructive call; ``end``: it returned)
     write     the probe learnt the write's outcome (acknowledgement, refusal or timeout)
     readback  the read-back of that key ended
+    action    an operator action started (``triggered_t``: its trigger held; ``end``: it returned);
+              one that never triggered: when it was given up
 
 The header carries the UTC wall-clock time of ``t0``, so displays can convert ``t`` to UTC
 without the run ever mixing the two clocks, and ``format``: the version of this record
@@ -26,6 +28,7 @@ crashed run still leaves its evidence; appending after close raises :class:`Time
     {"kind": "fault",  "t": 20.00, "action": "inject", "fault": "cut-a", "type": "power_cut", "target": "a", "ok": true}
     {"kind": "write",  "t": 20.10, "stream": "chat", "key": "room-1", "id": "c-17", "acked": true, ...}
     {"kind": "readback", "t": 80.0, "stream": "chat", "key": "room-1", "ids": ["c-1", ...], "complete": true}
+    {"kind": "action", "t": 28.1, "id": "activate-b", "trigger": "chat down for 5s", "ok": true, ...}
 """
 
 from __future__ import annotations
@@ -40,6 +43,7 @@ from typing import IO, Any, Literal, Protocol, Self, TypeAlias
 __all__ = [
     "FORMAT",
     "OVERLOADED",
+    "ActionEvent",
     "FaultEvent",
     "Header",
     "Phase",
@@ -213,7 +217,41 @@ class ReadBack:
     kind: Literal["readback"] = "readback"
 
 
-Record: TypeAlias = Header | Phase | ProbeStart | Sample | FaultEvent | Write | ReadBack
+@dataclass(frozen=True)
+class ActionEvent:
+    """An operator action (a scenario's ``actions:``) ran, or never triggered.
+
+        triggered_t ─────── t ──────────────── end
+        its trigger held    it started         it returned: ok, or ``error`` says why
+
+    ``trigger`` says what it waited for (``at 5s``, ``chat down for 5s``), ``what`` what it did
+    (``POST /ops/failover through devtools (edge)``), ``target`` the activation time it must be
+    within (None: not judged). What the tool answered: ``status`` (HTTP), ``exit_code`` and the
+    last ``output`` lines (a command). ``triggered_t`` None: it never triggered (``t`` is when it
+    was given up); ``end`` None: the drill stopped waiting for it while it still ran.
+    """
+
+    t: float
+    id: str  # the action's id in the scenario
+    type: str  # registry name: http, exec
+    trigger: str
+    what: str
+    triggered_t: float | None = None
+    end: float | None = None
+    ok: bool = False
+    error: str = ""
+    target: float | None = None
+    status: int | None = None
+    exit_code: int | None = None
+    output: tuple[str, ...] = ()
+    kind: Literal["action"] = "action"
+
+    @property
+    def triggered(self) -> bool:
+        return self.triggered_t is not None
+
+
+Record: TypeAlias = Header | Phase | ProbeStart | Sample | FaultEvent | Write | ReadBack | ActionEvent
 _KINDS: dict[str, type] = {
     "header": Header,
     "phase": Phase,
@@ -222,6 +260,7 @@ _KINDS: dict[str, type] = {
     "fault": FaultEvent,
     "write": Write,
     "readback": ReadBack,
+    "action": ActionEvent,
 }
 
 
@@ -245,6 +284,8 @@ def record_from_dict(data: dict[str, Any]) -> Record:
         raise ValueError(f"unknown timeline record kind {kind!r} (allowed: {', '.join(_KINDS)})")
     if kind == "readback":
         data = {**data, "ids": tuple(data.get("ids", ()))}
+    if kind == "action":
+        data = {**data, "output": tuple(data.get("output", ()))}
     if kind == "header":
         data = {"format": 1, **data}  # written before the format was recorded
     return cls(**data)  # type: ignore[no-any-return]
@@ -289,6 +330,9 @@ class Timeline:
 
     def readbacks(self) -> list[ReadBack]:
         return [r for r in self.records if isinstance(r, ReadBack)]
+
+    def actions(self) -> list[ActionEvent]:
+        return [r for r in self.records if isinstance(r, ActionEvent)]
 
     def capabilities(self) -> list[str]:
         seen: dict[str, None] = {}

@@ -51,7 +51,8 @@ def _evaluate(bundle_dir: Path, timeline: Timeline) -> tuple[tuple[Verdict, ...]
     except DrillsError as exc:
         raise _Unavailable(f"the bundle's scenario.yaml could not be loaded here: {exc}") from exc
     # Same call as the runner (drills.orchestrate.finish), minus the static dualization lint.
-    fresh = tuple(evaluate(timeline, scenario.checks, scenario.probes.period, capabilities=scenario.capabilities))
+    fresh = tuple(evaluate(timeline, scenario.checks, scenario.probes.period, capabilities=scenario.capabilities,
+                           actions=tuple(a.id for a in scenario.actions)))  # fmt: skip
     return fresh, scenario.expect
 
 

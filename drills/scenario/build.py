@@ -7,6 +7,8 @@ express because they need the topology or the whole file:
     unknown site / domain / link / service   (named against the compose file)
     duplicate fault ids, duplicate custom probe names
     a fault that starts or heals after the end of the fault phase
+    actions: duplicate ids or one shared with a fault, both or neither trigger (at / when), a
+      trigger after the end of the fault phase, a condition on a capability no probe measures
     per_capability / abort naming a capability no probe measures
     expect: naming a verdict for a capability or stream the scenario does not judge
       (:mod:`drills.scenario.expect`)
@@ -24,6 +26,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from drills.actions import ACTION_TYPES
 from drills.checks import REGISTRY
 from drills.checks.failover import FailoverTargets
 from drills.checks.rto import RtoTargets
@@ -33,6 +36,7 @@ from drills.model.durations import format_duration, parse_duration
 from drills.model.fields import FieldPath, Fields
 from drills.model.scenario import (
     AbortRule,
+    ActionSpec,
     CheckSpec,
     CustomProbe,
     FaultSpec,
@@ -41,6 +45,7 @@ from drills.model.scenario import (
     Scenario,
     SteadyState,
     Targets,
+    Trigger,
     WanSpec,
 )
 from drills.model.topology import Topology
@@ -100,6 +105,7 @@ def build_scenario(
         if cap != "*" and cap not in caps:
             raise fail(("abort", i, "capability"), f"unknown capability '{cap}' (measured: {', '.join(caps)}, or *)")
         abort.append(AbortRule(cap, dur(("abort", i, "down_longer_than"), rule["down_longer_than"])))
+    actions = _actions(data.get("actions") or [], topology, compose, caps, faults, fault_phase, fail, dur)
     load_data, wan = data.get("load") or {}, data.get("wan") or {}
     load = LoadSpec(writers=int(load_data.get("writers", LoadSpec.writers)),
                     rate=float(load_data.get("rate", LoadSpec.rate)))  # fmt: skip
@@ -119,8 +125,10 @@ def build_scenario(
         load=load,
         wan=WanSpec(inter_site_latency=dur(("wan", "inter_site_latency"),
                                            wan.get("inter_site_latency", WanSpec.inter_site_latency))),
-        expect=build_expectation(data.get("expect"), probes, load, topology, fail),
+        expect=build_expectation(data.get("expect"), probes, load, topology, fail,
+                                 actions=tuple(a.id for a in actions)),
         read_only=_read_only((*probes.capabilities, *topology.capabilities)),
+        actions=actions,
     )
 
 
@@ -177,6 +185,62 @@ def _fault(i: int, f: dict[str, Any], topo: Topology, compose: str, fail: Fail, 
     params = FAULT_TYPES[kind].build(Fields(f, base, topo, compose, fail))
     duration = dur(base + ("duration",), f["duration"]) if "duration" in f else None
     return FaultSpec(id=str(f["id"]), type=kind, at=dur(base + ("at",), f["at"]), duration=duration, params=params)
+
+
+def _actions(
+    items: list[dict[str, Any]], topo: Topology, compose: str, caps: tuple[str, ...], faults: tuple[FaultSpec, ...],
+    fault_phase: float, fail: Fail, dur: Dur,
+) -> tuple[ActionSpec, ...]:  # fmt: skip
+    fault_ids = {f.id: i for i, f in enumerate(faults)}
+    seen: dict[str, int] = {}
+    out: list[ActionSpec] = []
+    for i, a in enumerate(items):
+        base: FieldPath = ("actions", i)
+        aid = str(a["id"])
+        if aid in fault_ids:
+            raise fail(base + ("id",), f"'{aid}' is already the id of faults[{fault_ids[aid]}]: an id names one "
+                       "fault or one action")  # fmt: skip
+        if aid in seen:
+            raise fail(base + ("id",), f"duplicate action id '{aid}' (first used by actions[{seen[aid]}])")
+        seen[aid] = i
+        trigger = _trigger(a, base, caps, fault_phase, fail, dur)
+        kind = str(a["type"])
+        params = ACTION_TYPES[kind].build(Fields(a, base, topo, compose, fail))
+        target = dur(base + ("target",), a["target"]) if "target" in a else None
+        out.append(ActionSpec(id=aid, type=kind, trigger=trigger, params=params, target=target))
+    return tuple(out)
+
+
+def _trigger(a: dict[str, Any], base: FieldPath, caps: tuple[str, ...], fault_phase: float, fail: Fail,
+             dur: Dur) -> Trigger:  # fmt: skip
+    """Exactly one of ``at`` (an offset in the fault phase) and ``when`` (a condition watched in it)."""
+    fd = format_duration
+    if "at" in a and "when" in a:
+        raise fail(base + ("when",), "an action has one trigger: give at (a time) or when (a condition), not both")
+    if "at" not in a and "when" not in a:
+        raise fail(base, "no trigger: give at (an offset in the fault phase) or when (a condition on a capability)")
+    if "at" in a:
+        at = dur(base + ("at",), a["at"])
+        if at >= fault_phase:
+            raise fail(base + ("at",), f"starts at {fd(at)}, not before the end of the fault phase "
+                       f"(fault_phase: {fd(fault_phase)})")  # fmt: skip
+        return Trigger(at=at)
+    w: dict[str, Any] = a["when"]
+    wp = base + ("when",)
+    cap = str(w["capability"])
+    if cap not in caps:
+        raise fail(wp + ("capability",), f"unknown capability '{cap}' (measured by the probes: {', '.join(caps)})")
+    down_for = dur(wp + ("down_for",), w["down_for"])
+    if down_for <= 0:
+        raise fail(wp + ("down_for",), "must be > 0s")
+    until = dur(wp + ("timeout",), w["timeout"]) if "timeout" in w else fault_phase
+    if until > fault_phase:
+        raise fail(wp + ("timeout",), f"gives up at {fd(until)}, after the end of the fault phase (fault_phase: "
+                   f"{fd(fault_phase)}): conditions are watched during the fault phase only")  # fmt: skip
+    if until <= down_for:
+        raise fail(wp + ("timeout",) if "timeout" in w else wp + ("down_for",),
+                   f"{cap} cannot have been down for {fd(down_for)} by {fd(until)}, when the condition is given up")
+    return Trigger(capability=cap, down_for=down_for, until=until)
 
 
 def _fault_phase(

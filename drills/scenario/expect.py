@@ -8,7 +8,8 @@ name); the rules here need the rest of the scenario:
                                      the probes measure; stream checks (rpo, duplicates,
                                      split_brain): a stream the journeys or the write load
                                      write; dualization: a capability of the scenario or the
-                                     topology, or * (the whole system)
+                                     topology, or * (the whole system); action checks
+                                     (activation): an action the scenario declares
     the same verdict twice                     (capability ``*``, any of the check's verdicts, is
                                      always allowed)
 
@@ -43,10 +44,13 @@ def written_streams(probes: ProbeSpec, load: LoadSpec) -> tuple[str, ...]:
     return tuple(dict.fromkeys(streams))
 
 
-def _subjects(check: str, probes: ProbeSpec, load: LoadSpec, topology: Topology) -> tuple[str, tuple[str, ...]]:
+def _subjects(check: str, probes: ProbeSpec, load: LoadSpec, topology: Topology,
+              actions: tuple[str, ...]) -> tuple[str, tuple[str, ...]]:  # fmt: skip
     """(what the check judges, in words; the names it may be declared for)."""
     found = check_of_verdict(check)
     scope = found.scope if found is not None else "capability"
+    if scope == "action":
+        return "action", actions
     if scope == "stream":
         return "write stream", written_streams(probes, load)
     if scope == "topology":
@@ -55,8 +59,10 @@ def _subjects(check: str, probes: ProbeSpec, load: LoadSpec, topology: Topology)
 
 
 def build_expectation(
-    data: dict[str, Any] | None, probes: ProbeSpec, load: LoadSpec, topology: Topology, fail: Fail
+    data: dict[str, Any] | None, probes: ProbeSpec, load: LoadSpec, topology: Topology, fail: Fail,
+    actions: tuple[str, ...] = (),
 ) -> Expectation | None:
+    """``actions``: the ids of the scenario's operator actions (what activation verdicts are named after)."""
     if data is None:
         return None
     base: FieldPath = ("expect", "failing")
@@ -66,7 +72,7 @@ def build_expectation(
     failing: list[ExpectedFailure] = []
     for i, entry in enumerate(entries):
         item = ExpectedFailure(str(entry["check"]), str(entry["capability"]))
-        what, allowed = _subjects(item.check, probes, load, topology)
+        what, allowed = _subjects(item.check, probes, load, topology, actions)
         if item.capability not in (*allowed, "*"):
             raise fail(base + (i, "capability"), f"unknown {what} '{item.capability}' for {item.check} "
                        f"(here {item.check} judges: {', '.join(allowed) or 'nothing'})")  # fmt: skip

@@ -110,8 +110,8 @@ def _render(error: ValidationError) -> tuple[FieldPath, str]:
         return path, f"missing required field '{missing}'"
     if error.validator == "enum":
         values = ", ".join(str(v) for v in schema.get("enum", ()))
-        if path and path[-1] == "type" and len(path) >= 2 and path[0] == "faults":
-            return path, f"unknown fault type {instance!r} (allowed: {values})"
+        if path and path[-1] == "type" and len(path) >= 2 and path[0] in ("faults", "actions"):
+            return path, f"unknown {str(path[0])[:-1]} type {instance!r} (allowed: {values})"
         return path, f"{instance!r} is not allowed (allowed: {values})"
     if error.validator == "type":
         got = _JSON_TYPES.get(type(instance), "null" if instance is None else type(instance).__name__)

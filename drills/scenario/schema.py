@@ -2,10 +2,11 @@
 
 This is what ``drill schema`` prints for editors, so every field carries a description, and
 ``additionalProperties: false`` holds everywhere: a typo is an error, never a silently ignored
-field. The core fields are written here; each fault type, probe type, journey and check brings
-its own fields (drills/faults/, drills/probes/, drills/checks/). The schema checks *shape*; rules
-that need the topology (unknown site, unknown link) or the whole file (duplicate fault ids, a
-heal after the end of the fault phase) live in :mod:`drills.scenario.build` and the plugins.
+field. The core fields are written here; each fault type, action type, probe type, journey and
+check brings its own fields (drills/faults/, drills/actions/, drills/probes/, drills/checks/). The
+schema checks *shape*; rules that need the topology (unknown site, unknown link) or the whole
+file (duplicate fault ids, a heal after the end of the fault phase, an action with both or neither
+trigger) live in :mod:`drills.scenario.build` and the plugins.
 
 Lifecycle: :func:`scenario_schema` builds it from the registries as they are (cached until a
 plugin registers); the loader validates the parsed YAML against it before building the model.
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 import json
 
+from drills.actions import ACTION_TYPES
 from drills.checks import REGISTRY
 from drills.faults import FAULT_TYPES
 from drills.model.schema_parts import JsonSchema, boolean, duration, integer, obj, string
@@ -28,6 +30,25 @@ _FAULT_COMMON: JsonSchema = {
     "at": duration("When to inject, as an offset from the start of the fault phase."),
     "duration": duration("How long the fault lasts before its own heal. Omitted: it stays until the final heal-all."),
 }
+_ACTION_COMMON: JsonSchema = {
+    "id": {"type": "string", "minLength": 1,
+           "description": "Unique id of this action (distinct from every fault id); its verdict is activation[<id>]."},
+    "type": {"type": "string", "description": "Action type (registry name)."},
+    "at": duration("Trigger: start at this offset from the start of the fault phase (give at or when, not both)."),
+    "when": obj(
+        "Trigger: start once a condition holds (give at or when, not both): the capability's edge signal (as the "
+        "abort rules read it) has been down for down_for without a break.",
+        {
+            "capability": string("The capability whose edge probes are watched.", minLength=1),
+            "down_for": duration("How long it must have been down."),
+            "timeout": duration("Give up at this offset from the start of the fault phase: the action is recorded "
+                                "as never triggered (default: the end of the fault phase)."),
+        },
+        ("capability", "down_for"),
+    ),
+    "target": duration("Its activation time must be within this: from the hit of the fault active when it "
+                       "started (none: from its trigger) to its end. Omitted: only its success is judged."),
+}  # fmt: skip
 _PROBE_COMMON: JsonSchema = {
     "name": {"type": "string", "minLength": 1, "description": "Unique probe name."},
     "type": {"type": "string", "description": "Probe type (registry name)."},
@@ -97,6 +118,7 @@ def _expect() -> JsonSchema:
 
 def _build() -> JsonSchema:
     faults = {n: (f.summary, f.fields, f.required) for n, f in FAULT_TYPES.items()}
+    actions = {n: (a.summary, a.fields, a.required) for n, a in ACTION_TYPES.items()}
     probes = {n: (p.summary, p.fields, p.required) for n, p in PROBE_TYPES.items()}
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
@@ -182,6 +204,13 @@ def _build() -> JsonSchema:
                     "(or by the final heal-all).",
                     "items": _by_type("fault", _FAULT_COMMON, faults, ("id", "type", "at")),
                 },
+                "actions": {
+                    "type": "array",
+                    "description": "Operator actions: steps a human takes during the fault phase (e.g. activate "
+                    "the standby through devtools), each performed through a tool at a time or once a condition "
+                    "holds, recorded in the timeline and judged by the activation check.",
+                    "items": _by_type("action", _ACTION_COMMON, actions, ("id", "type")),
+                },
                 "fault_phase": duration(
                     "Length of the fault phase; heal-all runs at its end (default: when the last fault ends)."
                 ),
@@ -211,7 +240,7 @@ _CACHE: dict[tuple[tuple[str, ...], ...], JsonSchema] = {}
 
 def scenario_schema() -> JsonSchema:
     """The schema for the plugins registered now (rebuilt when a registry changed)."""
-    key = (tuple(FAULT_TYPES), tuple(PROBE_TYPES), tuple(JOURNEYS), tuple(REGISTRY))
+    key = (tuple(FAULT_TYPES), tuple(ACTION_TYPES), tuple(PROBE_TYPES), tuple(JOURNEYS), tuple(REGISTRY))
     if key not in _CACHE:
         _CACHE.clear()
         _CACHE[key] = _build()

@@ -7,6 +7,8 @@
       .build_probes        fake journeys: ok unless their capability is down; chat keeps a ledger
       .make_fault          fake faults scripted per id (FaultScript): how long inject/heal take on
                            the fake clock, which capabilities go down, which call raises
+      .make_action         fake operator actions scripted per id (ActionScript): their outcome, an
+                           error they raise, a condition they wait for (real time, in their thread)
       .stack               FakeStack: records every call, raises where told
       .wiring()            a Wiring with all of the above
     run_scenario(tmp_path, yaml, world)   load the YAML (unit-test repo) and run_drill it with the fakes
@@ -17,11 +19,13 @@ from __future__ import annotations
 import functools
 import signal
 import threading
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, cast
 
+from drills.actions import Action, ActionContext, ActionOutcome
 from drills.engine import lifecycle
 from drills.engine.clock import FakeClock
 from drills.engine.lifecycle import run_drill
@@ -29,7 +33,7 @@ from drills.engine.progress import LiveState
 from drills.engine.stack import Wiring
 from drills.faults import Fault, FaultContext
 from drills.model.result import DrillResult
-from drills.model.scenario import FaultSpec, LoadSpec, ProbeSpec, Scenario
+from drills.model.scenario import ActionSpec, FaultSpec, LoadSpec, ProbeSpec, Scenario
 from drills.model.timeline import ReadBack, Sink, Timeline, Write, read_timeline
 from drills.probes import Outcome, Probe, ProbeLoop
 from drills.scenario import load_scenario
@@ -160,6 +164,40 @@ class FakeFault:
             self.world.down.pop(cap, None)
 
 
+@dataclass
+class ActionScript:
+    """How a fake action behaves. ``wait_for``: it answers only once this holds (polled in real time
+    in its own thread, for at most ``patience`` seconds; then it fails saying so)."""
+
+    outcome: ActionOutcome = field(default_factory=lambda: ActionOutcome(True, status=200))
+    error: BaseException | None = None
+    wait_for: Callable[[], bool] | None = None
+    patience: float = 5.0
+    answered: threading.Event = field(default_factory=threading.Event)  # set once perform() returned or raised
+
+
+@dataclass
+class FakeAction:
+    spec: ActionSpec
+    world: World
+
+    def perform(self, ctx: ActionContext) -> ActionOutcome:
+        script = self.world.action_scripts.get(self.spec.id, ActionScript())
+        self.world.log.append(("action", self.spec.id, self.world.clock.monotonic()))
+        try:
+            if script.wait_for is not None:
+                deadline = time.monotonic() + script.patience
+                while not script.wait_for():
+                    if time.monotonic() > deadline:
+                        return ActionOutcome(False, "gave up waiting (fake action)")
+                    time.sleep(0.001)
+            if script.error is not None:
+                raise script.error
+            return script.outcome
+        finally:
+            script.answered.set()
+
+
 class FakeLoad:
     """The background write load: counts its calls, writes nothing (its writes are tested on their own)."""
 
@@ -274,6 +312,7 @@ class World:
         self.lost: set[str] = set()  # write ids the fake service "loses" (read back without them)
         self.log: list[tuple[str, str, float]] = []  # (action, fault id, fake monotonic time)
         self.scripts: dict[str, FaultScript] = {}
+        self.action_scripts: dict[str, ActionScript] = {}
         self.probes: list[FakeProbe] = []
         self.stack = FakeStack(self)
         self.open_error: BaseException | None = None
@@ -300,6 +339,9 @@ class World:
     def make_fault(self, spec: FaultSpec) -> Fault:
         return FakeFault(spec, self)
 
+    def make_action(self, spec: ActionSpec) -> Action:
+        return FakeAction(spec, self)
+
     def write_load(self, endpoints: dict[str, str], sink: Sink, clock: Callable[[], float], spec: LoadSpec,
                    timeout: float, run_id: str, stop: threading.Event) -> FakeLoad:  # fmt: skip
         self.load = FakeLoad(self, spec)
@@ -308,7 +350,7 @@ class World:
     def wiring(self) -> Wiring:
         return Wiring(clock=self.clock, open_stack=self.open_stack, build_probes=self.build_probes,
                       probe_loop=self.clock.probe_loop, make_fault=self.make_fault,
-                      write_load=self.write_load)  # fmt: skip
+                      write_load=self.write_load, make_action=self.make_action)  # fmt: skip
 
 
 REPO = Path(__file__).parent / "data" / "repo"

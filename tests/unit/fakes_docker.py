@@ -4,7 +4,8 @@ sweep and doctor. Nothing here talks to an engine.
     Log             one ordered record of every call the fakes saw, shared by the engine and the WAN,
                     so a test can say "the links were cut before the first kill"
     FakeContainer   id, name, status, labels, attrs; kill/start/pause/unpause/restart/update/reload/
-                    wait/remove change its state like the engine would; ``fail[method]`` raises instead
+                    wait/remove change its state like the engine would; exec_run answers
+                    ``exec_answer``; ``fail[method]`` raises instead
     FakeNetwork     attrs["Containers"] keyed by container id; connect/disconnect/reload/remove
     FakeVolume      remove
     FakeImage       labels, attrs, short_id
@@ -80,6 +81,8 @@ class FakeContainer:
     remove_flags: list[tuple[bool, bool]] = field(default_factory=list)  # (force, v) of remove()
     ports: dict[str, list[dict[str, str]]] | None = None  # "8081/tcp" -> [{"HostIp", "HostPort"}]
     log_text: str = ""  # what logs() answers
+    exec_answer: tuple[int, bytes] = (0, b"")  # what exec_run() answers: (exit code, output)
+    execs: list[list[str]] = field(default_factory=list)  # the commands exec_run() was given
 
     @property
     def attrs(self) -> dict[str, Any]:
@@ -130,6 +133,11 @@ class FakeContainer:
     def logs(self, tail: int = 10) -> bytes:
         self._act("logs")
         return "\n".join(self.log_text.splitlines()[-tail:]).encode()
+
+    def exec_run(self, cmd: list[str], stdout: bool = True, stderr: bool = True) -> tuple[int, bytes]:
+        self.execs.append(list(cmd))
+        self._act("exec_run")
+        return self.exec_answer
 
     def wait(self, timeout: int = 30) -> dict[str, int]:
         self._act("wait")

@@ -2,10 +2,11 @@
 
 Layers, lowest first (a module may import its own layer and the ones below):
 
-    errors, model  <  adapters  <  setup | lint  <  faults | probes | checks  <  scenario  <  engine
-                   <  report  <  cli  <  pytest_plugin, __main__
+    errors, model  <  adapters  <  setup | lint  <  faults | probes | checks  <  actions  <  scenario
+                   <  engine  <  report  <  cli  <  pytest_plugin, __main__
 
-faults, probes and checks are peers that never import one another. Every import counts,
+faults, probes and checks are peers that never import one another; actions (an operator reaching
+a tool) sit above them: an http action calls a capability with the probes' authenticated client. Every import counts,
 including the ones inside functions: a lazy import still ties two modules together.
 """
 
@@ -17,8 +18,8 @@ from pathlib import Path
 PKG = Path(__file__).resolve().parents[2] / "drills"
 RANK = {
     "drills": 0, "drills.errors": 0, "drills.model": 1, "drills.adapters": 2, "drills.setup": 3, "drills.lint": 3,
-    "drills.faults": 4, "drills.probes": 4, "drills.checks": 4, "drills.scenario": 5, "drills.engine": 6,
-    "drills.report": 7, "drills.cli": 8, "drills.pytest_plugin": 9, "drills.__main__": 9,
+    "drills.faults": 4, "drills.probes": 4, "drills.checks": 4, "drills.actions": 5, "drills.scenario": 6,
+    "drills.engine": 7, "drills.report": 8, "drills.cli": 9, "drills.pytest_plugin": 10, "drills.__main__": 10,
 }  # fmt: skip
 PEERS = {"drills.faults", "drills.probes", "drills.checks"}
 
