@@ -32,7 +32,7 @@ from typing import Protocol, TypeVar
 
 from drills.adapters.container_exec import Executed
 from drills.model.fields import Fields
-from drills.model.registry import add_unique
+from drills.model.registry import add_unique, typed_params
 from drills.model.scenario import ActionParams, ActionSpec
 from drills.model.schema_parts import JsonSchema
 
@@ -105,9 +105,7 @@ def register(action_type: ActionType) -> ActionType:
 
 def params_of(spec: ActionSpec, kind: type[P]) -> P:
     """``spec.params`` as the ``kind`` its action type builds (TypeError: a spec built for another type)."""
-    if not isinstance(spec.params, kind):
-        raise TypeError(f"action {spec.id}: params are {type(spec.params).__name__}, not {kind.__name__}")
-    return spec.params
+    return typed_params("action", spec.id, spec.params, kind)
 
 
 def make_action(spec: ActionSpec) -> Action:

@@ -36,7 +36,7 @@ from tenacity import RetryError, Retrying, retry_if_result, stop_after_delay, wa
 from drills.adapters.toxiproxy import WanClient
 from drills.errors import FaultError
 from drills.model.fields import Fields
-from drills.model.registry import add_unique
+from drills.model.registry import add_unique, typed_params
 from drills.model.scenario import FaultParams, FaultSpec
 from drills.model.schema_parts import JsonSchema
 from drills.model.topology import Topology
@@ -115,9 +115,7 @@ def register(fault_type: FaultType) -> FaultType:
 
 def params_of(spec: FaultSpec, kind: type[P]) -> P:
     """``spec.params`` as the ``kind`` its fault type builds (TypeError: a spec built for another type)."""
-    if not isinstance(spec.params, kind):
-        raise TypeError(f"fault {spec.id}: params are {type(spec.params).__name__}, not {kind.__name__}")
-    return spec.params
+    return typed_params("fault", spec.id, spec.params, kind)
 
 
 def site_cut(spec: FaultSpec) -> str:

@@ -36,7 +36,7 @@ from drills.model.scenario import ActionSpec, CheckSpec, Targets, Trigger
 from drills.model.timeline import ActionEvent, FaultEvent, ProbeStart, Sample, Timeline
 from drills.report.formats.junit import render_junit
 from drills.report.view import findings
-from tests.unit.engine_fakes import ActionScript, FaultScript, World, run_scenario, saved
+from tests.unit.engine_fakes import SHORT_CUT, ActionScript, FaultScript, World, run_scenario, saved
 
 pytestmark = pytest.mark.timeout(20)
 
@@ -159,17 +159,7 @@ def test_an_abandoned_run_keeps_its_one_record_when_the_answer_comes_late() -> N
 
 # -- the runner, on the lifecycle's fakes -----------------------------------------------------------
 
-BASE = """
-name: actions-run
-probes: {period: 1s, timeout: 1s, journeys: [chat, login, devtools]}
-steady_state: {duration: 2s, min_consecutive: 2, timeout: 10s}
-faults:
-  - {id: cut-a, type: power_cut, site: a, at: 2s, duration: 4s}
-fault_phase: 10s
-settle: 3s
-checks: {failover: {enabled: false}}  # a short cut on a fake engine: failover is not what is tested
-actions:
-"""
+BASE = "\nname: actions-run\n" + SHORT_CUT + "actions:\n"
 ACTIVATE = ("  - {id: activate-b, type: http, when: {capability: chat, down_for: 2s}, capability: devtools, "
             "path: /ops/failover, target: 5s}\n")  # fmt: skip
 AT_1S = "  - {id: early, type: http, at: 1s, capability: devtools, path: /ops/check}\n"
