@@ -16,6 +16,7 @@ from drills.actions.base import (
     ActionOutcome,
     ActionType,
     ContainerRunner,
+    Prepares,
     make_action,
     register,
 )
@@ -27,6 +28,7 @@ __all__ = [
     "ActionOutcome",
     "ActionType",
     "ContainerRunner",
+    "Prepares",
     "make_action",
     "register",
 ]

@@ -17,6 +17,9 @@ imports every module in it, so a new action type is one new file.
                                             running are an outcome with ``ok=False`` and a
                                             one-line ``error`` (the runner records it; a raise
                                             is recorded too, as a failed action)
+    Prepares.prepare(ctx)                   optional: called once when the fault phase starts,
+                                            before anything is due (e.g. the http type's early
+                                            login); returns at once, its work in a thread of its own
 
 ``ActionContext`` is what an action may reach: the capabilities' entry points (the edge's, and
 each site's own) and ``docker exec`` in the run's containers (:class:`ContainerRunner`). The
@@ -28,7 +31,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Protocol, TypeVar
+from typing import Protocol, TypeVar, runtime_checkable
 
 from drills.adapters.container_exec import Executed
 from drills.model.fields import Fields
@@ -43,6 +46,7 @@ __all__ = [
     "ActionOutcome",
     "ActionType",
     "ContainerRunner",
+    "Prepares",
     "make_action",
     "params_of",
     "register",
@@ -82,6 +86,13 @@ class Action(Protocol):
     spec: ActionSpec
 
     def perform(self, ctx: ActionContext) -> ActionOutcome: ...
+
+
+@runtime_checkable
+class Prepares(Protocol):
+    """An action with something to do when the fault phase starts (see the module docstring)."""
+
+    def prepare(self, ctx: ActionContext) -> None: ...
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from drills.actions.base import ActionContext, ActionOutcome, ActionType, params_of, register
 from drills.errors import ExecError
 from drills.model.fields import Fields
-from drills.model.scenario import ActionSpec
+from drills.model.scenario import ActionReach, ActionSpec
 from drills.model.schema_parts import JsonSchema, duration, integer, string
 
 OUTPUT_LINES = 10  # the last lines of output kept in the timeline record
@@ -38,6 +38,9 @@ class ExecAction:
 
     def limit(self) -> float:
         return self.timeout
+
+    def reach(self) -> ActionReach:
+        return ActionReach("service", self.resolved, self.site)
 
 
 def build(fields: Fields) -> ExecAction:

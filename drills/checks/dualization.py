@@ -17,6 +17,9 @@ Vocabulary
                   only for a capability that acknowledges writes. ``read_only``: the ones that
                   do not, as the journey registry declares them (a journey with no RPO ledger
                   stream, e.g. login: :attr:`drills.model.scenario.Scenario.read_only`).
+    actions       the scenario's operator actions: each must reach its tool once any site the
+                  scenario cuts is lost (every site, when it cuts none): the activation-path rule
+                  (:mod:`drills.lint.activation`), held against the capability the action answers.
 
 Returns one ``Verdict(check="dualization")`` per capability: pass, or fail with every finding in
 ``details["findings"]`` (sentences, each ending with its path), ``details["found"]`` (rule,
@@ -36,16 +39,18 @@ from drills.checks.rpo import RpoTargets
 from drills.lint import RULES, Finding, build, lint
 from drills.lint.files import MountedFile, read_mount
 from drills.model.result import Verdict
-from drills.model.scenario import Scenario
+from drills.model.scenario import ActionSpec, Scenario
 from drills.model.topology import Topology
 
 __all__ = ["dualization_lint", "scenario_lint"]
 
 
 def scenario_lint(scenario: Scenario) -> tuple[Verdict, ...]:
-    """The dualization verdicts of a scenario: its topology, capabilities and RPO targets."""
+    """The dualization verdicts of a scenario: its topology, capabilities, RPO targets, and its operator
+    actions against the sites its faults cut."""
     rpo = {cap: scenario.checks.for_capability(cap).get(RpoTargets).target for cap in scenario.capabilities}
-    return dualization_lint(scenario.topology, scenario.capabilities, rpo, read_only=scenario.read_only)
+    return dualization_lint(scenario.topology, scenario.capabilities, rpo, read_only=scenario.read_only,
+                            actions=scenario.actions, cut_sites=scenario.cut_sites)  # fmt: skip
 
 
 def dualization_lint(
@@ -54,11 +59,15 @@ def dualization_lint(
     rpo_targets: Mapping[str, int] | None = None,
     read: Callable[[str], Iterator[MountedFile]] = read_mount,
     read_only: Collection[str] = (),
+    actions: Sequence[ActionSpec] = (),
+    cut_sites: Sequence[str] = (),
 ) -> tuple[Verdict, ...]:
     """One verdict per capability (the topology's, plus any extra ``capabilities`` asked for).
 
     ``rpo_targets``: capability -> RPO target (a capability not named: the rpo check's default).
     ``read_only``: capabilities that acknowledge no writes: no RPO target holds them.
+    ``actions``, ``cut_sites``: the scenario's operator actions, judged against the sites its faults
+    cut (every site when none): the activation-path rule.
     """
     caps = tuple(dict.fromkeys((*topology.capabilities, *capabilities)))
     if len(topology.sites) < 2:
@@ -77,7 +86,8 @@ def dualization_lint(
         )
     targets = dict(rpo_targets or {})
     graph = build(topology, read)
-    found = lint(graph, caps, lambda cap: None if cap in read_only else targets.get(cap, RpoTargets().target))
+    found = lint(graph, caps, lambda cap: None if cap in read_only else targets.get(cap, RpoTargets().target),
+                 actions, cut_sites)  # fmt: skip
     note: dict[str, object] = {}
     if startup := {s.name: list(s.startup_only) for s in topology.services if s.startup_only}:
         note["startup_only"] = startup

@@ -10,7 +10,9 @@
                      probes, the fault plan or abort judging. It appends its record when it
                      returns; the runner may stop waiting first (abandon: a record saying so),
                      and a late answer is then dropped - one record per action, always
-    ActionRunner     what the runner holds during the fault phase:
+    ActionRunner     what the runner holds during the fault phase. Created when the phase
+                     starts: it makes every action's performer then, and lets each that
+                     prepares (:class:`drills.actions.Prepares`, e.g. an early login) begin:
 
         poll(now)        each pass of the plan's loop: start what is due (conditions read at
                          most once a tick), record what is given up
@@ -34,7 +36,7 @@ import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from drills.actions import Action, ActionContext, ActionOutcome
+from drills.actions import Action, ActionContext, ActionOutcome, Prepares
 from drills.adapters.container_exec import ContainerExec
 from drills.checks import down_since
 from drills.faults import FaultContext
@@ -157,9 +159,17 @@ class ActionRunner:
                  ctx: ActionContext, sink: Sink, snapshot: Callable[[], Timeline], now: Callable[[], float],
                  tick: float) -> None:  # fmt: skip
         self.schedule = ActionSchedule(specs, start)
-        self.make, self.ctx, self.sink, self.snapshot, self.now, self.tick = make, ctx, sink, snapshot, now, tick
+        self.ctx, self.sink, self.snapshot, self.now, self.tick = ctx, sink, snapshot, now, tick
         self.runs: list[ActionRun] = []
         self.read_at = float("-inf")  # when the conditions were last read
+        self.performers = {spec.id: _made(make, spec) for spec in specs}
+        for action in self.performers.values():
+            if isinstance(action, Prepares):
+                try:
+                    action.prepare(ctx)
+                except Exception as exc:  # noqa: BLE001 - a preparation that breaks must not stop the fault phase
+                    self.performers[action.spec.id] = _Failed(action.spec, f"could not prepare it: "
+                                                              f"{type(exc).__name__}: {exc}")  # fmt: skip
 
     def next_at(self) -> float | None:
         return self.schedule.next_at()
@@ -219,11 +229,7 @@ class ActionRunner:
         return since
 
     def _start(self, spec: ActionSpec, now: float) -> ActionRun:
-        try:
-            action = self.make(spec)
-        except Exception as exc:  # noqa: BLE001 - an action that cannot even be built is a failed action
-            action = _Failed(spec, f"could not prepare it: {type(exc).__name__}: {exc}")
-        run = ActionRun(spec, action, self.ctx, self.sink, self.now, now)
+        run = ActionRun(spec, self.performers[spec.id], self.ctx, self.sink, self.now, now)
         self.runs.append(run)
         run.start()
         return run
@@ -231,6 +237,14 @@ class ActionRunner:
     def _never(self, spec: ActionSpec, now: float, why: str) -> None:
         self.sink.append(ActionEvent(t=round(now, 4), id=spec.id, type=spec.type, trigger=spec.trigger.describe(),
                                      what=spec.what, ok=False, error=why, target=spec.target))  # fmt: skip
+
+
+def _made(make: Callable[[ActionSpec], Action], spec: ActionSpec) -> Action:
+    """The performer of ``spec``; one that cannot even be built is a failed action (when it is due)."""
+    try:
+        return make(spec)
+    except Exception as exc:  # noqa: BLE001 - an action that cannot even be built is a failed action
+        return _Failed(spec, f"could not prepare it: {type(exc).__name__}: {exc}")
 
 
 @dataclass

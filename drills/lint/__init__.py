@@ -10,15 +10,18 @@ into its services.
     groups    consensus groups (etcd) and replicated datastores (Patroni, replicas)
     graph     :func:`build`: the wiring graph (dependencies, backends, groups)
     survive   what still runs when one site is lost, and the path that explains each loss
-    rules     :func:`lint`: the findings (capability, rule, path, one-site component)
+    finding   one finding: capability, rule, plain words, path, one-site component
+    rules     :func:`lint`: the findings of every rule
+    activation  the activation-path rule: a scenario's operator actions and the tools they reach
 
-Lifecycle: ``lint(build(topology), capabilities, rpo_target)``; the checks package turns the
-findings into the run's ``dualization`` verdicts (:mod:`drills.checks.dualization`).
+Lifecycle: ``lint(build(topology), capabilities, rpo_target, actions, cut_sites)``; the checks
+package turns the findings into the run's ``dualization`` verdicts (:mod:`drills.checks.dualization`).
 """
 
 from __future__ import annotations
 
+from drills.lint.finding import Finding
 from drills.lint.graph import Graph, build
-from drills.lint.rules import RULES, Finding, lint
+from drills.lint.rules import RULES, lint
 
 __all__ = ["RULES", "Finding", "Graph", "build", "lint"]

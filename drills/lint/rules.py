@@ -23,6 +23,8 @@ devtools-db-a``) and the one-site component. The rules (``RULES``, in the order 
                      mount nothing (static content, a runbook, served from one site only), or
                      bind-mount other content there (a stale copy: the sources' sha256 differ;
                      content only: a file the lint reads as wiring may differ per site)
+    activation-path  an operator action of the scenario reaches its tool only through a site
+                     the scenario cuts (:mod:`drills.lint.activation`)
 
 A finding that no capability reaches (e.g. a quorum nobody uses) is the system's (``*``).
 
@@ -31,12 +33,14 @@ Lifecycle: :func:`lint` runs every rule on one :class:`~drills.lint.graph.Graph`
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import PurePath
 
+from drills.lint.activation import activation_paths
+from drills.lint.finding import Finding
 from drills.lint.graph import Graph
 from drills.lint.survive import explain, simulate
+from drills.model.scenario import ActionSpec
 from drills.model.topology import EDGE, Mount, Topology
 
 __all__ = ["RULES", "Finding", "lint"]
@@ -56,21 +60,10 @@ RULES: dict[str, str] = {
     "volume": "a named volume of one site is used in another, or shared across sites",
     "one-site-content": "an instance mounts content that its other sites' instances do not have (nothing, or "
     "other content, at that path)",
+    "activation-path": "an operator action reaches its tool only through a site the scenario cuts (it cannot run "
+    "when it is needed)",
 }
 RpoTarget = Callable[[str], "int | None"]
-
-
-@dataclass(frozen=True)
-class Finding:
-    capability: str  # or "*": the system
-    rule: str
-    message: str
-    path: str = ""
-    component: str = ""
-
-    @property
-    def text(self) -> str:
-        return f"{self.message} (path: {self.path})" if self.path else self.message
 
 
 class _Reach:
@@ -105,14 +98,19 @@ class _Reach:
         return out or [("*", " -> ".join(wanted[:1]) + suffix if suffix else "")]
 
 
-def lint(graph: Graph, capabilities: Iterable[str], rpo_target: RpoTarget) -> list[Finding]:
+def lint(graph: Graph, capabilities: Iterable[str], rpo_target: RpoTarget, actions: Sequence[ActionSpec] = (),
+         cut_sites: Sequence[str] = ()) -> list[Finding]:  # fmt: skip
+    """Every rule's findings; ``actions`` and ``cut_sites``: the scenario's operator actions and the sites
+    its faults cut (the activation-path rule)."""
+    caps = list(capabilities)
     reach = _Reach(graph)
     out: list[Finding] = []
-    for cap in capabilities:
+    for cap in caps:
         out += _instances(graph, cap)
     for rule in (_unresolved, _load_balancers, _quorum, _networks, _volumes, _content):
         out += rule(graph, reach)
     out += _datastores(graph, reach, rpo_target)
+    out += activation_paths(graph, actions, cut_sites, caps)
     return list(dict.fromkeys(out))
 
 

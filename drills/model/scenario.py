@@ -6,6 +6,9 @@ Vocabulary
     FaultSpec    one scheduled fault; ``params`` is its type's dataclass (see drills/faults/).
     ActionSpec   one operator action: its trigger (a time, or a condition on a capability's
                  signal), its activation target, and ``params``, its type's dataclass (drills/actions/).
+    ActionReach  what an action needs to reach its tool while the drill runs (a capability's
+                 instance, through the edge or one site's entry point; or one service of one
+                 site): the dualization lint judges it against the sites the scenario cuts.
     Targets      check targets for one capability: each check's params (defaults merged with overrides).
     expect       how a known-bad scenario must fail (see :mod:`drills.model.expectation`); None: it must pass.
 
@@ -27,6 +30,7 @@ from drills.model.topology import Topology
 __all__ = [
     "AbortRule",
     "ActionParams",
+    "ActionReach",
     "ActionSpec",
     "CheckSpec",
     "CustomProbe",
@@ -114,6 +118,21 @@ class FaultSpec:
         return self.params.describe()
 
 
+@dataclass(frozen=True)
+class ActionReach:
+    """What an action needs at run time to reach its tool, in the topology's words.
+
+    ``kind`` capability: an instance of ``tool`` must serve the call - in ``site`` (the call goes
+    to that site's own entry point), or in any site ("": through the edge). ``kind`` service: the
+    compose service ``tool`` of ``site`` must run. ``also``: capabilities reached the same way on
+    the way to it (the admin's login, when it is part of the call)."""
+
+    kind: str  # "capability" | "service"
+    tool: str
+    site: str = ""
+    also: tuple[str, ...] = ()
+
+
 class ActionParams(Protocol):
     """The params of one action type (a frozen dataclass in that type's module, drills/actions/)."""
 
@@ -123,6 +142,10 @@ class ActionParams(Protocol):
 
     def limit(self) -> float:
         """The longest it can take, its own timeouts included: the runner waits no longer for it."""
+        ...
+
+    def reach(self) -> ActionReach:
+        """What it needs to reach its tool while the drill runs (the dualization lint reads it)."""
         ...
 
 
@@ -232,6 +255,7 @@ class Scenario:
     # no RPO ledger stream, e.g. login): no RPO target holds them (the dualization lint's async-replication)
     read_only: tuple[str, ...] = ()
     actions: tuple[ActionSpec, ...] = ()  # operator actions, played in the fault phase next to the faults
+    cut_sites: tuple[str, ...] = ()  # the sites its faults take down whole (power cuts), in fault order
 
     @property
     def capabilities(self) -> tuple[str, ...]:

@@ -129,6 +129,7 @@ def build_scenario(
                                  actions=tuple(a.id for a in actions)),
         read_only=_read_only((*probes.capabilities, *topology.capabilities)),
         actions=actions,
+        cut_sites=tuple(dict.fromkeys(site for f in faults if (site := site_cut(f)))),
     )
 
 

@@ -133,8 +133,17 @@ def why_runbook_one_site(result: dict[str, Any]) -> None:
     assert ps["status"] == "fail" and "site b" in ps["message"] and "HTTP 404" in ps["message"], ps
 
 
+def why_manual_activation_one_site(result: dict[str, Any]) -> None:
+    # the 2022 failure end to end: the runbook's step needs devtools, which lived only in site a
+    [act] = [v for v in result["verdicts"] if v["check"] == "activation" and v["capability"] == "activate-b"]
+    assert act["status"] == "fail" and "during cut-a (site a without power)" in act["message"], act
+    [lint] = [v for v in result["verdicts"] if v["check"] == "dualization" and v["capability"] == "chat"]
+    assert "losing site a leaves no way to activate" in lint["message"], lint
+
+
 WHY = {"kakao-2022": why_kakao_2022, "devtools-one-site": why_devtools_one_site, "no-witness": why_no_witness,
-       "lb-no-check": why_lb_no_check, "runbook-one-site": why_runbook_one_site}  # fmt: skip
+       "lb-no-check": why_lb_no_check, "runbook-one-site": why_runbook_one_site,
+       "manual-activation-one-site": why_manual_activation_one_site}  # fmt: skip
 
 
 @pytest.mark.parametrize("name", sorted(WHY))
@@ -144,6 +153,25 @@ def test_known_bad_scenario_fails_exactly_as_declared(name: str, tmp_path: Path)
     assert "expected failure confirmed" in res.stdout
     assert result["status"] == "failed" and result["expectation"]["outcome"] == "confirmed", result["expectation"]
     WHY[name](result)
+
+
+def test_manual_activation_through_devtools_in_site_b_passes(tmp_path: Path) -> None:
+    # automatic failover off: site b leads only because the operator action promoted it
+    res = drill("run", "scenarios/manual-activation.yaml", "--no-live", "--reports", str(tmp_path))
+    result = json.loads((only_bundle(tmp_path) / "result.json").read_text())
+    assert labelled(result["run_id"]) == []
+    assert res.returncode == 0, res.stdout[-3000:] + res.stderr[-2000:]
+    [act] = [v for v in result["verdicts"] if v["check"] == "activation"]
+    assert act["status"] == "pass" and act["measured"] <= act["target"], act
+    records = [json.loads(line) for line in (only_bundle(tmp_path) / "timeline.jsonl").read_text().splitlines()]
+    [done] = [r for r in records if r.get("kind") == "action"]
+    assert done["ok"] and done["status"] == 200, done
+    said = json.loads(" ".join(done["output"]))  # what devtools said it did: paused until then, pg-b not leading
+    assert (said["promoted"], said["resumed"]) == ("pg-b", True), said
+    hit = next(r["destructive_t"] for r in records if r.get("kind") == "fault" and r["action"] == "inject")
+    by_b = [r["t"] for r in records if r.get("kind") == "write" and r.get("acked")
+            and str(r.get("primary", "")).startswith("pg-b")]  # fmt: skip
+    assert by_b and min(by_b) > done["triggered_t"] > hit, "pg-b led only after the activation"
 
 
 def test_async_replication_variant_fails_on_rpo_with_the_lost_writes_listed(tmp_path: Path) -> None:

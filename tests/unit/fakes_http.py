@@ -93,7 +93,7 @@ class _Handler(BaseHTTPRequestHandler):
         except OSError:  # the client gave up (its timeout): nothing to answer
             self.close_connection = True
 
-    do_GET = do_POST = do_PUT = do_DELETE = _serve  # noqa: N815 - http.server's names
+    do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _serve  # noqa: N815 - http.server's names
 
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - http.server's signature
         return None

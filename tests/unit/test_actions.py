@@ -21,14 +21,14 @@ from typing import Any
 import pytest
 from docker.errors import APIError, DockerException
 
-from drills.actions import ACTION_TYPES, ActionContext, ActionOutcome, make_action
+from drills.actions import ACTION_TYPES, ActionContext, ActionOutcome, Prepares, make_action
 from drills.actions.exec import ExecAction, last_lines
 from drills.actions.http import HttpAction
 from drills.adapters.container_exec import ContainerExec
 from drills.cli import main
 from drills.engine.plan import plan
 from drills.errors import EXIT_INVALID, ScenarioError
-from drills.model.scenario import ActionSpec, Trigger
+from drills.model.scenario import ActionReach, ActionSpec, Trigger
 from tests.unit.engine_fakes import SHORT_CUT, load
 from tests.unit.fakes_docker import PROJECT, FakeContainer, FakeDocker, labels_of, mini_replica
 from tests.unit.fakes_http import FakeMessenger, Reply, closed_port, serve
@@ -178,7 +178,7 @@ def ctx(endpoints: dict[str, str] | None = None, sites: dict[str, dict[str, str]
 def test_http_logs_in_as_the_admin_and_calls_through_the_edge(ops: tuple[OpsMessenger, str]) -> None:
     app, url = ops
     out = make_action(http_spec()).perform(ctx({"devtools": url, "login": url}))
-    assert out == ActionOutcome(True, status=200)
+    assert out == ActionOutcome(True, status=200, output=('{"promoted": "b", "site": "b"}',))  # what it did: evidence
     assert [(m, p) for m, p, _ in app.seen] == [("POST", "/login"), ("POST", "/ops/failover")]
     assert app.seen[1][2].startswith("Bearer tok-ops-")  # the devtools journey's admin user
 
@@ -220,6 +220,46 @@ def test_http_no_answer_within_the_timeout_says_so(ops: tuple[OpsMessenger, str]
     app.hang.add("/ops/")
     out = make_action(http_spec(timeout=0.2)).perform(ctx({"devtools": url, "login": url}))
     assert out == ActionOutcome(False, "no answer within 200ms")
+
+
+def test_http_login_at_start_logs_in_when_the_fault_phase_starts_and_calls_with_that_token(
+    ops: tuple[OpsMessenger, str],
+) -> None:
+    """During the outage login needs the lost primary: an engineer already logged in still gets through."""
+    app, url = ops
+    dead = f"http://127.0.0.1:{closed_port()}"
+    action = make_action(http_spec(via="b", login="at_start"))
+    assert isinstance(action, Prepares)
+    action.prepare(ctx({}, {"b": {"devtools": url, "login": url}}))
+    outage = ctx({}, {"b": {"devtools": url, "login": dead}})  # by the time it is due, login is gone
+    assert action.perform(outage).ok
+    assert [(m, p) for m, p, _ in app.seen] == [("POST", "/login"), ("POST", "/ops/failover")]
+    assert app.seen[1][2].startswith("Bearer tok-ops-")
+    due = make_action(http_spec(via="b"))  # login: when_due (the default) logs in right before the call
+    assert due.perform(outage) == ActionOutcome(False, "login as ops failed: connection refused")
+
+
+def test_http_login_at_start_that_failed_logs_in_again_when_due(ops: tuple[OpsMessenger, str]) -> None:
+    app, url = ops
+    dead = f"http://127.0.0.1:{closed_port()}"
+    c = ctx({}, {"b": {"devtools": url, "login": url}})
+    app.forced.append(("POST", "/login", 503, {"error": "not ready"}))
+    action = make_action(http_spec(via="b", login="at_start"))
+    assert isinstance(action, Prepares)
+    action.prepare(c)
+    assert action.perform(c).ok and app.calls("POST", "/login") == 2  # refused at the start, then right before
+    broken = make_action(http_spec(via="b", login="at_start"))
+    assert isinstance(broken, Prepares)
+    gone = ctx({}, {"b": {"devtools": url, "login": dead}})
+    broken.prepare(gone)
+    assert broken.perform(gone) == ActionOutcome(False, "login as ops failed: connection refused (and when the "
+                                                        "fault phase started: connection refused)")  # fmt: skip
+
+
+def test_http_and_exec_reach_name_the_tool_the_site_and_the_login_on_the_way() -> None:
+    assert http_spec().params.reach() == ActionReach("capability", "devtools", "", ("login",))
+    assert http_spec(via="b", login="at_start").params.reach() == ActionReach("capability", "devtools", "b")
+    assert exec_spec().params.reach() == ActionReach("service", "devtools-b", "b")
 
 
 # -- exec --------------------------------------------------------------------------------------------

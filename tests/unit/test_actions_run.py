@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import threading
 import time
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -32,7 +32,7 @@ from drills.engine.actions import ActionRun, ActionRunner, ActionSchedule
 from drills.engine.lifecycle import DrillInterrupted
 from drills.engine.runner import TICK_S
 from drills.model.result import DrillResult
-from drills.model.scenario import ActionSpec, CheckSpec, Targets, Trigger
+from drills.model.scenario import ActionReach, ActionSpec, CheckSpec, Targets, Trigger
 from drills.model.timeline import ActionEvent, FaultEvent, ProbeStart, Sample, Timeline
 from drills.report.formats.junit import render_junit
 from drills.report.view import findings
@@ -49,6 +49,9 @@ class Params:
 
     def limit(self) -> float:
         return 2.0
+
+    def reach(self) -> ActionReach:
+        return ActionReach("capability", "devtools")
 
 
 def spec(trigger: Trigger, aid: str = "activate-b") -> ActionSpec:
@@ -129,12 +132,54 @@ def test_the_runner_reads_conditions_at_most_once_a_tick() -> None:
         return Timeline()
 
     runner = ActionRunner([spec(Trigger(capability="chat", down_for=1.0, until=20.0))], START,
-                          lambda s: pytest.fail("nothing is due"), None,  # type: ignore[arg-type]
+                          Never, None,  # type: ignore[arg-type]
                           [], snapshot, lambda: now[0], TICK_S)  # fmt: skip
     for t in (10.0, 10.05, 10.1, 10.19, 10.2, 10.25, 10.4):
         now[0] = t
-        runner.poll(t)
+        assert runner.poll(t) == []  # nothing is due
     assert reads == [10.0, 10.2, 10.4]
+
+
+@dataclass
+class Never:
+    """A performer that must never perform."""
+
+    spec: ActionSpec
+
+    def perform(self, ctx: object) -> ActionOutcome:
+        pytest.fail("nothing is due")
+
+
+@dataclass
+class Preparing:
+    """A performer that prepares when the fault phase starts (or breaks doing so)."""
+
+    spec: ActionSpec
+    log: list[str]
+    breaks: bool = False
+
+    def prepare(self, ctx: object) -> None:
+        self.log.append(f"prepare {self.spec.id}")
+        if self.breaks:
+            raise RuntimeError("no session")
+
+    def perform(self, ctx: object) -> ActionOutcome:
+        self.log.append(f"perform {self.spec.id}")
+        return ActionOutcome(True)
+
+
+def test_the_runner_makes_and_prepares_every_action_when_the_fault_phase_starts() -> None:
+    log: list[str] = []
+    sink: list[Any] = []
+    specs = [spec(Trigger(at=1.0), "early"), spec(Trigger(at=2.0), "broken")]
+    runner = ActionRunner(specs, START, lambda s: Preparing(s, log, breaks=s.id == "broken"), None,  # type: ignore[arg-type]
+                          sink, Timeline, lambda: START, TICK_S)  # fmt: skip
+    assert log == ["prepare early", "prepare broken"]  # both before anything is due
+    for run in runner.poll(START + 2.0):
+        run.thread.join(5)
+    assert log[2:] == ["perform early"]  # the one that broke preparing is a failed action, never performed
+    assert sorted((r.id, r.ok, r.error) for r in sink) == [
+        ("broken", False, "could not prepare it: RuntimeError: no session"), ("early", True, "")]
 
 
 def test_an_abandoned_run_keeps_its_one_record_when_the_answer_comes_late() -> None:

@@ -190,7 +190,8 @@ def test_up_with_an_unknown_variant_is_a_usage_error_before_the_engine(
     assert main(["up", "--variant", "kakao-2099"]) == 2
     assert capsys.readouterr().err == (
         "drill: error: --variant kakao-2099: no such variant (variants: async-replication, cross-site, "
-        "devtools-one-site, kakao-2022, kakao-2022-real, lb-no-check, no-witness, runbook-one-site)\n"
+        "devtools-one-site, kakao-2022, kakao-2022-real, lb-no-check, manual-activation, manual-activation-one-site, "
+        "no-witness, runbook-one-site)\n"
     )
 
 

@@ -14,6 +14,7 @@ import re
 from pathlib import Path
 
 import pytest
+import yaml
 
 from drills.checks.dualization import scenario_lint
 from drills.errors import ScenarioError
@@ -24,7 +25,7 @@ ROOT = Path(__file__).resolve().parents[2]
 KNOWN_BAD = sorted(p.relative_to(ROOT) for p in (ROOT / "scenarios").glob("*.yaml")
                    if load_scenario(p).expect is not None)  # fmt: skip
 # this library's scenarios: each says which part must catch it
-LIBRARY = ("kakao-2022", "no-witness", "lb-no-check", "runbook-one-site")
+LIBRARY = ("kakao-2022", "no-witness", "lb-no-check", "runbook-one-site", "manual-activation-one-site")
 
 
 @pytest.fixture(autouse=True)
@@ -89,6 +90,33 @@ def test_runbook_one_site_flags_the_content_site_b_lacks() -> None:
     found = _found("runbook-one-site")
     assert found["devtools"] == [("one-site-content", "devtools-a -> mount /srv/runbook/runbook.md")]
     assert found["chat"] == found["login"] == []
+
+
+def test_manual_activation_one_site_names_the_activation_paths_dependency_on_site_a() -> None:
+    found = _found("manual-activation-one-site")
+    assert found["chat"] == [("activation-path", "activate-b -> devtools (site b) -> devtools-a")]  # its when:
+    assert [rule for rule, _ in found["devtools"]] == ["no-instance", "lb-one-site"]
+    assert found["login"] == []
+    # the same runbook step with devtools in both sites: nothing to find, and it must pass (no expect:)
+    good = load_scenario(Path("scenarios") / "manual-activation.yaml")
+    assert good.expect is None and good.cut_sites == ("a",)
+    assert all(v.status == "pass" for v in scenario_lint(good))
+    bad = load_scenario(Path("scenarios") / "manual-activation-one-site.yaml")
+    assert good.actions[0] == bad.actions[0]  # "same action": only the variant differs for it
+
+
+def _services(name: str) -> dict[str, object]:
+    data = yaml.safe_load((ROOT / "fixtures" / "variants" / f"{name}.yml").read_text(encoding="utf-8"))
+    services: dict[str, object] = data["services"]
+    return services
+
+
+def test_the_manual_activation_one_site_variant_is_manual_activation_without_devtools_b() -> None:
+    """A scenario names one variant, so the one-site file repeats manual-activation.yml: they cannot drift."""
+    reference, one_site = _services("manual-activation"), _services("manual-activation-one-site")
+    assert one_site.pop("devtools-b") == {"profiles": ["disabled"]}
+    assert reference.pop("devtools-b") == reference["devtools-a"]
+    assert one_site == reference
 
 
 def test_async_replication_fails_the_capabilities_that_write_not_login() -> None:

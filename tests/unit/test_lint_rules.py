@@ -7,11 +7,13 @@ thing. data/lint/three-site has three sites and no witness.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
 from drills.checks.dualization import dualization_lint
+from drills.model.scenario import ActionReach, ActionSpec, Trigger
 from drills.scenario.discover import discover
 
 DATA = Path(__file__).parent / "data" / "lint"
@@ -131,3 +133,84 @@ def test_a_wan_alias_without_its_proxy_names_the_instance_the_host_and_where_it_
     )
     # with its proxy (real-2022) the same name reaches the store in site a: no longer unresolved
     assert "unresolved" not in [f["rule"] for f in found(TWO_SITE, "real-2022")["devtools"]]
+
+
+# -- activation-path: the scenario's operator actions against the sites it cuts ------------------------
+
+
+@dataclass(frozen=True)
+class Reaches:
+    """The params of an operator action, as the lint reads them: only where its tool is."""
+
+    to: ActionReach
+
+    def describe(self) -> str:
+        return "the runbook's step"
+
+    def limit(self) -> float:
+        return 10.0
+
+    def reach(self) -> ActionReach:
+        return self.to
+
+
+def action(reach: ActionReach, when: str | None = "chat", aid: str = "activate-b") -> ActionSpec:
+    trigger = Trigger(capability=when, down_for=5.0, until=30.0) if when else Trigger(at=5.0)
+    return ActionSpec(aid, "http", trigger, Reaches(reach))
+
+
+def activation(variant: str | None, *actions: ActionSpec, cut: tuple[str, ...] = ("a",)) -> dict[str, list[str]]:
+    """capability -> the messages of its activation-path findings."""
+    verdicts = dualization_lint(discover(TWO_SITE, COMPOSE, variant), actions=actions, cut_sites=cut)
+    return {v.capability: [f["message"] for f in v.details.get("found", []) if f["rule"] == "activation-path"]
+            for v in verdicts}  # fmt: skip
+
+
+DEVTOOLS_B = ActionReach("capability", "devtools", "b")
+
+
+def test_an_action_whose_tool_survives_the_cut_is_no_finding() -> None:
+    assert activation(None, action(DEVTOOLS_B)) == {"chat": [], "devtools": []}
+    assert activation(None, action(ActionReach("capability", "devtools"))) == {"chat": [], "devtools": []}
+    assert activation(None, action(ActionReach("service", "db-b", "b"))) == {"chat": [], "devtools": []}
+
+
+def test_a_tool_only_in_the_cut_site_is_a_finding_held_against_the_capability_the_action_answers() -> None:
+    result = activation("devtools-one-site", action(DEVTOOLS_B))
+    lost = ("activate-b calls devtools through site b, where devtools has no instance (it runs only in site a): "
+            "losing site a leaves no way to activate")
+    assert result == {"chat": [lost], "devtools": []}
+    (f,) = [f for v in dualization_lint(discover(TWO_SITE, COMPOSE, "devtools-one-site"), actions=[action(DEVTOOLS_B)],
+                                        cut_sites=["a"]) for f in v.details.get("found", [])
+            if f["rule"] == "activation-path"]  # fmt: skip
+    assert (f["path"], f["component"]) == ("activate-b -> devtools (site b) -> devtools-a", "devtools-a")
+    edge = activation("devtools-one-site", action(ActionReach("capability", "devtools")))
+    assert edge["chat"] == [("activate-b calls devtools through the edge, but it runs only in site a: losing site a "
+                             "leaves no way to activate")]  # fmt: skip
+
+
+def test_an_action_timed_with_at_is_held_against_every_capability() -> None:
+    result = activation("devtools-one-site", action(DEVTOOLS_B, when=None))
+    assert len(result["chat"]) == len(result["devtools"]) == 1
+
+
+def test_a_tool_reached_through_the_cut_site_or_needing_it_is_a_finding() -> None:
+    through_a = activation(None, action(ActionReach("capability", "devtools", "a")))
+    assert through_a["chat"] == [("activate-b calls devtools through site a, the site that is lost: losing site a "
+                                  "leaves no way to activate")]  # fmt: skip
+    shell = activation(None, action(ActionReach("service", "db-a", "a"), aid="promote"))
+    assert shell["chat"] == [("promote runs in db-a (site a), the site that is lost: losing site a leaves no way to "
+                              "activate")]  # fmt: skip
+    # real-2022: devtools-b runs, but needs its store in site a
+    needs = activation("real-2022", action(DEVTOOLS_B))
+    assert needs["chat"] == [("activate-b calls devtools through site b, but losing site a takes devtools-b (site b) "
+                              "down too: it needs devtools-db-a, in site a: losing site a leaves no way to activate")]
+    (login,) = activation(None, action(ActionReach("capability", "devtools", "b", also=("login",))))["chat"]
+    assert login.startswith("activate-b needs login through site b, where login has no instance")
+
+
+def test_without_a_site_cut_every_site_loss_is_judged() -> None:
+    result = activation(None, action(DEVTOOLS_B), cut=())
+    assert result["chat"] == [("activate-b calls devtools through site b, the site that is lost: losing site b "
+                               "leaves no way to activate")]  # fmt: skip
+    assert activation(None, action(ActionReach("capability", "devtools")), cut=())["chat"] == []
