@@ -14,6 +14,9 @@ from these labels only, never from container names::
                               "chat:8080" on a site's container means its own site; the
                               container port is published on 127.0.0.1)
     org.drills.toxiproxy-api  "8474"                   (the wan service: its API container port)
+    org.drills.in-sync        "replica-db in-sync"     (a datastore: a command run inside it that exits
+                              0 when this member is the primary or a streaming, in-sync replica;
+                              its last output line says why not: the rejoin phase reads it)
 
 Toxiproxy proxies are named ``<from>_<to>_<what>`` (see :func:`drills.model.topology.parse_link_name`).
 """
@@ -31,6 +34,7 @@ __all__ = [
     "DOMAIN",
     "EDGE",
     "ENDPOINTS",
+    "IN_SYNC",
     "ROLE",
     "RUN",
     "SITE_ENDPOINTS",
@@ -47,6 +51,7 @@ CAPABILITY = "org.drills.capability"
 SITE_ENDPOINTS = "org.drills.site-endpoints"
 ENDPOINTS = "org.drills.endpoints"
 TOXIPROXY_API = "org.drills.toxiproxy-api"
+IN_SYNC = "org.drills.in-sync"
 COMPOSE_PROJECT = "com.docker.compose.project"
 COMPOSE_SERVICE = "com.docker.compose.service"
 EDGE = "edge"

@@ -70,6 +70,8 @@ def reference(timeline: Timeline, rec: ActionEvent) -> tuple[float, str, str, st
 def _when(rec: ActionEvent) -> str:
     if rec.triggered_t is None:
         return f"trigger: {rec.trigger}"
+    if rec.trigger.startswith("at the start"):
+        return f"started {rec.trigger}, at {fmt_t(rec.triggered_t)}"
     if rec.trigger.startswith("at "):
         return f"triggered {rec.trigger} into the fault phase, at {fmt_t(rec.triggered_t)}"
     return f"triggered when {rec.trigger} at {fmt_t(rec.triggered_t)}"

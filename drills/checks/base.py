@@ -7,7 +7,8 @@ produces, and the finding sentence a report shows when one fails; it ends with
 ``register(Check(...))``. The package imports every module in it, so a new check is one new file.
 
 Scopes: ``capability`` checks judge each capability's samples, ``stream`` checks each write
-stream's ledger, ``action`` checks each operator action's record (the subject is its id);
+stream's ledger, ``action`` checks each operator action's record (the subject is its id),
+``site`` checks each site a power cut took down and the restore brought back (rejoin);
 ``topology`` checks (the dualization lint) judge the static topology before
 anything runs and are not called by :func:`drills.checks.evaluate`.
 """
@@ -27,7 +28,7 @@ from drills.model.schema_parts import JsonSchema
 __all__ = ["REGISTRY", "Check", "CheckFn", "Scope", "check_of_verdict", "register"]
 
 CheckFn = Callable[[CheckInput], tuple[Verdict, ...]]
-Scope = Literal["capability", "stream", "action", "topology"]
+Scope = Literal["capability", "stream", "action", "site", "topology"]
 
 
 def _no_targets(fields: Fields, base: Any) -> Any:

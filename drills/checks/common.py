@@ -5,8 +5,9 @@ Vocabulary
               write stream (RPO, duplicates, split brain); written to ``Verdict.capability``.
     window    the span of timeline time ``[start, end)`` a check judges:
                 faults+settle  first fault hit (its destructive instant, else the inject's
-                               start) -> end of settle (start of the verify or
-                               teardown phase; else last sample + one probe period)
+                               start) -> end of settle (start of the failback,
+                               steady-after, verify or teardown phase; else last
+                               sample + one probe period): a restore's rejoin is in it
                 faults         first fault hit -> start of heal-all (the heal phase; else
                                the settle phase; else as above)
                 all            first sample -> as faults+settle
@@ -154,8 +155,8 @@ def judged_window(timeline: Timeline, kind: str, probe_period: float) -> Window 
     end: float | None = None
     if kind == "faults":
         end = _phase_start(timeline, ("heal", "settle", "verify", "teardown"), start)
-    if end is None:
-        end = _phase_start(timeline, ("verify", "teardown"), start)
+    if end is None:  # the failover's recovery ends with the settle: the way back has checks of its own
+        end = _phase_start(timeline, ("failback", "steady-after", "verify", "teardown"), start)
     if end is None:
         end = (samples[-1].t + probe_period) if samples else start
     return Window(start=start, end=max(start, end), kind=kind)

@@ -7,7 +7,9 @@ drill, site a may be "back" for the edge while its devtools never came up. Per-s
     before   the per-site probe's samples from its start to the first fault's hit (else the
              fault phase): did the site serve the capability alone before the cut?
     after    from the end of the recovery window (the settle phase: the restored site is back)
-             to the start of the read-back (verify): does it serve it alone after the restore?
+             to the start of the read-back (verify), or of a failback: does it serve it alone
+             after the restore? With a steady-after phase (``restore.steady_after``), that phase
+             instead: every site serving alone once the way back is over, failback included.
 
 A site *serves alone* at the end of a window when that site's probe's last samples in the
 window (started and ended in it: a sample still in flight when the power went out says
@@ -92,12 +94,11 @@ def _windows(tl: Timeline, first: float) -> tuple[tuple[float, float], tuple[flo
     phases = {p.phase: p.t for p in reversed(tl.phases())}  # the first start of each phase
     hits = fault_windows(tl)
     cut = hits[0].start if hits else phases.get("fault", phases.get("settle"))
-    settle = phases.get("settle")
+    settle = phases.get("steady-after", phases.get("settle"))
     if cut is None or settle is None:
         return None
-    end = phases.get("verify", phases.get("teardown"))
-    if end is None:
-        end = max((s.end for s in tl.samples(via=None)), default=settle)
+    later = [phases[n] for n in ("failback", "steady-after", "verify", "teardown") if phases.get(n, -1.0) > settle]
+    end = min(later) if later else max((s.end for s in tl.samples(via=None)), default=settle)
     return (first, cut), (settle, end)
 
 
@@ -135,7 +136,7 @@ def check(inp: CheckInput) -> tuple[Verdict, ...]:
             period = max((p.period for p in declared if p.via == site), default=0.0)
             if after_s.serves is False and not after_s.why.startswith("failing") and a1 - a0 < t.hold + 2 * period:
                 # only too few successes, in a settle too short to hold them: that is not a finding
-                after_s = SiteState(None, f"{after_s.why}; the settle ({a1 - a0:.1f}s) is shorter than the hold "
+                after_s = SiteState(None, f"{after_s.why}; the window ({a1 - a0:.1f}s) is shorter than the hold "
                                           f"plus two periods ({t.hold + 2 * period:.1f}s)")
         before[site], after[site] = before_s, after_s
         per[site] = {"before": before_s.serves, "before_why": before_s.why,

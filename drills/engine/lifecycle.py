@@ -1,6 +1,7 @@
 """``run_drill``: one scenario from bring-up to bundle, with heal and teardown on every path.
 
-    try:     bringup -> steady -> fault (plan) -> settle -> verify
+    try:     bringup -> steady -> fault (plan) -> settle -> verify; with ``restore:`` the way back
+             replaces the settle: rejoin -> settle -> failback -> steady-after (engine/restore.py)
     finally: give up on actions still performing -> stop probes -> heal-all -> teardown (signals
              held off) -> forget the run
     then:    checks on the saved timeline -> result -> evidence bundle
@@ -22,11 +23,12 @@ from datetime import UTC, timedelta
 from pathlib import Path
 from types import FrameType
 
-from drills.checks import REGISTRY, evaluate
+from drills.checks import REGISTRY, evaluate, evaluate_scenario
 from drills.checks.dualization import scenario_lint
 from drills.engine import runs
 from drills.engine.compose_stack import compose_files
 from drills.engine.progress import Progress
+from drills.engine.restore import play_restore
 from drills.engine.runner import Drill, SteadyStateNotReached
 from drills.engine.stack import Stack, Wiring
 from drills.errors import DrillsError
@@ -102,8 +104,11 @@ def run_drill(scenario: Scenario, bundle_dir: Path, progress: Progress, *, wirin
                 runs.register(d.run_id, d.project, "run", [str(f) for f in compose_files(scenario)])
                 stack.up()
                 endpoints = stack.endpoints(scenario.topology.capabilities)
-                site_endpoints = stack.site_endpoints() if scenario.probes.per_site or scenario.actions else None
+                needs_sites = scenario.probes.per_site or scenario.actions or scenario.restore is not None
+                site_endpoints = stack.site_endpoints() if needs_sites else None
                 ctx = stack.fault_context()
+                if scenario.restore is not None:  # the rejoin phase judges the restored site's health
+                    ctx.heal_waits_healthy = False
                 d.environment = stack.describe()
                 d.wan_baseline(ctx)
                 d.phase("steady")
@@ -118,8 +123,11 @@ def run_drill(scenario: Scenario, bundle_dir: Path, progress: Progress, *, wirin
                     d.play(ctx)
                     if d.aborted and (heal_errors := d.heal_all(ctx)):
                         raise heal_errors[0]  # a fault left in place is an environment failure
-                    d.phase("settle")
-                    d.wait(scenario.settle)
+                    if scenario.restore is not None and not d.aborted:
+                        play_restore(d, ctx, scenario.restore)
+                    else:
+                        d.phase("settle")
+                        d.wait(scenario.settle)
                 d.phase("verify")
                 d.stop_all_probes()
                 d.read_back()
@@ -169,8 +177,7 @@ def finish(d: Drill, error: str) -> DrillResult:
         only = {"steady_state": REGISTRY["steady_state"]}
         verdicts += evaluate(timeline, s.checks, s.probes.period, capabilities=s.capabilities, registry=only)
     elif not error:
-        verdicts += evaluate(timeline, s.checks, s.probes.period, capabilities=s.capabilities,
-                             actions=tuple(a.id for a in s.actions))  # fmt: skip
+        verdicts += evaluate_scenario(timeline, s)
     status = "error" if error else ("aborted" if d.aborted else overall_status(verdicts))
     if status == "error" and not error:  # the drill's own measurement failed (e.g. probes ran too slowly)
         error = next(v.message for v in verdicts if v.about == "drill" and v.status == "fail")

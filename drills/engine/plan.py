@@ -53,15 +53,24 @@ class Plan:
         return self.scenario.fault_phase
 
     @property
+    def way_back(self) -> tuple[float, float]:
+        """(shortest, longest) time the restore's phases add beyond the settle (0, 0 without restore:)."""
+        r = self.scenario.restore
+        if r is None:
+            return 0.0, 0.0
+        fb = (r.failback_settle, r.failback.params.limit() + r.failback_settle) if r.failback else (0.0, 0.0)
+        return fb[0] + r.steady_after, r.rejoin_timeout + fb[1] + r.steady_after
+
+    @property
     def min_duration(self) -> float:
-        """Steady-state gate (at best) + fault phase + settle; bring-up not included."""
+        """Steady-state gate (at best) + fault phase + settle (+ the way back); bring-up not included."""
         s = self.scenario
-        return s.steady_state.duration + s.fault_phase + s.settle
+        return s.steady_state.duration + s.fault_phase + s.settle + self.way_back[0]
 
     @property
     def max_duration(self) -> float:
         s = self.scenario
-        return s.steady_state.timeout + s.fault_phase + s.settle
+        return s.steady_state.timeout + s.fault_phase + s.settle + self.way_back[1]
 
     def render(self) -> str:
         s = self.scenario
@@ -90,13 +99,14 @@ class Plan:
         rows += [("heal-all", f"+{fd(st.t)}", f"heal every fault still active{wait}")
                  for st in self.steps if st.action == "heal_all"]  # fmt: skip
         end = s.fault_phase
-        rows += [
-            ("settle", f"+{fd(end)}", f"observe {fd(s.settle)} until +{fd(end + s.settle)}"),
-            ("checks", f"+{fd(end + s.settle)}",
-             "read back writes; judge availability, max outage, RTO, failover, per-site, RPO, split brain"
-             + (", operator actions" if s.actions else "")),
-            ("teardown", "", "remove every container, network and volume of the run"),
-        ]
+        judged = ("read back writes; judge availability, max outage, RTO, failover, per-site, RPO, split brain"
+                  + (", operator actions" if s.actions else ""))
+        if s.restore is None:
+            rows += [("settle", f"+{fd(end)}", f"observe {fd(s.settle)} until +{fd(end + s.settle)}"),
+                     ("checks", f"+{fd(end + s.settle)}", judged)]  # fmt: skip
+        else:
+            rows += self._way_back(end, judged)
+        rows.append(("teardown", "", "remove every container, network and volume of the run"))
         w0 = max(len(r[0]) for r in rows)
         w1 = max(len(r[1]) for r in rows + [("", "offset", "")])
         head = [
@@ -113,14 +123,37 @@ class Plan:
             f"{'phase':<{w0}}  {'offset':<{w1}}  what",
         ]
         body = [f"{p:<{w0}}  {o:<{w1}}  {w}" for p, o, w in rows]
+        back = "" if s.restore is None else f" + the way back {fd(self.way_back[0])}..{fd(self.way_back[1])}"
         tail = [
             "",
-            (f"Expected duration: fault phase {fd(s.fault_phase)} + settle {fd(s.settle)} = "
-             f"{fd(s.fault_phase + s.settle)}, plus bring-up and the steady-state gate "
+            (f"Expected duration: fault phase {fd(s.fault_phase)} + settle {fd(s.settle)}{back} = "
+             f"{fd(s.fault_phase + s.settle + self.way_back[0])}, plus bring-up and the steady-state gate "
              f"({fd(s.steady_state.duration)}..{fd(s.steady_state.timeout)}): "
              f"{fd(self.min_duration)}..{fd(self.max_duration)} + bring-up"),
         ]
         return "\n".join(head + body + tail)
+
+
+    def _way_back(self, end: float, judged: str) -> list[tuple[str, str, str]]:
+        """The rows of ``restore:`` (offsets after the rejoin depend on how long it takes)."""
+        s, fd = self.scenario, format_duration
+        r = s.restore
+        if r is None:
+            return []
+        sites = ", ".join(s.cut_sites)
+        wait = (f"wait until site {sites} rejoined: datastore in sync, every service healthy (give up after "
+                f"{fd(r.rejoin_timeout)})")  # fmt: skip
+        rows = [("rejoin", f"+{fd(end)}", wait), ("settle", "", f"observe {fd(s.settle)}")]
+        if r.failback is not None:
+            fb = r.failback
+            within = f"; activated within {fd(fb.target)}" if fb.target is not None else ""
+            what = (f"{fb.id} ({fb.type}): {fb.what}{within}; then observe {fd(r.failback_settle)} (skipped if the "
+                    "site did not rejoin)")  # fmt: skip
+            rows.append(("failback", "", what))
+        if r.steady_after > 0:
+            rows.append(("steady-after", "", f"observe {fd(r.steady_after)}: every site must serve alone"))
+        rows.append(("checks", "", judged + ", rejoin" + (", failback" if r.failback else "")))
+        return rows
 
 
 def plan(scenario: Scenario) -> Plan:

@@ -6,8 +6,9 @@ Vocabulary
                :class:`drills.engine.compose_stack.ComposeStack` is the real one.
     probe runner  one probe sampled every period until stopped (:class:`drills.probes.ProbeLoop`).
     wiring     the seams of a run (:class:`Wiring`): clock, stack factory, probe builder, probe
-               loop factory, fault factory, action factory. Every default is the real thing; unit tests pass
-               fakes (tests/unit/engine_fakes.py), so no thread waits and no container exists.
+               loop factory, fault factory, action factory, site-state reader. Every default is
+               the real thing; unit tests pass fakes (tests/unit/engine_fakes.py), so no thread
+               waits and no container exists.
 
 Lifecycle of a stack (``run_drill`` calls it in this order; any call may raise a DrillsError)::
 
@@ -31,6 +32,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from drills.actions import Action, make_action
+from drills.adapters import site_state
 from drills.engine.clock import Clock, SystemClock
 from drills.engine.compose_stack import ComposeStack
 from drills.faults import Fault, FaultContext, make_fault
@@ -40,8 +42,8 @@ from drills.probes import Probe, ProbeLoop, build_probes
 from drills.probes.load import WriteLoad
 
 __all__ = [
-    "ActionFactory", "FaultFactory", "Load", "LoadFactory", "LoopFactory", "ProbeBuilder", "ProbeRunner", "Stack",
-    "StackFactory", "Wiring",
+    "ActionFactory", "FaultFactory", "Load", "LoadFactory", "LoopFactory", "ProbeBuilder", "ProbeRunner",
+    "SiteStateReader", "Stack", "StackFactory", "Wiring",
 ]  # fmt: skip
 
 
@@ -94,6 +96,12 @@ ProbeBuilder = Callable[[ProbeSpec, dict[str, str], Callable[[], float], str], l
 LoopFactory = Callable[[Probe, Sink, Callable[[], float], float, threading.Event, float], ProbeRunner]
 FaultFactory = Callable[[FaultSpec], Fault]
 ActionFactory = Callable[[ActionSpec], Action]
+SiteStateReader = Callable[[FaultContext, str], site_state.SiteState]  # (faults' context, site): the rejoin phase's
+
+
+def read_site_state(ctx: FaultContext, site: str) -> site_state.SiteState:
+    """The real reading: the site's containers through the engine client the faults use."""
+    return site_state.read_site_state(ctx.client, ctx.project, site)
 
 
 @dataclass(frozen=True)
@@ -107,3 +115,4 @@ class Wiring:
     make_fault: FaultFactory = make_fault
     write_load: LoadFactory = WriteLoad
     make_action: ActionFactory = make_action
+    read_site_state: SiteStateReader = read_site_state

@@ -9,6 +9,8 @@ Vocabulary
     ActionReach  what an action needs to reach its tool while the drill runs (a capability's
                  instance, through the edge or one site's entry point; or one service of one
                  site): the dualization lint judges it against the sites the scenario cuts.
+    RestoreSpec  the judged phases after the power returns: rejoin, failback (an operator
+                 action back to the cut site), steady-after.
     Targets      check targets for one capability: each check's params (defaults merged with overrides).
     expect       how a known-bad scenario must fail (see :mod:`drills.model.expectation`); None: it must pass.
 
@@ -159,9 +161,12 @@ class Trigger:
     capability: str = ""
     down_for: float = 0.0
     until: float = 0.0
+    phase: str = "fault"  # the phase ``at`` counts from (the failback's: failback)
 
     def describe(self) -> str:
         """``at 5s`` or ``chat down for 5s``: what the timeline record and the verdict say."""
+        if self.phase != "fault":
+            return f"at the start of the {self.phase} phase" + (f" +{format_duration(self.at)}" if self.at else "")
         if self.at is not None:
             return f"at {format_duration(self.at)}"
         return f"{self.capability} down for {format_duration(self.down_for)}"
@@ -229,6 +234,28 @@ class CheckSpec:
 
 
 @dataclass(frozen=True)
+class RestoreSpec:
+    """The judged way back after the power returns (a scenario's ``restore:``), played after
+    heal-all in this order (drills/engine/restore.py):
+
+        rejoin        wait, at most ``rejoin_timeout``, until every site cut is back: its datastore
+                      a streaming, in-sync replica (or the primary) and all its services healthy
+        settle        the scenario's settle (the failover's recovery window ends here)
+        failback      optional: ``failback``, a planned switchover back to the cut site, performed
+                      as an operator action (id ``failback``), then ``failback_settle`` of probing
+        steady-after  ``steady_after`` of probing in which every site must serve alone
+    """
+
+    rejoin_timeout: float = 120.0
+    failback: ActionSpec | None = None
+    failback_settle: float = 20.0
+    steady_after: float = 0.0  # 0: no steady-after phase (per_site then judges the settle)
+
+
+FAILBACK_ID = "failback"  # the id of the failback action: its timeline record and activation[failback]
+
+
+@dataclass(frozen=True)
 class AbortRule:
     capability: str  # a capability, or "*" for any
     down_longer_than: float
@@ -256,6 +283,7 @@ class Scenario:
     read_only: tuple[str, ...] = ()
     actions: tuple[ActionSpec, ...] = ()  # operator actions, played in the fault phase next to the faults
     cut_sites: tuple[str, ...] = ()  # the sites its faults take down whole (power cuts), in fault order
+    restore: RestoreSpec | None = None  # judged phases after the restore (None: settle, then verify)
 
     @property
     def capabilities(self) -> tuple[str, ...]:
@@ -267,3 +295,9 @@ class Scenario:
 
     def action(self, action_id: str) -> ActionSpec | None:
         return next((a for a in self.actions if a.id == action_id), None)
+
+    @property
+    def all_actions(self) -> tuple[ActionSpec, ...]:
+        """The fault phase's actions, then the failback (each is judged by activation[<id>])."""
+        fb = self.restore.failback if self.restore is not None else None
+        return self.actions + ((fb,) if fb is not None else ())

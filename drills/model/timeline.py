@@ -12,6 +12,8 @@ the monotonic clock since the run's origin ``t0``, with one meaning per kind:
     readback  the read-back of that key ended
     action    an operator action started (``triggered_t``: its trigger held; ``end``: it returned);
               one that never triggered: when it was given up
+    rejoin    the restored site's state was read (phase rejoin): recorded when it changes, and
+              once more when the wait for it ends (``final``)
 
 The header carries the UTC wall-clock time of ``t0``, so displays can convert ``t`` to UTC
 without the run ever mixing the two clocks, and ``format``: the version of this record
@@ -29,6 +31,7 @@ crashed run still leaves its evidence; appending after close raises :class:`Time
     {"kind": "write",  "t": 20.10, "stream": "chat", "key": "room-1", "id": "c-17", "acked": true, ...}
     {"kind": "readback", "t": 80.0, "stream": "chat", "key": "room-1", "ids": ["c-1", ...], "complete": true}
     {"kind": "action", "t": 28.1, "id": "activate-b", "trigger": "chat down for 5s", "ok": true, ...}
+    {"kind": "rejoin", "t": 61.2, "site": "a", "ready": true, "detail": "pg-a: in sync; 5 of 5 services healthy"}
 """
 
 from __future__ import annotations
@@ -50,6 +53,7 @@ __all__ = [
     "ProbeStart",
     "ReadBack",
     "Record",
+    "RejoinState",
     "Sample",
     "Timeline",
     "TimelineClosed",
@@ -60,7 +64,8 @@ __all__ = [
     "record_from_dict",
 ]
 
-PHASES = ("bringup", "steady", "fault", "heal", "settle", "verify", "teardown")
+PHASES = ("bringup", "steady", "fault", "heal", "rejoin", "settle", "failback", "steady-after", "verify", "teardown")
+AFTER_RESTORE = ("rejoin", "failback", "steady-after")  # the judged way back (drills/engine/restore.py)
 FORMAT = 2  # 2: probe records, Sample.intended, open-loop sampling; 1 (no ``format``): closed loops
 OVERLOADED = "overloaded"  # the error of a tick that found its probe's in-flight bound reached
 
@@ -251,7 +256,26 @@ class ActionEvent:
         return self.triggered_t is not None
 
 
-Record: TypeAlias = Header | Phase | ProbeStart | Sample | FaultEvent | Write | ReadBack | ActionEvent
+@dataclass(frozen=True)
+class RejoinState:
+    """The restored ``site`` as the drill read it while waiting for it to rejoin (phase rejoin).
+
+    ``ready``: its datastore is a streaming, in-sync replica (or the primary) again and every
+    service of the site runs and is healthy; ``detail``: one line saying what holds or what is
+    still missing (``pg-a: not the synchronous standby; 4 of 5 services healthy (chat-a
+    starting)``). Recorded when ``ready`` or ``detail`` changes, and once more when the wait
+    ends (``final``: ready, or given up at the rejoin timeout).
+    """
+
+    t: float
+    site: str
+    ready: bool
+    detail: str
+    final: bool = False
+    kind: Literal["rejoin"] = "rejoin"
+
+
+Record: TypeAlias = Header | Phase | ProbeStart | Sample | FaultEvent | Write | ReadBack | ActionEvent | RejoinState
 _KINDS: dict[str, type] = {
     "header": Header,
     "phase": Phase,
@@ -261,6 +285,7 @@ _KINDS: dict[str, type] = {
     "write": Write,
     "readback": ReadBack,
     "action": ActionEvent,
+    "rejoin": RejoinState,
 }
 
 
@@ -333,6 +358,9 @@ class Timeline:
 
     def actions(self) -> list[ActionEvent]:
         return [r for r in self.records if isinstance(r, ActionEvent)]
+
+    def rejoins(self, site: str | None = None) -> list[RejoinState]:
+        return [r for r in self.records if isinstance(r, RejoinState) and site in (None, r.site)]
 
     def capabilities(self) -> list[str]:
         seen: dict[str, None] = {}

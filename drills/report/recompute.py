@@ -21,7 +21,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from drills import __version__
-from drills.checks import evaluate
+from drills.checks import evaluate_scenario
 from drills.errors import DrillsError
 from drills.model.expectation import Expectation, judge
 from drills.model.result import DrillResult, Verdict, overall_status
@@ -51,8 +51,7 @@ def _evaluate(bundle_dir: Path, timeline: Timeline) -> tuple[tuple[Verdict, ...]
     except DrillsError as exc:
         raise _Unavailable(f"the bundle's scenario.yaml could not be loaded here: {exc}") from exc
     # Same call as the runner (drills.orchestrate.finish), minus the static dualization lint.
-    fresh = tuple(evaluate(timeline, scenario.checks, scenario.probes.period, capabilities=scenario.capabilities,
-                           actions=tuple(a.id for a in scenario.actions)))  # fmt: skip
+    fresh = evaluate_scenario(timeline, scenario)
     return fresh, scenario.expect
 
 

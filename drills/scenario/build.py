@@ -9,6 +9,7 @@ express because they need the topology or the whole file:
     a fault that starts or heals after the end of the fault phase
     actions: duplicate ids or one shared with a fault, both or neither trigger (at / when), a
       trigger after the end of the fault phase, a condition on a capability no probe measures
+    restore: without a site cut (nothing to rejoin); an action whose id is the failback's
     per_capability / abort naming a capability no probe measures
     expect: naming a verdict for a capability or stream the scenario does not judge
       (:mod:`drills.scenario.expect`)
@@ -35,6 +36,7 @@ from drills.faults import FAULT_TYPES, site_cut
 from drills.model.durations import format_duration, parse_duration
 from drills.model.fields import FieldPath, Fields
 from drills.model.scenario import (
+    FAILBACK_ID,
     AbortRule,
     ActionSpec,
     CheckSpec,
@@ -42,6 +44,7 @@ from drills.model.scenario import (
     FaultSpec,
     LoadSpec,
     ProbeSpec,
+    RestoreSpec,
     Scenario,
     SteadyState,
     Targets,
@@ -106,6 +109,8 @@ def build_scenario(
             raise fail(("abort", i, "capability"), f"unknown capability '{cap}' (measured: {', '.join(caps)}, or *)")
         abort.append(AbortRule(cap, dur(("abort", i, "down_longer_than"), rule["down_longer_than"])))
     actions = _actions(data.get("actions") or [], topology, compose, caps, faults, fault_phase, fail, dur)
+    cut_sites = tuple(dict.fromkeys(site for f in faults if (site := site_cut(f))))
+    restore = _restore(data["restore"], cut_sites, topology, compose, fail, dur) if "restore" in data else None
     load_data, wan = data.get("load") or {}, data.get("wan") or {}
     load = LoadSpec(writers=int(load_data.get("writers", LoadSpec.writers)),
                     rate=float(load_data.get("rate", LoadSpec.rate)))  # fmt: skip
@@ -126,11 +131,42 @@ def build_scenario(
         wan=WanSpec(inter_site_latency=dur(("wan", "inter_site_latency"),
                                            wan.get("inter_site_latency", WanSpec.inter_site_latency))),
         expect=build_expectation(data.get("expect"), probes, load, topology, fail,
-                                 actions=tuple(a.id for a in actions)),
+                                 actions=_expectable_actions(actions, restore),
+                                 restored=cut_sites if restore is not None else ()),
         read_only=_read_only((*probes.capabilities, *topology.capabilities)),
         actions=actions,
-        cut_sites=tuple(dict.fromkeys(site for f in faults if (site := site_cut(f)))),
+        cut_sites=cut_sites,
+        restore=restore,
     )
+
+
+def _expectable_actions(actions: tuple[ActionSpec, ...], restore: RestoreSpec | None) -> tuple[str, ...]:
+    """The ids an ``expect:`` may name under activation: the fault phase's actions, then the failback."""
+    return tuple(a.id for a in actions) + ((FAILBACK_ID,) if restore is not None and restore.failback else ())
+
+
+def _restore(r: dict[str, Any] | None, cut_sites: tuple[str, ...], topo: Topology,
+             compose: str, fail: Fail, dur: Dur) -> RestoreSpec:  # fmt: skip
+    """``restore:``: needs a site cut (something to come back); the failback is an action with the fixed id."""
+    r = r or {}
+    if not cut_sites:
+        raise fail(("restore",), "no fault cuts a site (power_cut): there is nothing to rejoin or fail back to")
+    rj = r.get("rejoin") or {}
+    timeout = dur(("restore", "rejoin", "timeout"), rj.get("timeout", RestoreSpec.rejoin_timeout))
+    if timeout <= 0:
+        raise fail(("restore", "rejoin", "timeout"), "must be > 0s")
+    failback = None
+    settle = RestoreSpec.failback_settle
+    if (fb := r.get("failback")) is not None:
+        base: FieldPath = ("restore", "failback")
+        kind = str(fb["type"])
+        params = ACTION_TYPES[kind].build(Fields(fb, base, topo, compose, fail))
+        target = dur(base + ("target",), fb["target"]) if "target" in fb else None
+        failback = ActionSpec(id=FAILBACK_ID, type=kind, trigger=Trigger(at=0.0, phase="failback"), params=params,
+                              target=target)  # fmt: skip
+        settle = dur(base + ("settle",), fb.get("settle", settle))
+    return RestoreSpec(rejoin_timeout=timeout, failback=failback, failback_settle=settle,
+                       steady_after=dur(("restore", "steady_after"), r.get("steady_after", 0)))  # fmt: skip
 
 
 def _read_only(capabilities: tuple[str, ...]) -> tuple[str, ...]:
@@ -201,6 +237,8 @@ def _actions(
         if aid in fault_ids:
             raise fail(base + ("id",), f"'{aid}' is already the id of faults[{fault_ids[aid]}]: an id names one "
                        "fault or one action")  # fmt: skip
+        if aid == FAILBACK_ID:  # reserved, restore.failback or not: checks.failback reads its record by this id
+            raise fail(base + ("id",), f"'{FAILBACK_ID}' is the id of restore.failback's action: rename it")
         if aid in seen:
             raise fail(base + ("id",), f"duplicate action id '{aid}' (first used by actions[{seen[aid]}])")
         seen[aid] = i

@@ -9,7 +9,8 @@ name); the rules here need the rest of the scenario:
                                      split_brain): a stream the journeys or the write load
                                      write; dualization: a capability of the scenario or the
                                      topology, or * (the whole system); action checks
-                                     (activation): an action the scenario declares
+                                     (activation): an action the scenario declares; site
+                                     checks (rejoin): a site its restore: brings back
     the same verdict twice                     (capability ``*``, any of the check's verdicts, is
                                      always allowed)
 
@@ -44,13 +45,15 @@ def written_streams(probes: ProbeSpec, load: LoadSpec) -> tuple[str, ...]:
     return tuple(dict.fromkeys(streams))
 
 
-def _subjects(check: str, probes: ProbeSpec, load: LoadSpec, topology: Topology,
-              actions: tuple[str, ...]) -> tuple[str, tuple[str, ...]]:  # fmt: skip
+def _subjects(check: str, probes: ProbeSpec, load: LoadSpec, topology: Topology, actions: tuple[str, ...],
+              restored: tuple[str, ...]) -> tuple[str, tuple[str, ...]]:  # fmt: skip
     """(what the check judges, in words; the names it may be declared for)."""
     found = check_of_verdict(check)
     scope = found.scope if found is not None else "capability"
     if scope == "action":
         return "action", actions
+    if scope == "site":
+        return "restored site", restored
     if scope == "stream":
         return "write stream", written_streams(probes, load)
     if scope == "topology":
@@ -61,8 +64,10 @@ def _subjects(check: str, probes: ProbeSpec, load: LoadSpec, topology: Topology,
 def build_expectation(
     data: dict[str, Any] | None, probes: ProbeSpec, load: LoadSpec, topology: Topology, fail: Fail,
     actions: tuple[str, ...] = (),
+    restored: tuple[str, ...] = (),
 ) -> Expectation | None:
-    """``actions``: the ids of the scenario's operator actions (what activation verdicts are named after)."""
+    """``actions``: the ids of the scenario's operator actions (what activation verdicts are named after);
+    ``restored``: the sites its ``restore:`` brings back (what rejoin verdicts are named after)."""
     if data is None:
         return None
     base: FieldPath = ("expect", "failing")
@@ -72,7 +77,7 @@ def build_expectation(
     failing: list[ExpectedFailure] = []
     for i, entry in enumerate(entries):
         item = ExpectedFailure(str(entry["check"]), str(entry["capability"]))
-        what, allowed = _subjects(item.check, probes, load, topology, actions)
+        what, allowed = _subjects(item.check, probes, load, topology, actions, restored)
         if item.capability not in (*allowed, "*"):
             raise fail(base + (i, "capability"), f"unknown {what} '{item.capability}' for {item.check} "
                        f"(here {item.check} judges: {', '.join(allowed) or 'nothing'})")  # fmt: skip

@@ -49,6 +49,15 @@ _ACTION_COMMON: JsonSchema = {
     "target": duration("Its activation time must be within this: from the hit of the fault active when it "
                        "started (none: from its trigger) to its end. Omitted: only its success is judged."),
 }  # fmt: skip
+_FAILBACK_COMMON: JsonSchema = {
+    "type": {"type": "string", "description": "Action type (registry name), as in actions:."},
+    "target": duration(
+        "Its activation time (from its start to its end) must be within this. Omitted: only its success is judged."
+    ),
+    "settle": duration(
+        "Keep probing this long after it returned (default 20s): the failback window is its start to the end of this."
+    ),
+}
 _PROBE_COMMON: JsonSchema = {
     "name": {"type": "string", "minLength": 1, "description": "Unique probe name."},
     "type": {"type": "string", "description": "Probe type (registry name)."},
@@ -215,6 +224,24 @@ def _build() -> JsonSchema:
                     "Length of the fault phase; heal-all runs at its end (default: when the last fault ends)."
                 ),
                 "settle": duration("Observe this long after heal-all before checks (default 20s)."),
+                "restore": obj(
+                    "Judge the way back once the power returns, in this order: rejoin (the restored site's "
+                    "datastore in sync again and all its services healthy; checks.rejoin), the settle, an "
+                    "optional failback (a planned switchover back through an operator action; checks.failback "
+                    "and activation[failback]), then steady-after (every site serving alone; checks.per_site).",
+                    {
+                        "rejoin": obj(
+                            "Waiting for the restored site.",
+                            {"timeout": duration("Stop waiting after this (default 120s): the rejoin fails.")},
+                        ),
+                        "failback": _by_type("failback action", _FAILBACK_COMMON, actions, ("type",)),
+                        "steady_after": duration(
+                            "Probe this long after everything else; every site must serve "
+                            "every capability alone at its end (default 0s: per_site judges "
+                            "the settle)."
+                        ),
+                    },
+                ),
                 "checks": _checks(),
                 "abort": {
                     "type": "array",

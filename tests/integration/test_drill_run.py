@@ -174,6 +174,31 @@ def test_manual_activation_through_devtools_in_site_b_passes(tmp_path: Path) -> 
     assert by_b and min(by_b) > done["triggered_t"] > hit, "pg-b led only after the activation"
 
 
+def test_full_cycle_fails_over_rejoins_fails_back_and_each_site_serves_alone(tmp_path: Path) -> None:
+    res = drill("run", "scenarios/full-cycle.yaml", "--no-live", "--reports", str(tmp_path))
+    bundle = only_bundle(tmp_path)
+    result = json.loads((bundle / "result.json").read_text())
+    assert labelled(result["run_id"]) == []
+    assert res.returncode == 0, res.stdout[-3000:] + res.stderr[-2000:]
+    records = [json.loads(line) for line in (bundle / "timeline.jsonl").read_text().splitlines()]
+    phases = [r["phase"] for r in records if r.get("kind") == "phase"]
+    assert phases[phases.index("heal"):] == ["heal", "rejoin", "settle", "failback", "steady-after", "verify",
+                                             "teardown", "done"]  # fmt: skip
+    [ready] = [r for r in records if r.get("kind") == "rejoin" and r["ready"]]
+    assert ready["site"] == "a" and "pg-a: synchronous standby, streaming" in ready["detail"], ready
+    by = {v["name"]: v for v in result["verdicts"]}
+    assert by["rejoin[a]"]["status"] == "pass" and by["activation[failback]"]["status"] == "pass"
+    [fb] = [r for r in records if r.get("kind") == "action" and r["id"] == "failback"]
+    said = json.loads(" ".join(fb["output"]))  # devtools moved the primary home: pg-a leads again
+    assert (said["promoted"], said["previous_leader"]) == ("pg-a", "pg-b"), said
+    # the writes say the same: pg-a, then pg-b after the cut, then pg-a again on a newer timeline
+    acked = [r for r in records if r.get("kind") == "write" and r.get("acked") and r.get("timeline") is not None]
+    leaders = [str(w["primary"]).split("@")[0] for w in sorted(acked, key=lambda w: w["t"])]
+    runs = [name for i, name in enumerate(leaders) if i == 0 or leaders[i - 1] != name]
+    assert runs == ["pg-a", "pg-b", "pg-a"], runs
+    assert all(by[f"per_site[{c}]"]["status"] == "pass" for c in ("chat", "login", "devtools"))
+
+
 def test_async_replication_variant_fails_on_rpo_with_the_lost_writes_listed(tmp_path: Path) -> None:
     # Whether an acknowledged write is in flight at the instant of the cut is chance: bench/rpo_modes.py
     # measured RPO > 0 in 9 of 10 runs. A run that lost nothing, and deviated in nothing else, is run

@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any, cast
 
 from drills.actions import Action, ActionContext, ActionOutcome
+from drills.adapters.site_state import SiteState
 from drills.engine import lifecycle
 from drills.engine.clock import FakeClock
 from drills.engine.lifecycle import run_drill
@@ -174,6 +175,7 @@ class ActionScript:
     wait_for: Callable[[], bool] | None = None
     patience: float = 5.0
     answered: threading.Event = field(default_factory=threading.Event)  # set once perform() returned or raised
+    downs: dict[str, float] = field(default_factory=dict)  # capability -> seconds it is down once performed
 
 
 @dataclass
@@ -184,6 +186,8 @@ class FakeAction:
     def perform(self, ctx: ActionContext) -> ActionOutcome:
         script = self.world.action_scripts.get(self.spec.id, ActionScript())
         self.world.log.append(("action", self.spec.id, self.world.clock.monotonic()))
+        for cap, seconds in script.downs.items():
+            self.world.down_until[cap] = (self.world.clock.monotonic() + seconds, "HTTP 503 (switchover)")
         try:
             if script.wait_for is not None:
                 deadline = time.monotonic() + script.patience
@@ -319,6 +323,10 @@ class World:
         self.sites: tuple[str, ...] = ("a", "b")
         self.site_missing: set[tuple[str, str]] = set()  # (site, capability) without an entry point
         self.load: FakeLoad | None = None
+        # the rejoin phase: site -> seconds after its first reading that it reads ready (absent: at once;
+        # None: never); every reading, as (site, fake time, the faults' context it was given)
+        self.ready_after: dict[str, float | None] = {}
+        self.site_reads: list[tuple[str, float, FaultContext]] = []
 
     def open_stack(self, scenario: Scenario, run_id: str, project: str) -> FakeStack:
         self.stack.opened_with = (run_id, project)
@@ -347,10 +355,20 @@ class World:
         self.load = FakeLoad(self, spec)
         return self.load
 
+    def read_site_state(self, ctx: FaultContext, site: str) -> SiteState:
+        now = self.clock.monotonic()
+        self.site_reads.append((site, now, ctx))
+        first = next(t for s, t, _ in self.site_reads if s == site)
+        after = self.ready_after.get(site, 0.0)
+        if after is not None and now - first >= after:
+            return SiteState(True, f"pg-{site}: synchronous standby, streaming; 5 of 5 services healthy")
+        return SiteState(False, f"pg-{site}: neither the primary nor the synchronous standby; 5 of 5 services healthy")
+
     def wiring(self) -> Wiring:
         return Wiring(clock=self.clock, open_stack=self.open_stack, build_probes=self.build_probes,
                       probe_loop=self.clock.probe_loop, make_fault=self.make_fault,
-                      write_load=self.write_load, make_action=self.make_action)  # fmt: skip
+                      write_load=self.write_load, make_action=self.make_action,
+                      read_site_state=self.read_site_state)  # fmt: skip
 
 
 REPO = Path(__file__).parent / "data" / "repo"

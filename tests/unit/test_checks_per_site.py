@@ -120,7 +120,7 @@ def test_a_settle_too_short_for_the_hold_is_unknown_not_a_finding() -> None:
     short = Timeline(tuple(r for r in run(site(GOOD_A, "a"), site(GOOD_B, "b")).records
                            if not (isinstance(r, Phase) and r.phase == "verify")) + (Phase(41.5, "verify"),))
     v = judge(short)  # settle 40-41.5 s: 1 s samples cannot show 2 s of serving
-    assert v.status == "unknown" and "the settle (1.5s) is shorter than the hold plus two periods (4.0s)" in v.message
+    assert v.status == "unknown" and "the window (1.5s) is shorter than the hold plus two periods (4.0s)" in v.message
     failing = Timeline(tuple(r for r in run(site("+" * 5 + "-" * 45, "a"), site(GOOD_B, "b")).records
                              if not (isinstance(r, Phase) and r.phase == "verify")) + (Phase(41.5, "verify"),))
     assert judge(failing).status == "fail"  # a site still failing is a finding however short the settle

@@ -183,7 +183,7 @@ def test_expect_is_built_in_declared_order(tmp_path: Path) -> None:
     ("expect: {status: failed}", "expect", "missing required field 'failing'"),
     ("expect: {failing: [{check: failover, capability: devtools}]}", "expect", "missing required field 'status'"),
     ("expect: {status: failed, failing: [{check: rto, capability: devtools}]}", "expect.failing[0].check",
-     "'rto' is not allowed (allowed: activation, availability, dualization, duplicates, failover, "),
+     "'rto' is not allowed (allowed: activation, availability, dualization, duplicates, failback, failover, "),
     ("expect: {status: failed, failing: [{check: failover, capability: payments}]}", "expect.failing[0].capability",
      "unknown capability 'payments' for failover (here failover judges: chat, login, devtools)"),
     ("expect: {status: failed, failing: [{check: rpo, capability: devtools}]}", "expect.failing[0].capability",
