@@ -2,11 +2,27 @@
 
 Layout of one chart (viewBox units, x = seconds since t0):
 
-    |  inject cut-a        heal cut-a           <- fault markers (labelled vertical lines)
-    |  ████████████▒▒▒▒▒▒▒████████████████      <- up/down strip: green ok, red failed, grey none
-    |  ~~~~~~~~~~~~/^~~~~~~~~~~~~~~~~~~~~~      <- latency line (max per column)
-    |     [//// RTO 12.3s ////]                 <- RTO span shaded
-    +--------------------------------------> s since t0 (t0 = ... UTC)
+    |  inject cut-a  activate-b 1.2s   heal cut-a     failback 1.8s    <- fault and action markers
+    |  |             |=====|           |              |==|
+    |  ██████▒▒▒▒▒▒▒▒▒▒▒▒██████████████████████████████████████████    <- up/down strip: green ok,
+    |  ~~~~~~/^~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~       red failed, grey none
+    |                                  ░rejoin░░      ░failback░steady-after░  <- way-back phases
+    |     [//// RTO 12.3s ////]                                         <- latency line (max per
+    +---------------------------------------------------------------->    column); RTO span shaded
+                                                        s since t0 (t0 = ... UTC)
+
+Markers share three label rows: each label goes to the first row where it does not run into
+the one before it, so markers are placed in time order. A fault is a vertical line (red
+inject, green heal; dashed: the attempt failed). An operator action (``timeline.actions()``)
+is a vertical line at its start and a bar to where it returned, purple when it succeeded, red
+(dashed) when it failed or never returned (the bar then runs to the end of the chart); one
+that never triggered is a hollow diamond at the time it was given up. Hovering shows what it
+did and why it failed.
+
+The way back after the restore (``AFTER_RESTORE``: rejoin, failback, steady-after) is shaded
+behind the strip, each phase from its ``Phase`` record to the next one, so an outage during the
+failback is seen against the phase that caused it. A timeline without those phases or actions
+draws what it drew before they existed.
 
 Downsampling keeps it fast and small: samples are bucketed into at most
 ``COLUMNS`` columns; a column is red if any sample in it failed. Adjacent columns
@@ -22,13 +38,14 @@ recovered``). A fault the capability never failed under draws no span.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from html import escape
 
 from drills.checks.rto import recoveries
-from drills.model.timeline import FaultEvent, Sample, Timeline
+from drills.model.timeline import AFTER_RESTORE, ActionEvent, FaultEvent, Sample, Timeline
 
-__all__ = ["COLUMNS", "Span", "capability_chart", "rto_spans", "timeline_extent"]
+__all__ = ["COLUMNS", "Span", "capability_chart", "phase_bands", "rto_spans", "timeline_extent"]
 
 COLUMNS = 600
 W, PAD_L, PAD_R = 960, 56, 16
@@ -37,6 +54,9 @@ LAT_Y, LAT_H = 66, 70
 AXIS_Y = LAT_Y + LAT_H + 6
 H = AXIS_Y + 34
 GREEN, RED, GREY, LINE = "#2e9d4f", "#d0312d", "#d9d9d9", "#2b5fb4"
+ACTION_OK, BAND = "#7b3fa0", "#5b7fa6"
+ROWS, BAND_ROWS = 3, 2  # label rows of the markers (top) and of the phase bands (in the latency area)
+CHAR_W = 6  # a label's width per character, for collision avoidance
 
 
 @dataclass(frozen=True)
@@ -69,6 +89,18 @@ def rto_spans(timeline: Timeline, capability: str, end: float) -> list[Span]:
         else:
             spans.append(Span(r.inject_t, r.inject_t + r.first, f"RTO {r.first:.1f}s"))
     return spans
+
+
+def phase_bands(timeline: Timeline, end: float) -> list[Span]:
+    """The way back's phases (``AFTER_RESTORE``), each from its ``Phase`` record to the next one;
+    ``end``: where the last one stops when no record follows it (a run cut short)."""
+    phases = timeline.phases()
+    bands: list[Span] = []
+    for i, p in enumerate(phases):
+        if p.phase in AFTER_RESTORE:
+            stop = phases[i + 1].t if i + 1 < len(phases) else end
+            bands.append(Span(p.t, max(stop, p.t), p.phase))
+    return bands
 
 
 def _nice_step(span: float, target_ticks: int = 10) -> float:
@@ -110,9 +142,10 @@ def _buckets(samples: list[Sample], lo: float, hi: float, n: int) -> list[tuple[
 
 def capability_chart(
     capability: str, samples: list[Sample], faults: list[FaultEvent], extent: tuple[float, float], t0_label: str,
-    spans: list[Span],
+    spans: list[Span], bands: Sequence[Span] = (), actions: Sequence[ActionEvent] = (),
 ) -> str:
-    """One chart; ``spans``: the RTO spans to shade (from :func:`rto_spans`)."""
+    """One chart; ``spans``: the RTO spans to shade (from :func:`rto_spans`); ``bands``: the phases
+    of the way back (from :func:`phase_bands`); ``actions``: the operator actions to mark."""
     lo, hi = extent
     sc = _Scale(lo, hi)
     n = max(1, min(COLUMNS, int(W - PAD_L - PAD_R)))
@@ -124,7 +157,8 @@ def capability_chart(
         f'<text x="4" y="{STRIP_Y + 13}" class="lbl">up/down</text>',
         f'<text x="4" y="{LAT_Y + LAT_H / 2 + 4:.0f}" class="lbl">latency</text>',
     ]
-    # RTO spans (behind everything)
+    # the way back's phases, then RTO spans (behind everything)
+    out.extend(_band(b, sc, row) for b, row in zip(bands, _band_rows(bands, sc), strict=True))
     for sp in spans:
         x1, x2 = sc.x(sp.start), sc.x(sp.end)
         out.append(
@@ -158,22 +192,10 @@ def capability_chart(
         out.append(f'<polyline points="{" ".join(pts)}" fill="none" stroke="{LINE}" stroke-width="1.2"/>')
         out.append(f'<text x="{PAD_L - 4}" y="{LAT_Y + 8}" class="tick" text-anchor="end">{_fmt_lat(top)}</text>')
     out.append(f'<text x="{PAD_L - 4}" y="{LAT_Y + LAT_H}" class="tick" text-anchor="end">0</text>')
-    # fault markers: labels go to the first of three rows where they do not collide
-    row_end = [float("-inf")] * 3
-    for ev in faults:
-        x = sc.x(ev.t)
-        colour = RED if ev.action == "inject" else GREEN
-        dash = ' stroke-dasharray="4 3"' if not ev.ok else ""
-        label = f"{ev.action} {ev.fault}" + ("" if ev.ok else " (failed)")
-        row = next((i for i, end in enumerate(row_end) if x > end), 0)
-        row_end[row] = x + 6 * len(label) + 6
-        anchor, lx = ("start", x + 3) if x + 6 * len(label) < W - PAD_R else ("end", x - 3)
-        out.append(
-            f'<line x1="{x:.1f}" y1="{12 + 10 * row}" x2="{x:.1f}" y2="{AXIS_Y}" stroke="{colour}" '
-            f'stroke-width="1.5"{dash}/>'
-            f'<text x="{lx:.1f}" y="{10 + 10 * row}" class="mk" fill="{colour}" '
-            f'text-anchor="{anchor}">{escape(label)}</text>'
-        )
+    # fault and action markers, in time order: each label goes to the first row where it does not collide
+    row_end = [float("-inf")] * ROWS
+    marks: list[FaultEvent | ActionEvent] = sorted([*faults, *actions], key=lambda r: r.t)
+    out.extend(_fault(ev, sc, row_end) if isinstance(ev, FaultEvent) else _action(ev, sc, row_end) for ev in marks)
     # x axis
     out.append(f'<line x1="{PAD_L}" y1="{AXIS_Y}" x2="{W - PAD_R}" y2="{AXIS_Y}" stroke="#555"/>')
     step = _nice_step(hi - lo)
@@ -192,3 +214,86 @@ def capability_chart(
     )
     out.append("</svg>")
     return "".join(out)
+
+
+def _row(row_end: list[float], x: float, right: float) -> int:
+    """The first row whose last label ends left of ``x`` (row 0 when none); it now ends at ``right``."""
+    row = next((i for i, end in enumerate(row_end) if x > end), 0)
+    row_end[row] = right
+    return row
+
+
+def _anchor(x: float, label: str, gap: float = 3.0) -> tuple[str, float]:
+    """Right of ``x``, or left of it when the label would run off the chart."""
+    return ("start", x + gap) if x + CHAR_W * len(label) < W - PAD_R else ("end", x - gap)
+
+
+def _fault(ev: FaultEvent, sc: _Scale, row_end: list[float]) -> str:
+    x = sc.x(ev.t)
+    colour = RED if ev.action == "inject" else GREEN
+    dash = ' stroke-dasharray="4 3"' if not ev.ok else ""
+    label = f"{ev.action} {ev.fault}" + ("" if ev.ok else " (failed)")
+    row = _row(row_end, x, x + CHAR_W * len(label) + 6)
+    anchor, lx = _anchor(x, label)
+    return (
+        f'<line x1="{x:.1f}" y1="{12 + 10 * row}" x2="{x:.1f}" y2="{AXIS_Y}" stroke="{colour}" '
+        f'stroke-width="1.5"{dash}/>'
+        f'<text x="{lx:.1f}" y="{10 + 10 * row}" class="mk" fill="{colour}" '
+        f'text-anchor="{anchor}">{escape(label)}</text>'
+    )
+
+
+def _action(ev: ActionEvent, sc: _Scale, row_end: list[float]) -> str:
+    """A bar from the action's start to where it returned (the chart's end: it never did), or a
+    hollow diamond where a never-triggered action was given up; the tooltip says what it did."""
+    x = sc.x(ev.t)
+    colour = ACTION_OK if ev.ok else RED
+    tip = f"{ev.id}: {ev.what} (trigger: {ev.trigger})" + (f": {ev.error}" if ev.error else "")
+    if not ev.triggered:
+        label = f"{ev.id} (never triggered)"
+        row = _row(row_end, x, x + CHAR_W * len(label) + 6)
+        y = 13 + 10 * row
+        mark = (
+            f'<polygon points="{x:.1f},{y - 4} {x + 4:.1f},{y} {x:.1f},{y + 4} {x - 4:.1f},{y}" fill="#fff" '
+            f'stroke="{colour}" stroke-width="1.5"/>'
+            f'<line x1="{x:.1f}" y1="{y + 4}" x2="{x:.1f}" y2="{AXIS_Y}" stroke="{colour}" stroke-dasharray="1 3"/>'
+        )
+    else:
+        x2 = sc.x(ev.end) if ev.end is not None else sc.x(sc.hi)
+        if ev.end is None:
+            label = f"{ev.id} (did not return)"
+        else:
+            label = f"{ev.id} {ev.end - ev.t:.1f}s" + ("" if ev.ok else " (failed)")
+        row = _row(row_end, x, max(x2, x + CHAR_W * len(label) + 6))
+        y = 12 + 10 * row
+        dash = "" if ev.ok else ' stroke-dasharray="4 3"'
+        mark = (
+            f'<line x1="{x:.1f}" y1="{y}" x2="{x:.1f}" y2="{AXIS_Y}" stroke="{colour}" stroke-width="1.5"{dash}/>'
+            f'<line x1="{x:.1f}" y1="{y}" x2="{max(x2, x + 2):.1f}" y2="{y}" stroke="{colour}" stroke-width="2.5"/>'
+            f'<line x1="{x2:.1f}" y1="{y - 3}" x2="{x2:.1f}" y2="{y + 3}" stroke="{colour}" stroke-width="1.5"/>'
+        )
+    anchor, lx = _anchor(x, label, gap=3.0 if ev.triggered else 6.0)  # clear of the diamond
+    return (
+        f'<g class="action"><title>{escape(tip)}</title>{mark}'
+        f'<text x="{lx:.1f}" y="{10 + 10 * row}" class="mk" fill="{colour}" '
+        f'text-anchor="{anchor}">{escape(label)}</text></g>'
+    )
+
+
+def _band_rows(bands: Sequence[Span], sc: _Scale) -> list[int]:
+    row_end = [float("-inf")] * BAND_ROWS
+    return [_row(row_end, sc.x(b.start), sc.x(b.start) + CHAR_W * len(b.label) + 6) for b in bands]
+
+
+def _band(b: Span, sc: _Scale, row: int) -> str:
+    """A phase of the way back: shaded from its start to the next phase, labelled at its top left."""
+    x1, x2 = sc.x(b.start), sc.x(b.end)
+    anchor, lx = ("start", x1 + 3) if x1 + CHAR_W * len(b.label) < W - PAD_R else ("end", W - PAD_R - 2.0)
+    return (
+        f'<g class="phase"><title>{escape(b.label)}: {b.start:.1f}s to {b.end:.1f}s ({b.end - b.start:.1f}s)</title>'
+        f'<rect x="{x1:.1f}" y="{STRIP_Y - 4}" width="{max(1.0, x2 - x1):.1f}" height="{AXIS_Y - STRIP_Y + 4}" '
+        f'fill="{BAND}" fill-opacity="0.12"/>'
+        f'<line x1="{x1:.1f}" y1="{STRIP_Y - 4}" x2="{x1:.1f}" y2="{AXIS_Y}" stroke="{BAND}" stroke-opacity="0.6"/>'
+        f'<text x="{lx:.1f}" y="{LAT_Y + 9 + 10 * row}" class="band" text-anchor="{anchor}">'
+        f"{escape(b.label)}</text></g>"
+    )

@@ -5,7 +5,9 @@ and the browser check. Deterministic (seeded); no Docker, no clock.
 
 The default story is the 2022 case: site a loses power at t=120 s; chat and login fail over
 within seconds; devtools lives only in site a, so it stays down until the heal at t=420 s.
-A second, short WAN outage at t=480 s blips chat.
+A second, short WAN outage at t=480 s blips chat. Then the way back: site a rejoins (phase
+rejoin), the operator's failback to site a runs at the start of phase failback and returns
+1.8 s later, and a steady-after window closes the run before verify.
 """
 
 from __future__ import annotations
@@ -14,7 +16,8 @@ import random
 from datetime import UTC, datetime, timedelta
 
 from drills.model.result import DrillResult, PhaseSpan, Verdict
-from drills.model.timeline import FaultEvent, Header, Phase, Record, Sample
+from drills.model.scenario import FAILBACK_ID
+from drills.model.timeline import ActionEvent, FaultEvent, Header, Phase, Record, Sample
 
 __all__ = ["T0_UTC", "synthetic_run", "write_jsonl"]
 
@@ -35,8 +38,9 @@ def synthetic_run(
     status: str = "failed", seed: int = 7,
 ) -> tuple[DrillResult, list[Record]]:
     rnd = random.Random(seed)
-    phase_starts = [("bringup", 0.0), ("steady", 30.0), ("fault", 120.0), ("heal", 420.0),
-                    ("settle", 500.0), ("verify", duration - 20.0), ("teardown", duration - 5.0)]
+    phase_starts = [("bringup", 0.0), ("steady", 30.0), ("fault", 120.0), ("heal", 420.0), ("rejoin", 485.0),
+                    ("settle", 490.0), ("failback", 520.0), ("steady-after", 550.0), ("verify", duration - 20.0),
+                    ("teardown", duration - 5.0)]
     records: list[Record] = [Header(run_id="run-20261128T020000Z-7f3a", scenario="site-a-power-cut", t0_utc=T0_UTC)]
     records += [Phase(t=t, phase=p) for p, t in phase_starts]
     records += [
@@ -44,6 +48,9 @@ def synthetic_run(
         FaultEvent(t=420.0, action="heal", fault="cut-a", type="power_cut", target="site a"),
         FaultEvent(t=480.0, action="inject", fault="wan-b", type="wan", target="edge_b_chat"),
         FaultEvent(t=484.0, action="heal", fault="*", type="heal_all", target="all"),
+        ActionEvent(t=520.0, id=FAILBACK_ID, type="http", trigger="failback phase +0s",
+                    what="POST /ops/failover through devtools (edge)", triggered_t=520.0, end=521.8, ok=True,
+                    target=20.0, status=200),
     ]
     step = 1.0 / hz
     n = int(duration * hz)

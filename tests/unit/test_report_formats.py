@@ -1,15 +1,19 @@
 """Report formats as plugins: the registry, the bundle's file lists and docs/reports.md agree,
-and a format that registers itself is written, verified and regenerated with no other change."""
+and a format that registers itself is written, verified and regenerated with no other change;
+the way back after a restore is timed in JUnit and listed in the HTML phases table."""
 
 from __future__ import annotations
 
 import re
+import xml.etree.ElementTree as ET
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
-from drills.model.timeline import Timeline
-from drills.report import bundle_files, regenerate, render_html, verify_bundle, write_bundle
+from drills.model.result import PhaseSpan
+from drills.model.timeline import AFTER_RESTORE, Timeline
+from drills.report import bundle_files, regenerate, render_html, render_junit, verify_bundle, write_bundle
 from drills.report.bundle import derived_files
 from drills.report.evidence import EVIDENCE_FILES, MANIFEST
 from drills.report.formats import FORMATS, Rendering, ReportFormat, register
@@ -91,3 +95,31 @@ def test_a_registered_format_is_written_verified_and_regenerated(
     regen = regenerate(out, force=False)  # verdicts may be recomputed offline: render what it used
     assert (out / "verdicts.csv").read_text() == _verdicts_csv(Rendering(regen.result, Timeline()))
     assert verify_bundle(out) == []
+
+
+def _suite_properties(xml: str) -> dict[str, str]:
+    suite = ET.fromstring(xml).find("testsuite")
+    assert suite is not None
+    return {p.get("name", ""): p.get("value", "") for p in suite.findall("properties/property")}
+
+
+def test_junit_times_the_way_back_as_suite_properties() -> None:
+    result, _ = synthetic_run(duration=20, hz=1)
+    phases = tuple(PhaseSpan(name, "", "", start, end) for name, start, end in (
+        ("heal", 420.0, 431.0), ("rejoin", 431.0, 443.3), ("settle", 443.3, 463.3), ("failback", 463.3, 484.6),
+        ("steady-after", 484.6, 494.6), ("verify", 494.6, 500.0)))  # fmt: skip
+    props = _suite_properties(render_junit(replace(result, phases=phases)))
+    assert {k: v for k, v in props.items() if k.startswith("phase.")} == {
+        "phase.rejoin": "12.3s", "phase.failback": "21.3s", "phase.steady-after": "10.0s"}
+    assert list(props)[:2] == ["run_id", "status"] and props["run_id"] == result.run_id  # kept as they were
+    before = tuple(p for p in phases if p.phase not in AFTER_RESTORE)  # a run without restore:
+    assert not [k for k in _suite_properties(render_junit(replace(result, phases=before))) if k.startswith("phase.")]
+
+
+def test_the_html_phases_table_lists_the_way_back_with_durations() -> None:
+    result, records = synthetic_run()
+    html = render_html(result, Timeline(tuple(records)))
+    table = html[html.index('<table id="phases">'):]
+    rows = dict(re.findall(r"<tr><td>([a-z-]+)</td>(?:<td>[^<]*</td>){3}<td>([^<]*)</td></tr>",
+                           table[: table.index("</table>")]))
+    assert {p: rows[p] for p in AFTER_RESTORE} == {"rejoin": "5s", "failback": "30s", "steady-after": "30s"}

@@ -18,8 +18,8 @@ from markupsafe import Markup
 
 from drills import __version__
 from drills.model.result import DrillResult
-from drills.model.timeline import Timeline
-from drills.report.chart import capability_chart, rto_spans, timeline_extent
+from drills.model.timeline import AFTER_RESTORE, Timeline
+from drills.report.chart import capability_chart, phase_bands, rto_spans, timeline_extent
 from drills.report.evidence import EVIDENCE, MANIFEST, MANIFEST_DESCRIPTION
 from drills.report.formats.base import FORMATS, Rendering, ReportFormat, register
 from drills.report.view import (
@@ -68,6 +68,7 @@ def _checks(result: DrillResult) -> list[dict[str, str]]:
 def _charts(result: DrillResult, timeline: Timeline, clock: Clock) -> list[dict[str, Any]]:
     extent = timeline_extent(timeline)
     faults = timeline.faults()
+    bands, actions = phase_bands(timeline, extent[1]), timeline.actions()
     t0_label = fmt_utc(clock.t0) if clock.t0 else "unknown"
     charts = []
     order = [v.capability for v in result.verdicts]
@@ -80,7 +81,7 @@ def _charts(result: DrillResult, timeline: Timeline, clock: Clock) -> list[dict[
                 "capability": cap,
                 # capability_chart escapes every text it puts in the SVG
                 "svg": Markup(capability_chart(cap, samples, faults, extent, t0_label,  # noqa: S704
-                                               rto_spans(timeline, cap, extent[1]))),
+                                               rto_spans(timeline, cap, extent[1]), bands, actions)),
                 "samples": len(samples),
                 "failed": bad,
                 "probes": ", ".join(sorted({s.probe for s in samples})),
@@ -108,6 +109,8 @@ def render_html(
         "checks": _checks(result),
         "findings": found,
         "charts": _charts(result, timeline, clock),
+        "legend_bands": any(p.phase in AFTER_RESTORE for p in timeline.phases()),
+        "legend_actions": bool(timeline.actions()),
         "phases": [
             {"phase": p.phase, "start": fmt_utc(p.start_utc), "end": fmt_utc(p.end_utc),
              "start_t": f"{p.start_t:.1f}s", "duration": fmt_value(p.duration, "s")}

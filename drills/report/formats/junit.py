@@ -19,6 +19,9 @@
                 differently, or broke); the suite's property ``expectation`` is the outcome.
 
 Every testcase's ``system-out`` carries the verdict message; ``timestamp`` is the run start (UTC).
+The suite's properties also time the way back after a restore: one ``phase.<name>`` per phase
+of it the run reached (``phase.rejoin`` = ``14.0s``; rejoin, failback, steady-after), so a CI
+dashboard shows how long the restored site took to rejoin without opening the report.
 Built with xml.etree, so the output is always well-formed.
 """
 
@@ -28,6 +31,7 @@ import socket
 import xml.etree.ElementTree as ET
 
 from drills.model.result import DrillResult, Verdict
+from drills.model.timeline import AFTER_RESTORE
 from drills.report.formats.base import Rendering, ReportFormat, register
 from drills.report.view import expected_failure, fmt_target, fmt_value, parse_utc
 
@@ -105,6 +109,7 @@ def render_junit(result: DrillResult) -> str:
         ("started_utc", result.started_utc),
         ("ended_utc", result.ended_utc),
         *((("expectation", result.expectation.outcome),) if result.expectation is not None else ()),
+        *((f"phase.{p.phase}", f"{p.duration:.1f}s") for p in result.phases if p.phase in AFTER_RESTORE),
     ):
         ET.SubElement(props, "property", name=name, value=str(value))
     suite.extend(cases)
