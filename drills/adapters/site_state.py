@@ -73,7 +73,7 @@ def read_site_state(client: Any, project: str, site: str) -> SiteState:
             stores.append(f"{service}: {exc}")
             continue
         answer = _last_line(done.output) or f"exit code {done.exit_code}"
-        stores.append(f"{service}: {answer}")
+        stores.append(answer if answer.startswith(f"{service}:") else f"{service}: {answer}")
         ready = ready and done.exit_code == 0
     healthy = len(containers) - len(unhealthy)
     services = f"{healthy} of {len(containers)} services healthy"
