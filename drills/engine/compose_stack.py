@@ -18,7 +18,7 @@ from pathlib import Path
 
 import docker
 
-from drills.adapters import ComposeProject, sweep
+from drills.adapters import ComposeProject, labels, sweep
 from drills.adapters.docker_client import engine_client
 from drills.adapters.toxiproxy import WanClient
 from drills.engine.environment import describe
@@ -67,6 +67,15 @@ class ComposeStack:
 
     def describe(self) -> dict[str, object]:
         return describe(self.client, self.project, self.wan().version().strip('"'))
+
+    def logs(self, tail: int) -> dict[str, str]:
+        """The last ``tail`` lines (timestamped) of every container of the run, by compose service."""
+        out: dict[str, str] = {}
+        for c in self.compose.containers():
+            service = str(c.labels.get(labels.COMPOSE_SERVICE, c.name))
+            raw = c.logs(tail=tail, timestamps=True)
+            out[service] = raw.decode("utf-8", errors="replace") if isinstance(raw, bytes) else str(raw)
+        return out
 
     def down(self) -> None:
         self.compose.down()

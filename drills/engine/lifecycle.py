@@ -84,6 +84,22 @@ def sweep_stale(stack: Stack, progress: Progress) -> None:
             progress.message(f"swept stale run {rec.run_id} (pid {rec.pid} gone): {removed} resource(s)")
 
 
+LOGS_DIR = "logs"  # in the bundle: <service>.log, each container's last LOG_TAIL lines, read before teardown
+LOG_TAIL = 500
+
+
+def save_logs(stack: Stack, directory: Path, progress: Progress) -> None:
+    """What each service said, kept with the evidence (e.g. why Patroni did or did not fail over);
+    a failure to read them is a note on the console, never the run's error."""
+    try:
+        logs = stack.logs(LOG_TAIL)
+        directory.mkdir(parents=True, exist_ok=True)
+        for service, text in sorted(logs.items()):
+            (directory / f"{service}.log").write_text(text, encoding="utf-8")
+    except Exception as exc:  # noqa: BLE001 - evidence on a best-effort basis; teardown must follow
+        progress.message(f"drill: could not keep the containers' logs: {type(exc).__name__}: {exc}")
+
+
 def run_drill(scenario: Scenario, bundle_dir: Path, progress: Progress, *, wiring: Wiring | None = None) -> DrillResult:
     """Play ``scenario`` end to end; ``wiring`` replaces the real clock, stack, probes or faults (tests)."""
     w = wiring or Wiring()
@@ -152,6 +168,7 @@ def run_drill(scenario: Scenario, bundle_dir: Path, progress: Progress, *, wirin
                     error = error or f"heal failed: {heal_exc}"
             d.phase("teardown")
             if stack is not None and brought_up:
+                save_logs(stack, d.bundle_dir / LOGS_DIR, progress)
                 try:
                     stack.down()
                 except Exception as exc:  # noqa: BLE001 - reported as the run's error; sweep reaps the rest

@@ -20,6 +20,7 @@ Lifecycle of a stack (``run_drill`` calls it in this order; any call may raise a
                                                            entry points, bypassing the edge
     stack.fault_context()                                  what faults touch: Docker + WAN + topology
     stack.describe()                                       versions and images, for environment.json
+    stack.logs(tail) -> {service: text}                    each container's last lines, before teardown
     stack.down()                                           remove everything of the run (if up() was tried)
     stack.close()                                          release the engine connection (always)
 """
@@ -59,6 +60,8 @@ class Stack(Protocol):
     def fault_context(self) -> FaultContext: ...
 
     def describe(self) -> dict[str, object]: ...
+
+    def logs(self, tail: int) -> dict[str, str]: ...
 
     def down(self) -> None: ...
 

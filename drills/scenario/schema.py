@@ -71,7 +71,9 @@ def _by_type(what: str, common: JsonSchema, kinds: dict[str, tuple[str, JsonSche
     branches = []
     for name, (summary, fields, needs) in sorted(kinds.items()):
         branch = obj(f"A {name} {what}: {summary}", {**common, **fields}, (*required, *needs))
-        branches.append({"if": {"properties": {"type": {"const": name, "description": f"Selects the {name} fields."}}},
+        # "required": without it a missing type matches every branch's if, and the error names another type's fields
+        branches.append({"if": {"properties": {"type": {"const": name, "description": f"Selects the {name} fields."}},
+                                "required": ["type"]},
                          "then": branch})  # fmt: skip
     return {
         "type": "object",

@@ -284,6 +284,10 @@ class FakeStack:
         self._call("describe")
         return {"fake": True}
 
+    def logs(self, tail: int) -> dict[str, str]:
+        self._call("logs")
+        return {"pg-a": f"pg-a said this (last {tail} lines)\n"}
+
     def down(self) -> None:
         self.sigint_at_down = signal.getsignal(signal.SIGINT)
         self._call("down")

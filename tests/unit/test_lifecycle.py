@@ -54,7 +54,10 @@ def test_a_clean_run_plays_every_phase_in_order_and_passes(tmp_path: Path) -> No
     assert all(a.end_t == b.start_t for a, b in zip(result.phases, result.phases[1:], strict=False))
     assert phase_at(tl, "settle") - phase_at(tl, "fault") == pytest.approx(10.0)  # fault_phase
     assert phase_at(tl, "verify") - phase_at(tl, "settle") == pytest.approx(3.0)  # settle
-    assert world.stack.calls == ["up", "endpoints", "site_endpoints", "fault_context", "describe", "down", "close"]
+    assert world.stack.calls == ["up", "endpoints", "site_endpoints", "fault_context", "describe", "logs", "down",
+                                 "close"]  # fmt: skip
+    # what each service said is kept with the evidence, read before teardown
+    assert (tmp_path / "bundle" / "logs" / "pg-a.log").read_text() == "pg-a said this (last 500 lines)\n"
     assert world.stack.opened_with == (result.run_id, f"drills-{result.run_id}")
     assert result.started_utc == "2026-01-01T00:00:00+00:00"  # the fake clock's UTC origin
     assert result.environment["fake"] is True

@@ -91,7 +91,7 @@ def test_a_bring_up_error_still_tears_down_what_was_started(tmp_path: Path) -> N
     result = run_scenario(tmp_path, BASE, world, progress)
 
     assert (result.status, result.error) == ("error", "`docker compose up` failed: pg-a unhealthy")
-    assert world.stack.calls == ["up", "down", "close"]
+    assert world.stack.calls == ["up", "logs", "down", "close"]
     assert phases(tmp_path) == ["bringup", "teardown", "done"]
     assert "drill: error: `docker compose up` failed: pg-a unhealthy" in progress.messages
     assert_finished(tmp_path, world, progress)
@@ -241,7 +241,8 @@ def test_sigterm_unwinds_like_ctrl_c(tmp_path: Path, sigterm_guard: object) -> N
     result = interrupted(lambda: run_scenario(tmp_path, BASE, world, progress))
 
     assert result.error == "interrupted (Ctrl-C or SIGTERM); healed and tore down"
-    assert world.stack.calls == ["up", "endpoints", "site_endpoints", "fault_context", "describe", "down", "close"]
+    assert world.stack.calls == ["up", "endpoints", "site_endpoints", "fault_context", "describe", "logs", "down",
+                                 "close"]  # fmt: skip
     assert signal.getsignal(signal.SIGTERM) is sigterm_guard  # the caller's handler is back
     assert_finished(tmp_path, world, progress)
 
@@ -257,7 +258,8 @@ def test_ctrl_c_is_heard_even_when_the_drill_was_started_with_sigint_ignored(tmp
     finally:
         signal.signal(signal.SIGINT, previous)
     assert result.error == "interrupted (Ctrl-C or SIGTERM); healed and tore down"
-    assert world.stack.calls == ["up", "endpoints", "site_endpoints", "fault_context", "describe", "down", "close"]
+    assert world.stack.calls == ["up", "endpoints", "site_endpoints", "fault_context", "describe", "logs", "down",
+                                 "close"]  # fmt: skip
     assert_finished(tmp_path, world, progress)
 
 

@@ -247,3 +247,16 @@ def test_bad_per_site_load_and_wan_settings_name_their_field(tmp_path: Path, bod
         load_scenario(write(tmp_path, f"name: bad\n{body}\n"), repo_root=REPO)
     assert info.value.field == field and rule in str(info.value)
     assert info.value.exit_code == EXIT_INVALID
+
+
+@pytest.mark.parametrize("body", [
+    "faults:\n  - {id: c, at: 1s, site: a}",
+    "actions:\n  - {id: x, at: 1s, capability: devtools, path: /x}",
+    ("faults:\n  - {id: c, type: power_cut, site: a, at: 1s, duration: 30s}\n"
+    "restore:\n  failback: {capability: devtools}"),
+])  # fmt: skip
+def test_a_missing_type_says_so_not_another_types_unknown_field(tmp_path: Path, body: str) -> None:
+    # each type's branch of the schema selects on type; without type every branch used to apply
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(write(tmp_path, f"name: typeless\n{body}\n"), repo_root=REPO)
+    assert info.value.rule == "missing required field 'type'", str(info.value)
