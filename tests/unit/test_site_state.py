@@ -18,9 +18,9 @@ def site_a(fake: FakeDocker, pg: dict[str, object] | None = None, chat: dict[str
     labels = {**base, "com.docker.compose.service": "pg-a", "org.drills.role": "datastore"}
     if label is not None:
         labels["org.drills.in-sync"] = label
-    db = fake.add("pg-a-1", labels, **{"health": "healthy", **(pg or {})})  # type: ignore[arg-type]
+    db = fake.add("pg-a-1", labels, **{"health": "healthy", **(pg or {})})
     fake.add("chat-a-1", {**base, "com.docker.compose.service": "chat-a", "org.drills.role": "app"},
-             **{"health": "healthy", **(chat or {})})  # type: ignore[arg-type]  # fmt: skip
+             **{"health": "healthy", **(chat or {})})  # fmt: skip
     fake.add("pg-b-1", {**base, "org.drills.domain": "b", "com.docker.compose.service": "pg-b",
                         "org.drills.role": "datastore"}, status="exited")  # fmt: skip
     return db
