@@ -186,7 +186,7 @@ def test_full_cycle_fails_over_rejoins_fails_back_and_each_site_serves_alone(tmp
                                              "teardown", "done"]  # fmt: skip
     [ready] = [r for r in records if r.get("kind") == "rejoin" and r["ready"]]
     assert ready["site"] == "a" and "pg-a: synchronous standby, streaming" in ready["detail"], ready
-    by = {v["name"]: v for v in result["verdicts"]}
+    by = {f"{v['check']}[{v['capability']}]": v for v in result["verdicts"]}
     assert by["rejoin[a]"]["status"] == "pass" and by["activation[failback]"]["status"] == "pass"
     [fb] = [r for r in records if r.get("kind") == "action" and r["id"] == "failback"]
     said = json.loads(" ".join(fb["output"]))  # devtools moved the primary home: pg-a leads again
