@@ -19,6 +19,10 @@ Lower-level errors (docker.errors.*, requests.*, subprocess failures) are
 translated into this tree at the adapter boundary with ``raise ... from``, so
 callers and the CLI only ever see these types. A failed *check* is not an
 exception: it is a verdict (exit 1).
+
+Exit codes of ``drill``: 0 passed; 1 a check failed; 2 invalid input, nothing started (also a
+bad command line, from argparse); 3 the environment failed, including a file the command could
+not read or write (an ``OSError`` the CLI reports in one line); 130 interrupted (Ctrl-C).
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ from __future__ import annotations
 __all__ = [
     "EXIT_CHECK_FAILED",
     "EXIT_ENVIRONMENT",
+    "EXIT_INTERRUPTED",
     "EXIT_INVALID",
     "EXIT_OK",
     "ComposeUnavailable",
@@ -47,6 +52,7 @@ EXIT_OK = 0
 EXIT_CHECK_FAILED = 1
 EXIT_INVALID = 2
 EXIT_ENVIRONMENT = 3
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, the shell's convention
 
 
 class DrillsError(Exception):

@@ -31,13 +31,15 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Protocol, TypeVar, runtime_checkable
+from typing import TYPE_CHECKING, Protocol, TypeVar, runtime_checkable
 
-from drills.adapters.container_exec import Executed
 from drills.model.fields import Fields
 from drills.model.registry import add_unique, typed_params
 from drills.model.scenario import ActionParams, ActionSpec
 from drills.model.schema_parts import JsonSchema
+
+if TYPE_CHECKING:  # the Docker SDK behind it is imported only by a run, not by loading a scenario
+    from drills.adapters.container_exec import Executed
 
 __all__ = [
     "ACTION_TYPES",

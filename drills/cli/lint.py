@@ -18,14 +18,15 @@ The findings are exactly the ``dualization`` verdicts a run of the scenario reco
 from __future__ import annotations
 
 import argparse
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from drills.checks.dualization import scenario_lint
 from drills.cli.common import Command
 from drills.cli.scenario import files_arg, load_all, scenario_files
 from drills.errors import EXIT_CHECK_FAILED, EXIT_OK
-from drills.model.result import Verdict
-from drills.model.scenario import Scenario
+
+if TYPE_CHECKING:
+    from drills.model.result import Verdict
+    from drills.model.scenario import Scenario
 
 __all__ = ["COMMANDS", "render"]
 
@@ -56,6 +57,8 @@ def render(scenario: Scenario, verdicts: tuple[Verdict, ...]) -> list[str]:
 
 
 def cmd_lint(args: argparse.Namespace) -> int:
+    from drills.checks.dualization import scenario_lint  # the check registry: only when linting
+
     scenarios = load_all(scenario_files(args))
     flagged = findings = 0
     for sc in scenarios:

@@ -3,21 +3,19 @@ Markdown.
 
 Rendered from the registries themselves, so the committed docs/reference.md cannot drift from the
 code: a unit test compares the two, and ``drill reference > docs/reference.md`` regenerates it.
+The registries are imported when the reference is rendered, not with the ``drill`` command.
 """
 
 from __future__ import annotations
 
 import argparse
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from drills.actions import ACTION_TYPES
-from drills.checks import REGISTRY
 from drills.cli.common import Command, no_args
 from drills.errors import EXIT_OK
-from drills.faults import FAULT_TYPES
-from drills.model.schema_parts import JsonSchema
-from drills.probes import JOURNEYS, PROBE_TYPES, default_journeys
-from drills.report.formats import FORMATS
+
+if TYPE_CHECKING:
+    from drills.model.schema_parts import JsonSchema
 
 __all__ = ["COMMANDS", "render_reference"]
 
@@ -42,6 +40,12 @@ def _fields(fields: dict[str, Any], required: tuple[str, ...] = ()) -> list[str]
 
 
 def render_reference() -> str:
+    from drills.actions import ACTION_TYPES
+    from drills.checks import REGISTRY
+    from drills.faults import FAULT_TYPES
+    from drills.probes import JOURNEYS, PROBE_TYPES, default_journeys
+    from drills.report.formats import FORMATS
+
     out = [
         "# Plugin reference",
         "",

@@ -6,20 +6,25 @@ Merged into the ``drill`` command by drills.cli._command_tables. Exit codes:
     verify BUNDLE               0 intact; 1 a file is missing, unlisted or tampered (one line
                                 each on stdout); 2 the path is not a bundle (UsageError)
     history DIR [--html OUT]    0 no regression in the latest run of any capability; 1 there
-                                is one (so a nightly job can fail on it); 2 no bundles in DIR
+                                is one (so a nightly job can fail on it); 2 no bundles in DIR,
+                                a bad option, or an --html path that cannot be written
+
+The report package (Jinja2, the check registry) is imported by the handlers and by the argument
+builder of ``history`` (its defaults are the rule's), which runs only for ``drill history``.
 """
 
 from __future__ import annotations
 
 import argparse
+import math
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from drills.cli.common import Command
+from drills.cli.common import Command, output_file
 from drills.errors import EXIT_CHECK_FAILED, EXIT_OK, UsageError
-from drills.report.bundle import regenerate, verify_bundle
-from drills.report.history import Rule, flag, latest_regressions, load_history, series
-from drills.report.history_html import render_history_html
-from drills.report.view import fmt_utc, status_word
+
+if TYPE_CHECKING:
+    from drills.report.history import Rule
 
 __all__ = ["COMMANDS"]
 
@@ -35,6 +40,9 @@ def _report_args(parser: argparse.ArgumentParser) -> None:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
+    from drills.report.bundle import regenerate
+    from drills.report.view import fmt_utc, status_word
+
     out = regenerate(args.bundle, force=args.force)
     r = out.result
     print(f"{status_word(r)}: {r.scenario_name} ({fmt_utc(r.started_utc)}, run {r.run_id})")
@@ -49,6 +57,8 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
+    from drills.report.bundle import verify_bundle
+
     problems = verify_bundle(args.bundle)
     for p in problems:
         print(p)
@@ -60,6 +70,8 @@ def cmd_verify(args: argparse.Namespace) -> int:
 
 
 def _history_args(parser: argparse.ArgumentParser) -> None:
+    from drills.report.history import Rule
+
     parser.add_argument("directory", type=Path, metavar="DIR", help="a directory of bundles (e.g. reports/)")
     parser.add_argument("--html", type=Path, metavar="OUT", help="also write a self-contained HTML page")
     parser.add_argument("--window", type=int, default=Rule.window, help="previous runs compared (default %(default)s)")
@@ -77,8 +89,13 @@ def _rule_text(rule: Rule) -> str:
 
 
 def cmd_history(args: argparse.Namespace) -> int:
-    if args.window < 1 or args.avail_drop < 0 or args.rto_rise < 0:
-        raise UsageError("--window must be >= 1, --avail-drop and --rto-rise >= 0")
+    if args.window < 1 or not (0 <= args.avail_drop < math.inf and 0 <= args.rto_rise < math.inf):  # NaN: False
+        raise UsageError("--window must be >= 1, --avail-drop and --rto-rise finite numbers >= 0")
+    if args.html:
+        output_file(args.html, "--html")  # before reading the bundles, not after
+    from drills.report.history import Rule, flag, latest_regressions, load_history, series
+    from drills.report.view import fmt_utc
+
     rule = Rule(window=args.window, avail_drop=args.avail_drop, rto_rise=args.rto_rise)
     flagged = {k: flag(pts, rule) for k, pts in series(load_history(args.directory)).items()}
     for (scenario, cap), pts in sorted(flagged.items()):
@@ -91,7 +108,8 @@ def cmd_history(args: argparse.Namespace) -> int:
             print(f"  {fmt_utc(p.started_utc):<24} {p.status:<8} {avail:>12} {rto:>16}{mark}")
     print(f"rule: {_rule_text(rule)}")
     if args.html:
-        args.html.parent.mkdir(parents=True, exist_ok=True)
+        from drills.report.history_html import render_history_html
+
         args.html.write_text(render_history_html(flagged, _rule_text(rule)), encoding="utf-8")
         print(f"wrote {args.html}")
     latest = latest_regressions(flagged)

@@ -15,14 +15,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from drills.cli.common import Command
+from drills.cli.common import Command, output_dir, output_file
 from drills.cli.scenario import files_arg, load_all, scenario_files
-from drills.errors import EXIT_ENVIRONMENT
-from drills.model.result import DrillResult, Verdict
-from drills.model.scenario import Scenario
+from drills.errors import EXIT_ENVIRONMENT, EXIT_INTERRUPTED
 
 if TYPE_CHECKING:
     from rich.table import Table
+
+    from drills.model.result import DrillResult, Verdict
+    from drills.model.scenario import Scenario
 
 
 def _cell(v: Verdict, x: float | None, *, is_target: bool) -> str:
@@ -88,6 +89,9 @@ def write_result_bundle(result: DrillResult, scenario: Scenario, bundle: Path) -
 
 def cmd_run(args: argparse.Namespace) -> int:
     scenarios = load_all(scenario_files(args))  # every file valid before anything starts
+    reports = output_dir(args.reports, "--reports")  # and every output path writable
+    if args.junit is not None:
+        output_file(args.junit, "--junit")
 
     from rich.console import Console
 
@@ -98,7 +102,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     codes = []
     for sc in scenarios:
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-        bundle = Path(args.reports) / f"{stamp}-{sc.name}"
+        bundle = reports / f"{stamp}-{sc.name}"
         bundle.mkdir(parents=True, exist_ok=True)
         console.print(f"drill {sc.name}: {sc.description}".rstrip(": "))
         progress = make_progress(sc.name, interactive=None if not args.no_live else False)
@@ -108,7 +112,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             write_result_bundle(stop.result, sc, bundle)
             console.print(f"drill {sc.name}: interrupted; healed and torn down; evidence: {bundle}/", highlight=False,
                           soft_wrap=True)
-            return 130
+            return EXIT_INTERRUPTED
         write_result_bundle(result, sc, bundle)
         console.print(verdict_table(result))
         for line in outcome_lines(result):

@@ -6,12 +6,12 @@ import argparse
 
 from drills import __version__
 from drills.cli.common import Command, no_args
-from drills.scenario import repo_root
 
 __all__ = ["COMMANDS"]
 
 
 def cmd_setup(args: argparse.Namespace) -> int:
+    from drills.scenario import repo_root
     from drills.setup import LocalHost, StepReport, run_setup
 
     def emit(r: StepReport) -> None:
@@ -24,6 +24,7 @@ def cmd_setup(args: argparse.Namespace) -> int:
 
 
 def cmd_doctor(args: argparse.Namespace) -> int:
+    from drills.scenario import repo_root
     from drills.setup import LocalHost
     from drills.setup.doctor import diagnose
 

@@ -11,9 +11,7 @@ import argparse
 from pathlib import Path
 
 from drills.cli.common import Command
-from drills.engine import runs
 from drills.errors import EXIT_OK, UsageError
-from drills.scenario import repo_root
 
 
 def _count(report: object) -> str:
@@ -22,8 +20,9 @@ def _count(report: object) -> str:
 
 
 def cmd_sweep(args: argparse.Namespace) -> int:
-    from drills.adapters import sweep
     from drills.adapters.docker_client import engine_client
+    from drills.adapters.sweep import sweep
+    from drills.engine import runs
 
     client = engine_client()
     try:
@@ -59,6 +58,8 @@ def _variant_files(root: Path, variant: str | None) -> list[Path]:
 def cmd_up(args: argparse.Namespace) -> int:
     from drills.adapters import ComposeProject
     from drills.adapters.docker_client import engine_client
+    from drills.engine import runs
+    from drills.scenario import repo_root
 
     root = repo_root()
     files = _variant_files(root, args.variant)
@@ -85,8 +86,9 @@ def cmd_up(args: argparse.Namespace) -> int:
 
 
 def cmd_down(args: argparse.Namespace) -> int:
-    from drills.adapters import sweep
     from drills.adapters.docker_client import engine_client
+    from drills.adapters.sweep import sweep
+    from drills.engine import runs
 
     recs = {k: r for k, r in runs.records().items() if r.kind == "up"}
     targets = list(recs) if args.run_id is None else [args.run_id]

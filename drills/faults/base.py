@@ -25,21 +25,20 @@ from __future__ import annotations
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
-import docker
-import requests
-from docker.errors import APIError, DockerException, NotFound
-from docker.models.containers import Container
-from tenacity import RetryError, Retrying, retry_if_result, stop_after_delay, wait_fixed
-
-from drills.adapters.toxiproxy import WanClient
 from drills.errors import FaultError
 from drills.model.fields import Fields
 from drills.model.registry import add_unique, typed_params
 from drills.model.scenario import FaultParams, FaultSpec
 from drills.model.schema_parts import JsonSchema
 from drills.model.topology import Topology
+
+if TYPE_CHECKING:  # the Docker SDK, requests and Toxiproxy are imported by a run, not by loading a scenario
+    import docker
+    from docker.models.containers import Container
+
+    from drills.adapters.toxiproxy import WanClient
 
 PROJECT_LABEL = "com.docker.compose.project"
 SERVICE_LABEL = "com.docker.compose.service"
@@ -141,6 +140,9 @@ def make_fault(spec: FaultSpec) -> Fault:
 
 def docker_call(what: str, fn: Callable[..., Any], *args: Any, **kw: Any) -> Any:
     """Run one Docker call, translating its errors (API and transport) into FaultError."""
+    import requests
+    from docker.errors import APIError, DockerException, NotFound
+
     try:
         return fn(*args, **kw)
     except NotFound as exc:
@@ -185,6 +187,8 @@ def wait_healthy(ctx: FaultContext, containers: list[Container], what: str) -> N
             if state.get("Status") != "running" or health not in (None, "healthy"):
                 names.append(f"{c.name} ({health or state.get('Status')})")
         return names
+
+    from tenacity import RetryError, Retrying, retry_if_result, stop_after_delay, wait_fixed
 
     try:
         Retrying(stop=stop_after_delay(ctx.rejoin_timeout), wait=wait_fixed(0.5),

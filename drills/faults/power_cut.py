@@ -30,11 +30,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import partial
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-from docker.models.containers import Container
-
-from drills.adapters.toxiproxy import Toxic
 from drills.errors import FaultError
 from drills.faults.base import (
     DOMAIN_LABEL,
@@ -51,6 +48,11 @@ from drills.model.fields import Fields
 from drills.model.scenario import FaultSpec
 from drills.model.schema_parts import string
 from drills.model.topology import EDGE
+
+if TYPE_CHECKING:  # the Docker SDK and Toxiproxy's client: imported by a run, not by loading a scenario
+    from docker.models.containers import Container
+
+    from drills.adapters.toxiproxy import Toxic
 
 SITE_FIELD = {"type": "string", "description": "Site whose containers are hit (a site from the compose labels)."}
 Mode = Literal["blackhole", "refuse"]
@@ -75,6 +77,8 @@ def blackhole_toxics(link: str) -> list[Toxic]:
     ``timeout`` of 0 per stream, downstream first: the site's answers stop with the first call),
     then the holds (a ``slow_close`` per stream, which keep the close of a killed process from
     going on; they only have to be there before the kill). Toxiproxy chains them as added."""
+    from drills.adapters.toxiproxy import Toxic
+
     drops = [Toxic(link, f"{BLACKHOLE}-{short}", "timeout", {"timeout": 0}, stream) for stream, short in STREAMS]
     holds = [Toxic(link, f"{BLACKHOLE}-{short}-hold", "slow_close", {"delay": HOLD_MS}, stream)
              for stream, short in STREAMS]  # fmt: skip

@@ -8,15 +8,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import ClassVar
-
-from docker.models.containers import Container
+from typing import TYPE_CHECKING, ClassVar
 
 from drills.errors import FaultError
 from drills.faults.base import FaultContext, FaultType, docker_call, params_of, register, wait_healthy
 from drills.model.fields import Fields
 from drills.model.scenario import FaultSpec
 from drills.model.schema_parts import string
+
+if TYPE_CHECKING:
+    from docker.models.containers import Container
 
 
 @dataclass(frozen=True)

@@ -16,8 +16,6 @@ import json as jsonlib
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
-from tenacity import Retrying, retry_if_exception, stop_after_attempt
-
 from drills.probes.base import Outcome, short_error
 from drills.probes.transport import ConnectionRefused, Response, Transport, TransportError
 
@@ -118,6 +116,8 @@ class Authenticated:
     def read_json(self, path: str, **kw: Any) -> dict[str, Any]:
         """``GET path`` for a read-back: asked up to READ_ATTEMPTS times while the answer is transient
         (no answer, a 5xx, a 401 whose token is renewed first); the last error is raised."""
+        from tenacity import Retrying, retry_if_exception, stop_after_attempt  # a run's, not a scenario load's
+
         retrying = Retrying(stop=stop_after_attempt(READ_ATTEMPTS), retry=retry_if_exception(_transient), reraise=True)
         return retrying(self.call_json, "GET", path, **kw)
 

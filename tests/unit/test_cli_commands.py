@@ -104,7 +104,8 @@ def test_validate_reports_every_invalid_file_then_exits_2(repo: Path, capsys: py
     [
         (["validate"], "drill: error: name a scenario file (e.g. scenarios/site-a-power-cut.yaml) or use --all\n"),
         (["validate", "scenarios/nope.yaml"], "drill: error: scenarios/nope.yaml: no such scenario file\n"),
-        (["plan", "scenarios"], "drill: error: scenarios: no such scenario file\n"),
+        (["plan", "scenarios"], ("drill: error: scenarios: is a directory, not a scenario file "
+                                 "(every scenario in it: --all --dir scenarios)\n")),
         (["validate", "--all", "--dir", "bad/empty"], "drill: error: no scenario files in bad/empty\n"),
         (["list", "bad/empty"], "drill: error: no scenario files in bad/empty\n"),
     ],
