@@ -9,20 +9,24 @@ from __future__ import annotations
 
 from typing import Any
 
-from drills.model.durations import SCHEMA_PATTERN
+from drills.model.durations import MAX_DURATION, SCHEMA_PATTERN, format_duration
 
 __all__ = ["JsonSchema", "duration", "integer", "obj", "string"]
 
 JsonSchema = dict[str, Any]
 
-_DURATION_WORDS = "A duration: seconds as a number (5, 1.5) or a string with a unit: 100ms, 5s, 2m, 1h."
+_DURATION_WORDS = (
+    "A duration: seconds as a number (5, 1.5) or a string with a unit: 100ms, 5s, 2m, 1h; "
+    f"at most {format_duration(MAX_DURATION)}."
+)
 
 
 def duration(description: str) -> JsonSchema:
     """A duration field (see :mod:`drills.model.durations` for the grammar)."""
     return {
         "description": f"{description} {_DURATION_WORDS}",
-        "anyOf": [{"type": "number", "minimum": 0}, {"type": "string", "pattern": SCHEMA_PATTERN}],
+        "anyOf": [{"type": "number", "minimum": 0, "maximum": MAX_DURATION},
+                  {"type": "string", "pattern": SCHEMA_PATTERN}],
     }
 
 

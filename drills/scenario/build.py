@@ -6,7 +6,12 @@ express because they need the topology or the whole file:
 
     unknown site / domain / link / service   (named against the compose file)
     duplicate fault ids, duplicate custom probe names
-    a fault that starts or heals after the end of the fault phase
+    a fault that starts or heals after the end of the fault phase; a fault phase over 24h
+    two faults overlapping on one target; every site cut at once without total_outage: true
+      (:mod:`drills.scenario.windows`)
+    topology.compose / topology.variant naming a file outside the repository
+      (:mod:`drills.scenario.confine`)
+    a probe timeout of 0s
     actions: duplicate ids or one shared with a fault, both or neither trigger (at / when), a
       trigger after the end of the fault phase, a condition on a capability no probe measures
     restore: without a site cut (nothing to rejoin); an action whose id is the failback's
@@ -33,7 +38,7 @@ from drills.checks.failover import FailoverTargets
 from drills.checks.rto import RtoTargets
 from drills.errors import ScenarioError
 from drills.faults import FAULT_TYPES, site_cut
-from drills.model.durations import format_duration, parse_duration
+from drills.model.durations import MAX_DURATION, format_duration, parse_duration
 from drills.model.fields import FieldPath, Fields
 from drills.model.scenario import (
     FAILBACK_ID,
@@ -53,8 +58,10 @@ from drills.model.scenario import (
 )
 from drills.model.topology import Topology
 from drills.probes import JOURNEYS, PROBE_TYPES, default_journeys
+from drills.scenario.confine import confine_topology
 from drills.scenario.discover import TopologyProblem, available_variants, discover
 from drills.scenario.expect import build_expectation
+from drills.scenario.windows import check_windows
 from drills.scenario.yamlsrc import LineMap, render_path
 
 __all__ = ["build_scenario"]
@@ -78,6 +85,7 @@ def build_scenario(
     topo_data = data.get("topology") or {}
     compose = str(topo_data.get("compose", "docker-compose.yml"))
     variant = topo_data.get("variant")
+    confine_topology(repo_root, compose, variant, fail)
     try:
         topology = discover(repo_root, Path(compose), variant)
     except TopologyProblem as exc:
@@ -99,6 +107,7 @@ def build_scenario(
             raise fail(("faults", i, "id"), f"duplicate fault id '{f.id}' (first used by faults[{seen[f.id]}])")
         seen[f.id] = i
     fault_phase = _fault_phase(data, faults, fail, dur)
+    check_windows(faults, fault_phase, topology.sites, bool(data.get("total_outage", False)), fail)
     caps = probes.capabilities
     checks = _checks(data.get("checks") or {}, caps, topology, compose, fail)
     _cuts_long_enough(faults, fault_phase, checks, caps, fail)
@@ -206,9 +215,12 @@ def _probes(p: dict[str, Any], topo: Topology, compose: str, fail: Fail, dur: Du
     site_period = dur(("probes", "per_site", "period"), per_site.get("period", "1s"))
     if site_period <= 0:
         raise fail(("probes", "per_site", "period"), "must be > 0s")
+    timeout = dur(("probes", "timeout"), p.get("timeout", "2s"))
+    if timeout <= 0:
+        raise fail(("probes", "timeout"), "must be > 0s: a sample with no time to answer always fails")
     return ProbeSpec(
         period=period,
-        timeout=dur(("probes", "timeout"), p.get("timeout", "2s")),
+        timeout=timeout,
         journeys=journeys,
         custom=tuple(custom),
         per_site=bool(per_site.get("enabled", True)),
@@ -292,6 +304,11 @@ def _fault_phase(
             if f.duration is None and f.at >= end:
                 raise fail(("faults", i), f"fault '{f.id}' has no duration and starts when the fault phase ends "
                            f"({format_duration(end)}): give it a duration or set fault_phase")
+        if end > MAX_DURATION:
+            i = ends.index(end)
+            raise fail(("faults", i, "duration" if faults[i].duration is not None else "at"),
+                       f"ends at {format_duration(end)}: a fault phase lasts at most "
+                       f"{format_duration(MAX_DURATION)}")  # fmt: skip
         return end
     end = dur(("fault_phase",), data["fault_phase"])
     for i, f in enumerate(faults):

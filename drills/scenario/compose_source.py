@@ -34,7 +34,7 @@ from typing import Any
 from drills.adapters.compose_config import ComposeModel
 from drills.model.fields import FieldPath
 from drills.scenario.wiring import canonical_wiring
-from drills.scenario.yamlsrc import RESET, LineMap, YamlProblem, parse_yaml, render_path
+from drills.scenario.yamlsrc import RESET, LineMap, YamlProblem, decode, parse_yaml, read_limited, render_path
 
 __all__ = ["Source", "TopologyProblem", "locate", "merged_model", "read_source"]
 
@@ -63,11 +63,9 @@ class Source:
 
 def read_source(path: Path) -> Source:
     try:
-        data, lines = parse_yaml(path.read_text(encoding="utf-8"))
+        data, lines = parse_yaml(decode(read_limited(path)))
     except OSError as exc:
-        raise TopologyProblem(path, "", f"cannot read: {exc.strerror}") from exc
-    except UnicodeDecodeError as exc:
-        raise TopologyProblem(path, "", f"not UTF-8 text ({exc.reason} at byte {exc.start})") from exc
+        raise TopologyProblem(path, "", f"cannot read: {exc.strerror or exc}") from exc
     except YamlProblem as exc:
         raise TopologyProblem(path, exc.field, exc.message, exc.line) from exc
     if data is None:

@@ -8,10 +8,13 @@ field path (``faults[2].at``), the rule in plain words and the YAML line:
     scenarios/x.yaml:14: faults[2].at: must be >= 0s
     scenarios/x.yaml:9: probes.perod: unknown field 'perod' (did you mean 'period'?; allowed: custom, journeys, ...)
 
-Order of the rules: readable file -> valid YAML (no duplicate keys) -> schema
-(shape, unknown fields, enum values) -> topology files readable -> semantic
-rules (:mod:`drills.scenario.build`: unknown site/link/service, duplicate fault
-ids, heals after the end of the fault phase). The first problem wins.
+Order of the rules: a readable regular file -> valid YAML within the reader's limits (size,
+aliases, nesting, numbers, no duplicate keys: :mod:`drills.scenario.yamlsrc`) -> list lengths
+-> schema (shape, unknown fields, enum values, durations at most 24h) -> topology files inside
+the repository and readable -> semantic rules (:mod:`drills.scenario.build`: unknown
+site/link/service, duplicate fault ids, heals after the end of the fault phase, overlapping
+faults, an undeclared total outage). The first problem wins, and it is one line of bounded
+length whatever the file holds: a scenario file is often someone else's.
 """
 
 from __future__ import annotations
@@ -25,13 +28,14 @@ from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
 
 from drills.errors import ScenarioError
-from drills.model.durations import parse_duration
+from drills.model.durations import parse_duration, shown
 from drills.model.fields import FieldPath
 from drills.model.scenario import Scenario
+from drills.model.schema_parts import JsonSchema
 from drills.scenario.build import build_scenario
 from drills.scenario.root import repo_root as find_repo_root
 from drills.scenario.schema import scenario_schema
-from drills.scenario.yamlsrc import LineMap, YamlProblem, parse_yaml, render_path
+from drills.scenario.yamlsrc import LineMap, YamlProblem, decode, parse_yaml, read_limited, render_path
 
 __all__ = ["list_scenarios", "load_scenario"]
 
@@ -39,19 +43,44 @@ _JSON_TYPES = {dict: "mapping", list: "list", str: "string", bool: "boolean", in
 
 
 def load_scenario(path: str | Path, repo_root: str | Path | None = None) -> Scenario:
-    """Read, validate and build the scenario at ``path``; raise ScenarioError on any problem."""
+    """Read, validate and build the scenario at ``path``; raise ScenarioError on any problem.
+
+    Whatever the file holds, the error is one line of bounded length: a value quoted in a rule
+    may hold newlines or be a megabyte long (see :func:`_one_line`).
+    """
+    try:
+        return _load(path, repo_root)
+    except ScenarioError as exc:
+        short = _one_line(exc)
+        if short is exc:
+            raise
+        raise short from exc
+
+
+def _one_line(exc: ScenarioError) -> ScenarioError:
+    """``exc`` with control characters escaped and each part cut short, or ``exc`` when it already is."""
+    file, field, rule = (_printable(exc.file, 300), _printable(exc.field, 200), _printable(exc.rule, 600))
+    if (file, field, rule) == (exc.file, exc.field, exc.rule):
+        return exc
+    return ScenarioError(file, field, rule, exc.line)
+
+
+def _printable(text: str, limit: int) -> str:
+    out = "".join(c if c.isprintable() else repr(c)[1:-1] for c in text) if not text.isprintable() else text
+    return out if len(out) <= limit else out[: limit - 3] + "..."
+
+
+def _load(path: str | Path, repo_root: str | Path | None) -> Scenario:
     file = str(path)
     p = Path(path)
     try:
-        raw = p.read_bytes()
+        raw = read_limited(p)
     except OSError as exc:
         raise ScenarioError(file, "", f"cannot read scenario file: {exc.strerror or exc}") from exc
+    except YamlProblem as exc:
+        raise ScenarioError(file, exc.field, exc.message, exc.line) from exc
     try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise ScenarioError(file, "", f"not UTF-8 text ({exc.reason} at byte {exc.start})") from exc
-    try:
-        data, lines = parse_yaml(text)
+        data, lines = parse_yaml(decode(raw))
     except YamlProblem as exc:
         raise ScenarioError(file, exc.field, exc.message, exc.line) from exc
     if not isinstance(data, dict):
@@ -69,6 +98,7 @@ def load_scenario(path: str | Path, repo_root: str | Path | None = None) -> Scen
 
 
 def _validate(file: str, data: dict[str, Any], lines: LineMap) -> None:
+    _list_lengths(file, scenario_schema(), data, (), lines)
     errors = list(Draft202012Validator(scenario_schema()).iter_errors(data))
     if not errors:
         return
@@ -77,6 +107,18 @@ def _validate(file: str, data: dict[str, Any], lines: LineMap) -> None:
     problems.sort(key=lambda pr: (lines.line_of(pr[0]) or 0, -len(pr[0])))
     path, rule = problems[0]
     raise ScenarioError(file, render_path(path), rule, lines.line_of(path))
+
+
+def _list_lengths(file: str, schema: JsonSchema, data: Any, path: FieldPath, lines: LineMap) -> None:
+    """The schema's ``maxItems`` of the lists met through mappings (faults, actions, ...), checked
+    first: the schema validates every item before it counts them, a second for thousands of faults."""
+    limit = schema.get("maxItems")
+    if isinstance(data, list) and isinstance(limit, int) and len(data) > limit:
+        raise ScenarioError(file, render_path(path), f"{len(data):,} items: at most {limit}", lines.line_of(path))
+    if isinstance(data, dict):
+        for key, sub in schema.get("properties", {}).items():
+            if key in data:
+                _list_lengths(file, sub, data[key], (*path, key), lines)
 
 
 def _leaf(error: ValidationError) -> ValidationError:
@@ -92,11 +134,12 @@ def _render(error: ValidationError) -> tuple[FieldPath, str]:
     schema = error.schema if isinstance(error.schema, dict) else {}
     if error.validator == "additionalProperties" and isinstance(instance, dict):
         allowed = sorted(schema.get("properties", {}))
-        extra = sorted(k for k in instance if k not in allowed)
+        extra = sorted((k for k in instance if k not in allowed), key=str)
         key = str(extra[0]) if extra else "?"
-        close = difflib.get_close_matches(key, allowed, n=1, cutoff=0.6)
+        # a typo is short; difflib indexes the whole key, which takes seconds for a megabyte one
+        close = difflib.get_close_matches(key, allowed, n=1, cutoff=0.6) if len(key) <= 100 else []
         hint = f"did you mean '{close[0]}'?; " if close else ""
-        return path + (key,), f"unknown field '{key}' ({hint}allowed: {', '.join(allowed)})"
+        return path + (key,), f"unknown field {shown(key)} ({hint}allowed: {', '.join(allowed)})"
     if error.validator == "anyOf" and "pattern" in str(schema):
         try:
             parse_duration(instance)
@@ -111,22 +154,22 @@ def _render(error: ValidationError) -> tuple[FieldPath, str]:
     if error.validator == "enum":
         values = ", ".join(str(v) for v in schema.get("enum", ()))
         if path and path[-1] == "type" and len(path) >= 2 and path[0] in ("faults", "actions"):
-            return path, f"unknown {str(path[0])[:-1]} type {instance!r} (allowed: {values})"
-        return path, f"{instance!r} is not allowed (allowed: {values})"
+            return path, f"unknown {str(path[0])[:-1]} type {shown(instance)} (allowed: {values})"
+        return path, f"{shown(instance)} is not allowed (allowed: {values})"
     if error.validator == "type":
         got = _JSON_TYPES.get(type(instance), "null" if instance is None else type(instance).__name__)
         want = error.validator_value
         want_s = " or ".join(want) if isinstance(want, list) else str(want)
-        return path, f"must be a {want_s} (got {got} {instance!r})"
+        return path, f"must be a {want_s} (got {got} {shown(instance)})"
     if error.validator in ("minimum", "exclusiveMinimum"):
         op = ">=" if error.validator == "minimum" else ">"
-        return path, f"must be {op} {error.validator_value} (got {instance!r})"
+        return path, f"must be {op} {error.validator_value} (got {shown(instance)})"
     if error.validator == "maximum":
-        return path, f"must be <= {error.validator_value} (got {instance!r})"
+        return path, f"must be <= {error.validator_value} (got {shown(instance)})"
     if error.validator in ("minItems", "maxItems"):
         return path, f"{error.validator} {error.validator_value}: {error.message}"
     if error.validator == "pattern":
-        return path, f"{instance!r} does not match {error.validator_value}"
+        return path, f"{shown(instance)} does not match {error.validator_value}"
     return path, error.message
 
 
@@ -140,8 +183,8 @@ def list_scenarios(directory: str | Path) -> list[tuple[Path, str, str]]:
     out: list[tuple[Path, str, str]] = []
     for p in sorted([*folder.glob("*.yaml"), *folder.glob("*.yml")]):
         try:
-            data, _ = parse_yaml(p.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, YamlProblem) as exc:
+            data, _ = parse_yaml(decode(read_limited(p)))
+        except (OSError, YamlProblem) as exc:
             out.append((p, p.stem, f"(unreadable: {exc})"))
             continue
         if not isinstance(data, dict):

@@ -6,7 +6,12 @@ field. The core fields are written here; each fault type, action type, probe typ
 check brings its own fields (drills/faults/, drills/actions/, drills/probes/, drills/checks/). The
 schema checks *shape*; rules that need the topology (unknown site, unknown link) or the whole
 file (duplicate fault ids, a heal after the end of the fault phase, an action with both or neither
-trigger) live in :mod:`drills.scenario.build` and the plugins.
+trigger) live in :mod:`drills.scenario.build` and the plugins. Bounds that keep a hostile file
+harmless are in the schema where it can say them: every duration at most 24h
+(:data:`drills.model.durations.MAX_DURATION`, also in each duration's description), the write
+load's writers and rate, the length of every list (``MAX_ITEMS``: the loader checks these before
+the rest of the schema, whose cost grows with them); the YAML reader's own limits are in
+:mod:`drills.scenario.yamlsrc`.
 
 Lifecycle: :func:`scenario_schema` builds it from the registries as they are (cached until a
 plugin registers); the loader validates the parsed YAML against it before building the model.
@@ -22,7 +27,13 @@ from drills.faults import FAULT_TYPES
 from drills.model.schema_parts import JsonSchema, boolean, duration, integer, obj, string
 from drills.probes import JOURNEYS, PROBE_TYPES, default_journeys
 
-__all__ = ["scenario_schema", "schema_json"]
+__all__ = ["MAX_ITEMS", "scenario_schema", "schema_json"]
+
+# The longest lists a scenario may hold: far above any drill's, low enough that validating a
+# hostile file stays well under a second (the schema costs about a millisecond per fault).
+MAX_ITEMS = {"faults": 200, "actions": 100, "custom": 50, "abort": 50, "failing": 100}
+MAX_WRITERS = 256  # load.writers: one thread each; the shipped drills use 4 to 32
+MAX_RATE = 1000  # load.rate, writes per second per writer
 
 _FAULT_COMMON: JsonSchema = {
     "id": {"type": "string", "minLength": 1, "description": "Unique id of this fault in the schedule."},
@@ -110,6 +121,7 @@ def _expect() -> JsonSchema:
                              "without expect must pass).", enum=["failed"]),
             "failing": {
                 "type": "array",
+                "maxItems": MAX_ITEMS["failing"],
                 "description": "Every verdict that must fail, and no other: one entry per verdict of the "
                 "verdict table (rto_first and rto_stable are two entries; a check name such as rto is not one).",
                 "items": obj(
@@ -167,7 +179,8 @@ def _build() -> JsonSchema:
                         },
                         "custom": {
                             "type": "array",
-                            "description": "Probes the scenario declares itself.",
+                            "maxItems": MAX_ITEMS["custom"],
+                            "description": f"Probes the scenario declares itself (at most {MAX_ITEMS['custom']}).",
                             "items": _by_type("probe", _PROBE_COMMON, probes, ("name", "type", "capability")),
                         },
                         "per_site": obj(
@@ -185,10 +198,11 @@ def _build() -> JsonSchema:
                     "A background write load that runs from the steady phase through the fault: every "
                     "write is in the RPO ledger (stream chat), so a weak replication mode shows up as loss.",
                     {
-                        "writers": integer("Concurrent writers (default 4; 0 turns the load off).", minimum=0),
-                        "rate": {"type": "number", "exclusiveMinimum": 0,
+                        "writers": integer("Concurrent writers (default 4; 0 turns the load off; at most "
+                                           f"{MAX_WRITERS}).", minimum=0, maximum=MAX_WRITERS),
+                        "rate": {"type": "number", "exclusiveMinimum": 0, "maximum": MAX_RATE,
                                  "description": "Writes per second per writer, each writer one write at a time "
-                                 "(default 10)."},
+                                 f"(default 10; at most {MAX_RATE})."},
                     },
                 ),
                 "wan": obj(
@@ -211,17 +225,24 @@ def _build() -> JsonSchema:
                 ),
                 "faults": {
                     "type": "array",
+                    "maxItems": MAX_ITEMS["faults"],
                     "description": "The fault schedule: each fault injected at `at`, healed after `duration` "
-                    "(or by the final heal-all).",
+                    f"(or by the final heal-all). At most {MAX_ITEMS['faults']}.",
                     "items": _by_type("fault", _FAULT_COMMON, faults, ("id", "type", "at")),
                 },
                 "actions": {
                     "type": "array",
+                    "maxItems": MAX_ITEMS["actions"],
                     "description": "Operator actions: steps a human takes during the fault phase (e.g. activate "
                     "the standby through devtools), each performed through a tool at a time or once a condition "
-                    "holds, recorded in the timeline and judged by the activation check.",
+                    f"holds, recorded in the timeline and judged by the activation check. At most "
+                    f"{MAX_ITEMS['actions']}.",
                     "items": _by_type("action", _ACTION_COMMON, actions, ("id", "type")),
                 },
+                "total_outage": boolean(
+                    "This drill cuts every site at once (default false): without it, faults whose power cuts "
+                    "leave no site standing are refused as a likely typo; with it, they must."
+                ),
                 "fault_phase": duration(
                     "Length of the fault phase; heal-all runs at its end (default: when the last fault ends)."
                 ),
@@ -247,7 +268,8 @@ def _build() -> JsonSchema:
                 "checks": _checks(),
                 "abort": {
                     "type": "array",
-                    "description": "Stop early (heal, then judge) when a rule fires.",
+                    "maxItems": MAX_ITEMS["abort"],
+                    "description": f"Stop early (heal, then judge) when a rule fires (at most {MAX_ITEMS['abort']}).",
                     "items": obj(
                         "Abort when a capability is down longer than a limit.",
                         {
