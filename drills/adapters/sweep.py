@@ -8,6 +8,7 @@ never touched.
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -47,6 +48,24 @@ def leftovers(client: Any, run_id: str | None = None) -> SweepReport:
         raise EngineUnavailable(f"cannot list drill resources: {exc}") from exc
 
 
+def _remove_network(network: Any) -> None:
+    """Remove one of the run's networks. The engine can keep an endpoint of a container already
+    removed (seen in CI once, after a power cut had disconnected and reconnected the site's
+    containers): "has active endpoints". Those endpoints are force-disconnected - the network
+    carries the run's label, so whatever is attached to it is the run's - and the removal tried
+    once more."""
+    try:
+        network.remove()
+    except docker.errors.APIError as exc:
+        if "active endpoints" not in str(exc.explanation or exc):
+            raise
+        network.reload()
+        for cid, endpoint in (network.attrs.get("Containers") or {}).items():
+            with contextlib.suppress(docker.errors.APIError):
+                network.disconnect(cid if not str(cid).startswith("ep-") else endpoint.get("Name", cid), force=True)
+        network.remove()
+
+
 def sweep(client: Any, run_id: str | None = None) -> SweepReport:
     """Remove every container, network and volume labelled with ``run_id`` (or any run).
 
@@ -66,7 +85,7 @@ def sweep(client: Any, run_id: str | None = None) -> SweepReport:
                 failures.append(f"container {container.name}: {exc.explanation or exc}")
         for network in client.networks.list(filters=flt):
             try:
-                network.remove()
+                _remove_network(network)
                 removed.networks.append(network.name)
             except docker.errors.NotFound:
                 pass

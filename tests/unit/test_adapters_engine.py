@@ -79,6 +79,31 @@ def test_sweep_goes_on_after_api_errors_and_lists_every_one() -> None:
     assert engine.log.of("remove") == ["r1-pg-a", "r1-chat-a"]  # the second container was still removed
 
 
+def test_a_network_with_a_stale_endpoint_is_force_disconnected_then_removed() -> None:
+    engine = engine_with_two_runs()
+    net = engine.networks_[0]
+    net.members["deadbeef"] = {"Name": "r1-chat-a"}  # an endpoint the engine kept after its container went
+    calls = {"n": 0}
+
+    def busy_once() -> object:
+        calls["n"] += 1
+        if calls["n"] == 1:
+            raise APIError("403", explanation="error while removing network: network r1_site_a has active endpoints")
+        return None
+
+    original = net.remove
+
+    def remove() -> None:
+        busy_once()
+        original()
+
+    net.remove = remove  # type: ignore[method-assign]
+    removed = sweep(engine, "r1")
+    assert removed.networks == ["r1_site_a"] and net.removed
+    assert "r1_site_a:deadbeef:force=True" in engine.log.of("disconnect")
+    assert engine.log.of("network.remove") == ["r1_site_a"]  # the second try, after the disconnect
+
+
 def test_sweep_and_leftovers_without_an_engine_are_engine_unavailable() -> None:
     engine = engine_with_two_runs()
     engine.fail["containers.list"] = DockerException("Error while fetching server API version")
