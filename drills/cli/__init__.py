@@ -101,9 +101,12 @@ def _finalise_killed_runs() -> None:
     """Any command finalises the bundles of runs whose runner was killed (drills/report/finalise.py),
     so `drill verify` and `drill history` see them; it costs a directory listing when there are none."""
     try:
-        from drills.report.finalise import finalise_stale
+        from drills.engine.runs import unfinalised
 
-        finalise_stale(lambda line: print(line, file=sys.stderr))
+        if unfinalised():  # the heavy part (checks, reports) is imported only when there is one
+            from drills.report.finalise import finalise_stale
+
+            finalise_stale(lambda line: print(line, file=sys.stderr))
     except Exception as exc:  # noqa: BLE001 - never in the way of the command asked for
         print(f"drill: could not look for killed runs: {type(exc).__name__}: {exc}", file=sys.stderr)
 

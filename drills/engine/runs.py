@@ -19,7 +19,7 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-__all__ = ["RunRecord", "is_stale", "new_run_id", "records", "register", "state_dir", "unregister"]
+__all__ = ["RunRecord", "is_stale", "new_run_id", "records", "register", "state_dir", "unfinalised", "unregister"]
 
 
 def state_dir() -> Path:
@@ -89,6 +89,20 @@ def _alive(pid: int) -> bool:
     except PermissionError:
         return True
     return True
+
+
+def unfinalised() -> list[RunRecord]:
+    """Records of killed runs whose bundle has a timeline but no result yet (drills/report/finalise.py
+    finalises them). Cheap - a few small files read, no engine, no heavy import - as every command
+    asks."""
+    out = []
+    for rec in records().values():
+        if not rec.bundle or not is_stale(rec):
+            continue
+        bundle = Path(rec.bundle)
+        if (bundle / "timeline.jsonl").is_file() and not (bundle / "result.json").exists():
+            out.append(rec)
+    return out
 
 
 def is_stale(rec: RunRecord) -> bool:

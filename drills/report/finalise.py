@@ -19,19 +19,7 @@ from pathlib import Path
 
 from drills.engine import runs
 
-__all__ = ["finalise", "finalise_stale", "pending"]
-
-
-def pending() -> list[runs.RunRecord]:
-    """Records of killed runs whose bundle has a timeline but no result yet (cheap: no engine)."""
-    out = []
-    for rec in runs.records().values():
-        if not rec.bundle or not runs.is_stale(rec):
-            continue
-        bundle = Path(rec.bundle)
-        if (bundle / "timeline.jsonl").is_file() and not (bundle / "result.json").exists():
-            out.append(rec)
-    return out
+__all__ = ["finalise", "finalise_stale"]
 
 
 def finalise(rec: runs.RunRecord, now: datetime | None = None) -> Path:
@@ -75,7 +63,7 @@ def finalise_stale(say: Callable[[str], None]) -> list[Path]:
     """Finalise every killed run's bundle; one line each through ``say``. Never raises: a bundle
     that cannot be finalised is reported and left for the next command."""
     done = []
-    for rec in pending():
+    for rec in runs.unfinalised():
         try:
             done.append(finalise(rec))
             say(f"drill: run {rec.run_id} was killed (pid {rec.pid} gone); its bundle is finalised: {rec.bundle}/")

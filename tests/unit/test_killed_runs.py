@@ -17,7 +17,7 @@ from drills.cli import main
 from drills.engine import runs
 from drills.model.result import DrillResult
 from drills.report.bundle import verify_bundle
-from drills.report.finalise import finalise_stale, pending
+from drills.report.finalise import finalise_stale
 from tests.unit.engine_fakes import SHORT_CUT, World, run_scenario
 
 BODY = "name: killed-one\n" + SHORT_CUT
@@ -50,7 +50,7 @@ def killed_bundle(tmp_path: Path, *, cut_at_phase: str = "fault") -> Path:
 
 def test_a_killed_runs_bundle_is_finalised_verifiable_and_says_where_it_died(tmp_path: Path) -> None:
     bundle = killed_bundle(tmp_path)
-    assert [r.run_id for r in pending()] == ["killed-one-run"]
+    assert [r.run_id for r in runs.unfinalised()] == ["killed-one-run"]
     said: list[str] = []
     assert finalise_stale(said.append) == [bundle]
     result = DrillResult.from_dict(json.loads((bundle / "result.json").read_text()))
@@ -61,7 +61,7 @@ def test_a_killed_runs_bundle_is_finalised_verifiable_and_says_where_it_died(tmp
     assert verify_bundle(bundle) == []
     pid = runs.records()["killed-one-run"].pid
     assert said == [f"drill: run killed-one-run was killed (pid {pid} gone); its bundle is finalised: {bundle}/"]
-    assert pending() == []  # once
+    assert runs.unfinalised() == []  # once
     assert finalise_stale(said.append) == []
 
 
@@ -79,7 +79,7 @@ def test_any_command_finalises_and_history_lists_the_killed_run(
 def test_a_live_runs_bundle_is_left_alone(tmp_path: Path) -> None:
     bundle = killed_bundle(tmp_path)
     runs.register("killed-one-run", "drills-killed-one-run", "run", [], bundle=str(bundle))  # this process: alive
-    assert pending() == []
+    assert runs.unfinalised() == []
     assert not (bundle / "result.json").exists()
 
 
@@ -89,4 +89,4 @@ def test_a_record_written_before_bundles_were_recorded_still_reads(tmp_path: Pat
     path.write_text(json.dumps({"run_id": "old", "project": "drills-old", "pid": dead_pid(), "host": "h",
                                 "kind": "run", "files": [], "started_utc": "2026-12-01T00:00:00+00:00"}))  # fmt: skip
     assert runs.records()["old"].bundle == ""
-    assert pending() == []
+    assert runs.unfinalised() == []
