@@ -34,6 +34,7 @@ CONNECT_WITHIN_S = 60.0
 ROUND_S = 2.0
 QUIET_ROUNDS = 5
 GIVE_UP_S = 600.0
+LIST_PATHS = {"containers": "/containers/json", "networks": "/networks", "volumes": "/volumes"}  # Engine API
 
 
 def log(text: str) -> None:
@@ -78,8 +79,7 @@ def listing(kind: str, run_id: str) -> list[dict[str, Any]]:
     query = {"filters": json.dumps({"label": [f"{LABEL}={run_id}"]})}
     if kind == "containers":
         query["all"] = "1"
-    status, data = api("GET", f"/{kind}/json?{urllib.parse.urlencode(query)}" if kind != "volumes"
-                       else f"/volumes?{urllib.parse.urlencode(query)}")  # fmt: skip
+    status, data = api("GET", f"{LIST_PATHS[kind]}?{urllib.parse.urlencode(query)}")
     if status != 200:
         raise RuntimeError(f"listing {kind} answered {status}: {data}")
     items = data.get("Volumes") or [] if kind == "volumes" else data or []

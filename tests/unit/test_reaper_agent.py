@@ -51,6 +51,9 @@ def test_a_connection_naming_another_run_is_a_stranger_and_gets_no_ack() -> None
     assert converse(b"", close=True) == ("stranger", b"")
 
 
+LISTINGS = {"/containers/json": "containers", "/networks": "networks", "/volumes": "volumes"}  # the Engine API's
+
+
 class FakeEngine(socketserver.ThreadingUnixStreamServer):
     def __init__(self, path: str, items: dict[str, list[dict[str, Any]]]) -> None:
         self.items = items
@@ -76,7 +79,10 @@ class Handler(BaseHTTPRequestHandler):
 
     def do_GET(self) -> None:
         self.server.calls.append(f"GET {self.path}")
-        kind = urllib.parse.urlparse(self.path).path.strip("/").split("/")[0]
+        kind = LISTINGS.get(urllib.parse.urlparse(self.path).path)
+        if kind is None:  # as the engine answers a path it does not serve
+            self._reply(404, {"message": f"page not found: {self.path}"})
+            return
         every = self.server.items[kind]  # the label filter is ignored here on purpose
         self._reply(200, {"Volumes": every} if kind == "volumes" else every)
 
