@@ -22,7 +22,9 @@ exception: it is a verdict (exit 1).
 
 Exit codes of ``drill``: 0 passed; 1 a check failed; 2 invalid input, nothing started (also a
 bad command line, from argparse); 3 the environment failed, including a file the command could
-not read or write (an ``OSError`` the CLI reports in one line); 130 interrupted (Ctrl-C).
+not read or write (an ``OSError`` the CLI reports in one line); 130 interrupted by SIGINT (Ctrl-C),
+143 by SIGTERM (128 + the signal, the shell's convention; ``drill run`` abandons the run: its stack
+is removed at once and its bundle written with status interrupted).
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ __all__ = [
     "EXIT_INTERRUPTED",
     "EXIT_INVALID",
     "EXIT_OK",
+    "EXIT_TERMINATED",
     "ComposeUnavailable",
     "DrillsError",
     "EngineUnavailable",
@@ -53,6 +56,7 @@ EXIT_CHECK_FAILED = 1
 EXIT_INVALID = 2
 EXIT_ENVIRONMENT = 3
 EXIT_INTERRUPTED = 130  # 128 + SIGINT, the shell's convention
+EXIT_TERMINATED = 143  # 128 + SIGTERM
 
 
 class DrillsError(Exception):

@@ -5,6 +5,8 @@ carry their failure domain, role and (for apps) capability. The runner discovers
 from these labels only, never from container names::
 
     org.drills.run            <run id>                 (everything; used by sweep())
+    org.drills.reaper         <run id>                 (the run's reaper container only; it removes
+                              what carries org.drills.run=<run id> when the runner dies)
     org.drills.domain         a | b | edge             (sites are every domain except edge)
     org.drills.role           app | datastore | consensus | witness | entrypoint | wan
     org.drills.capability     chat | login | devtools  (app services)
@@ -35,6 +37,7 @@ __all__ = [
     "EDGE",
     "ENDPOINTS",
     "IN_SYNC",
+    "REAPER",
     "ROLE",
     "RUN",
     "SITE_ENDPOINTS",
@@ -45,6 +48,7 @@ __all__ = [
 ]
 
 RUN = "org.drills.run"
+REAPER = "org.drills.reaper"  # a run's reaper container (drills/adapters/reaper.py): never the run label
 DOMAIN = "org.drills.domain"
 ROLE = "org.drills.role"
 CAPABILITY = "org.drills.capability"

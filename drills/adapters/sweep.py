@@ -2,13 +2,14 @@
 
 A killed run (SIGKILL, power loss of the runner) cannot tear down. Every container, network and
 volume of a run carries ``org.drills.run=<run id>``, so a later run calls :func:`sweep` to remove
-them: containers first (they hold networks and volumes), then networks, then volumes. Images are
-never touched.
+them: containers first, all at once (they hold networks and volumes), then networks, then
+volumes. Images are never touched; nothing without the label is ever listed.
 """
 
 from __future__ import annotations
 
 import contextlib
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -74,15 +75,21 @@ def sweep(client: Any, run_id: str | None = None) -> SweepReport:
     flt = _filters(run_id)
     removed = SweepReport()
     failures: list[str] = []
+
+    def remove_container(container: Any) -> None:
+        try:
+            container.remove(force=True, v=True)  # killed, not stopped: nothing of a run is worth a grace period
+            removed.containers.append(container.name)
+        except docker.errors.NotFound:
+            pass
+        except docker.errors.APIError as exc:
+            failures.append(f"container {container.name}: {exc.explanation or exc}")
+
     try:
-        for container in client.containers.list(all=True, filters=flt):
-            try:
-                container.remove(force=True, v=True)
-                removed.containers.append(container.name)
-            except docker.errors.NotFound:
-                pass
-            except docker.errors.APIError as exc:
-                failures.append(f"container {container.name}: {exc.explanation or exc}")
+        containers = client.containers.list(all=True, filters=flt)
+        if containers:  # in parallel: one at a time took ~0.3 s per container
+            with ThreadPoolExecutor(max_workers=min(16, len(containers)), thread_name_prefix="sweep") as pool:
+                list(pool.map(remove_container, containers))
         for network in client.networks.list(filters=flt):
             try:
                 _remove_network(network)

@@ -12,7 +12,9 @@ it hit (``measured_from``: its first destructive call, not the start of its prep
                                     reached t_stable + D - one period)
 
 Samples count from the hit when they *ended* after it (``t + latency >= d``): a request
-in flight when the power went out is a casualty of the fault. The first failure is looked
+in flight when the power went out is a casualty of the fault. A success served by the site a
+power cut takes down, started before that cut's heal, is not a recovery either: it raced the
+cut (which takes a second or two to kill every container of the site). The first failure is looked
 for up to the fault's heal (its own heal or the heal-all ``*``); a fault never healed is
 searched to the end of the timeline and says so. Whether the recovery came before the heal
 (failover) or only after it (healing) is the failover check's question, not this one's.
@@ -30,6 +32,7 @@ reports the worst fault.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import Any, ClassVar
 
@@ -90,10 +93,12 @@ def _interval(samples: list[Sample], i: int, d: float, period: float) -> tuple[f
     return round(lower, 4), round(max(0.0, samples[i].t - d), 4)
 
 
-def _stable_from(after: list[Sample], j: int, stable_for: float, period: float) -> int | None:
-    """Index of the first ok sample at or after ``j`` from which every sample succeeds for ``stable_for``."""
+def _stable_from(
+    after: list[Sample], j: int, stable_for: float, period: float, recovering: Callable[[Sample], bool]
+) -> int | None:
+    """Index of the first recovering sample at or after ``j`` from which every sample succeeds for ``stable_for``."""
     for m in range(j, len(after)):
-        if not after[m].ok:
+        if not recovering(after[m]):
             continue
         end = after[m].t + stable_for
         window = [s for s in after[m:] if s.t < end - EPS]
@@ -111,13 +116,22 @@ def _recovery(w: FaultWindow, samples: list[Sample], stable_for: float, period: 
     if k is None:
         never = (0.0, round(period, 4))
         return Recovery(inj.fault, d, heal_t, None, 0.0, never, 0.0, never)
-    # the recovering sample started after the hit: one started before it that ended well just after
-    # (it slipped through before the site went dark) says nothing about recovering from the fault
-    j = next((i for i in range(k + 1, len(after)) if after[i].ok and after[i].t >= d), None)
+    cut = w.event.cut_site
+
+    def recovering(s: Sample) -> bool:
+        """A success that says the capability is back: started after the hit (one started before it
+        that ended well just after slipped through before the site went dark), and - for a site
+        cut - not served by the cut site before its heal: a power cut takes a second or two to
+        kill every container, and a request the dying site answered meanwhile is not a recovery
+        (no-witness, measured: one login answered by site a 24 ms after the hit, between the first
+        timeout and a 35 s outage)."""
+        return s.ok and s.t >= d and not (cut and s.site == cut and s.t < limit)
+
+    j = next((i for i in range(k + 1, len(after)) if recovering(after[i])), None)
     if j is None:
         return Recovery(inj.fault, d, heal_t, after[k].t, None, None, None, None)
     first, first_iv = max(0.0, after[j].t - d), _interval(after, j, d, period)
-    m = _stable_from(after, j, stable_for, period)
+    m = _stable_from(after, j, stable_for, period, recovering)
     if m is None:
         return Recovery(inj.fault, d, heal_t, after[k].t, first, first_iv, None, None)
     return Recovery(inj.fault, d, heal_t, after[k].t, first, first_iv, max(0.0, after[m].t - d),

@@ -79,6 +79,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not getattr(args, "handler", None):
         parser.print_help()
         return EXIT_INVALID
+    _finalise_killed_runs()
     try:
         code: int = args.handler(args)
         return code
@@ -94,6 +95,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     except OSError as exc:  # a file no command translated: one line, an environment failure
         print(f"drill: error: {_os_error(exc)}", file=sys.stderr)
         return EXIT_ENVIRONMENT
+
+
+def _finalise_killed_runs() -> None:
+    """Any command finalises the bundles of runs whose runner was killed (drills/report/finalise.py),
+    so `drill verify` and `drill history` see them; it costs a directory listing when there are none."""
+    try:
+        from drills.engine.runs import unfinalised
+
+        if unfinalised():  # the heavy part (checks, reports) is imported only when there is one
+            from drills.report.finalise import finalise_stale
+
+            finalise_stale(lambda line: print(line, file=sys.stderr))
+    except Exception as exc:  # noqa: BLE001 - never in the way of the command asked for
+        print(f"drill: could not look for killed runs: {type(exc).__name__}: {exc}", file=sys.stderr)
 
 
 def _os_error(exc: OSError) -> str:

@@ -1,7 +1,8 @@
 """``drill run``: every file validated first (exit 2, nothing started), then each drill.
 
 ``run`` exits 0 when every check passed, 1 when a check failed or a
-run aborted, 3 when the environment broke. A scenario with ``expect:`` (a known
+run aborted, 3 when the environment broke, 130 on SIGINT (Ctrl-C) and 143 on SIGTERM (the run is
+abandoned: its stack removed at once, its bundle written with status interrupted). A scenario with ``expect:`` (a known
 DR mistake) exits 0 when it failed exactly as declared ("expected failure
 confirmed"), 1 when it passed or failed differently (the reason is printed).
 With several files, the highest code wins (3 before 1 before 0).
@@ -17,7 +18,7 @@ from typing import TYPE_CHECKING
 
 from drills.cli.common import Command, output_dir, output_file
 from drills.cli.scenario import files_arg, load_all, scenario_files
-from drills.errors import EXIT_ENVIRONMENT, EXIT_INTERRUPTED
+from drills.errors import EXIT_ENVIRONMENT
 
 if TYPE_CHECKING:
     from rich.table import Table
@@ -40,7 +41,8 @@ def verdict_table(result: DrillResult) -> Table:
 
     from drills.report.view import status_class, status_word
 
-    colour = {"passed": "green", "confirmed": "green", "failed": "red", "aborted": "yellow", "error": "red"}[
+    colour = {"passed": "green", "confirmed": "green", "failed": "red", "aborted": "yellow", "error": "red",
+              "interrupted": "yellow", "killed": "red"}[
         status_class(result)]  # fmt: skip
     t = Table(title=f"{result.scenario_name}: [bold {colour}]{status_word(result)}[/]", title_justify="left")
     for col in ("check", "capability", "target", "measured", "verdict"):
@@ -110,9 +112,9 @@ def cmd_run(args: argparse.Namespace) -> int:
             result = run_drill(sc, bundle, progress)
         except DrillInterrupted as stop:
             write_result_bundle(stop.result, sc, bundle)
-            console.print(f"drill {sc.name}: interrupted; healed and torn down; evidence: {bundle}/", highlight=False,
+            console.print(f"drill {sc.name}: {stop.result.error}; evidence: {bundle}/", highlight=False,
                           soft_wrap=True)
-            return EXIT_INTERRUPTED
+            return stop.exit_code  # 130 SIGINT, 143 SIGTERM
         write_result_bundle(result, sc, bundle)
         console.print(verdict_table(result))
         for line in outcome_lines(result):

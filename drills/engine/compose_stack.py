@@ -6,6 +6,7 @@ It composes the adapters (see :mod:`drills.engine.stack` for the lifecycle it se
         engine_client()                 a Docker client that answered a ping (EngineUnavailable)
         ComposeProject(project, files)  compose up / down, endpoints and the WAN API by labels
         WanClient(toxiproxy API)        opened on first use, after up()
+        Reaper.start(...)               before compose up: removes the run if the runner dies
         describe(...)                   drills, Compose, Toxiproxy, engine and image versions
 
 Every call below raises only :mod:`drills.errors` types (the adapters translate).
@@ -14,14 +15,18 @@ Every call below raises only :mod:`drills.errors` types (the adapters translate)
 from __future__ import annotations
 
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import docker
 
-from drills.adapters import ComposeProject, labels, sweep
+from drills.adapters import ComposeProject, labels, leftovers, sweep
 from drills.adapters.docker_client import engine_client
+from drills.adapters.reaper import Reaper, ReaperError
 from drills.adapters.toxiproxy import WanClient
 from drills.engine.environment import describe
+from drills.errors import TeardownError
 from drills.faults import FaultContext
 from drills.model.scenario import Scenario
 
@@ -43,11 +48,19 @@ class ComposeStack:
         self.compose = ComposeProject(project, compose_files(scenario), {"DRILLS_RUN_ID": run_id},
                                       scenario.topology.compose.parent, client=self.client)  # fmt: skip
         self._wan: WanClient | None = None
+        self.run_id = run_id
+        self.reaper: Reaper | None = None
+        self.reaper_state = "not started"
 
     def sweep(self, run_id: str) -> int:
         return sweep(self.client, run_id).total
 
     def up(self) -> None:
+        try:
+            self.reaper = Reaper.start(self.client, self.run_id)
+            self.reaper_state = "on"
+        except ReaperError as exc:  # the run goes on: a later `drill run` sweeps a killed run instead
+            self.reaper_state = f"off: {exc}"
         self.compose.up(wait=True)
 
     def endpoints(self, capabilities: Sequence[str]) -> dict[str, str]:
@@ -66,19 +79,48 @@ class ComposeStack:
         return FaultContext(self.client, self.project, self.wan(), self.scenario.topology)
 
     def describe(self) -> dict[str, object]:
-        return describe(self.client, self.project, self.wan().version().strip('"'))
+        return {**describe(self.client, self.project, self.wan().version().strip('"')), "reaper": self.reaper_state}
 
     def logs(self, tail: int) -> dict[str, str]:
         """The last ``tail`` lines (timestamped) of every container of the run, by compose service."""
-        out: dict[str, str] = {}
-        for c in self.compose.containers():
-            service = str(c.labels.get(labels.COMPOSE_SERVICE, c.name))
+        def read(c: Any) -> tuple[str, str]:
             raw = c.logs(tail=tail, timestamps=True)
-            out[service] = raw.decode("utf-8", errors="replace") if isinstance(raw, bytes) else str(raw)
-        return out
+            text = raw.decode("utf-8", errors="replace") if isinstance(raw, bytes) else str(raw)
+            return str(c.labels.get(labels.COMPOSE_SERVICE, c.name)), text
+
+        containers = self.compose.containers()
+        if not containers:
+            return {}
+        with ThreadPoolExecutor(max_workers=min(16, len(containers)), thread_name_prefix="logs") as pool:
+            return dict(pool.map(read, containers))  # in parallel: an interrupt's removal waits for them
 
     def down(self) -> None:
         self.compose.down()
+        self._release_reaper()
+
+    def abandon(self) -> None:
+        """Everything of the run removed at once (an interrupt): no ``compose down`` and its stop
+        grace period; a fresh client, as the interrupted call may have left the old one mid-request.
+        Twice when the first round found something: a ``compose up`` killed mid-way may have had a
+        create in flight."""
+        client = engine_client()
+        try:
+            for _ in range(2):
+                if not sweep(client, self.run_id).total:
+                    break
+            left = leftovers(client, self.run_id)
+        finally:
+            client.close()
+        if left.total:
+            raise TeardownError(f"run {self.run_id} left {left.containers + left.networks + left.volumes}")
+        self._release_reaper()
+
+    def _release_reaper(self) -> None:
+        if self.reaper is not None:
+            self.reaper.release()
+            self.reaper = None
 
     def close(self) -> None:
+        if self.reaper is not None:  # not released: the stack may still exist, the reaper sweeps it
+            self.reaper.close()
         self.client.close()

@@ -7,10 +7,19 @@
     then:    checks on the saved timeline -> result -> evidence bundle
 
 Exit codes come from the result (``DrillResult.exit_code``): passed 0, failed/aborted 1, error 3;
-a scenario with ``expect:`` exits 0 only when it failed exactly as declared, else 1 (error: 3);
-an interrupted run (Ctrl-C, SIGTERM) still heals and tears down, then raises
-``DrillInterrupted`` carrying its result (status error) so the caller can
-write the bundle before exiting 130.
+a scenario with ``expect:`` exits 0 only when it failed exactly as declared, else 1 (error: 3).
+
+Interrupt means abandon: on SIGINT or SIGTERM the run does not heal (a healed site would have to
+become healthy first, tens of seconds); it gives up on actions and probes (ABANDON_PROBES_S),
+keeps the containers' logs, and removes everything of the run at once (``Stack.abandon``: every
+container killed and removed in parallel, then networks and volumes). It then raises
+``DrillInterrupted`` carrying its result (status ``interrupted``, the verdicts its partial
+timeline supports) so the caller writes the bundle and exits 128 + the signal: 130 for SIGINT,
+143 for SIGTERM. Measured: bench/interrupts.py.
+
+If the runner itself dies (SIGKILL), the run's reaper container removes the stack
+(drills/adapters/reaper.py) and the next ``drill`` command finalises the bundle
+(drills/report/finalise.py).
 """
 
 from __future__ import annotations
@@ -34,27 +43,49 @@ from drills.engine.stack import Stack, Wiring
 from drills.errors import DrillsError
 from drills.faults import FaultContext
 from drills.model.expectation import judge
-from drills.model.result import DrillResult, PhaseSpan, Verdict, overall_status
+from drills.model.result import DrillResult, PhaseSpan, RunStatus, Verdict, overall_status
 from drills.model.scenario import Scenario
-from drills.model.timeline import Header, load_timeline
+from drills.model.timeline import Header, Timeline, load_timeline
+
+ABANDON_PROBES_S = 1.0  # on an interrupt: how long probes and the write load get to stop (in all)
+
+
+class Interrupted(KeyboardInterrupt):
+    """A signal asked the run to stop; ``signum`` says which."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(f"signal {signum}")
+        self.signum = signum
+
+
+def signal_name(signum: int) -> str:
+    try:
+        return signal.Signals(signum).name
+    except ValueError:
+        return f"signal {signum}"
 
 
 class DrillInterrupted(KeyboardInterrupt):
-    """Ctrl-C or SIGTERM stopped the run; heal and teardown already happened."""
+    """SIGINT or SIGTERM stopped the run; its stack is already removed. ``exit_code``: 128 + signal."""
 
-    def __init__(self, result: DrillResult) -> None:
+    def __init__(self, result: DrillResult, signum: int = signal.SIGINT) -> None:
         super().__init__(result.error)
         self.result = result
+        self.signum = signum
+
+    @property
+    def exit_code(self) -> int:
+        return 128 + self.signum
 
 
 @contextmanager
 def interrupts_unwind() -> Iterator[None]:
-    """Ctrl-C (SIGINT) and SIGTERM (CI cancelling a job) both unwind as KeyboardInterrupt, so the same
-    finally blocks heal and tear down - also when the drill was started with SIGINT ignored (a
+    """Ctrl-C (SIGINT) and SIGTERM (CI cancelling a job) both unwind as :class:`Interrupted`, so the
+    same finally blocks clean up - also when the drill was started with SIGINT ignored (a
     background job of a non-interactive shell), where Python would otherwise never see it."""
 
     def handler(signum: int, frame: FrameType | None) -> None:
-        raise KeyboardInterrupt(f"signal {signum}")
+        raise Interrupted(signum)
 
     previous = {s: signal.signal(s, handler) for s in (signal.SIGINT, signal.SIGTERM)}
     try:
@@ -107,6 +138,7 @@ def run_drill(scenario: Scenario, bundle_dir: Path, progress: Progress, *, wirin
     d.timeline.append(Header(run_id=d.run_id, scenario=scenario.name, t0_utc=d.t0_utc.isoformat()))
     error = ""
     interrupted: KeyboardInterrupt | None = None
+    signum = signal.SIGINT
     stack: Stack | None = None
     brought_up = False
     ctx: FaultContext | None = None
@@ -114,10 +146,13 @@ def run_drill(scenario: Scenario, bundle_dir: Path, progress: Progress, *, wirin
         with interrupts_unwind():
             try:
                 d.phase("bringup")
+                keep_scenario(scenario, d.bundle_dir)
+                # first: a runner killed from here on leaves a record the next command finalises
+                runs.register(d.run_id, d.project, "run", [str(f) for f in compose_files(scenario)],
+                              bundle=str(d.bundle_dir.resolve()), scenario=str(scenario.path))  # fmt: skip
                 stack = w.open_stack(scenario, d.run_id, d.project)
                 sweep_stale(stack, progress)
                 brought_up = True  # from here on, teardown runs even if up() fails half-way
-                runs.register(d.run_id, d.project, "run", [str(f) for f in compose_files(scenario)])
                 stack.up()
                 endpoints = stack.endpoints(scenario.topology.capabilities)
                 needs_sites = scenario.probes.per_site or scenario.actions or scenario.restore is not None
@@ -155,37 +190,72 @@ def run_drill(scenario: Scenario, bundle_dir: Path, progress: Progress, *, wirin
                 progress.message(f"drill: error: {error}\n{traceback.format_exc()}")
             except KeyboardInterrupt as exc:
                 interrupted = exc
-                error = "interrupted (Ctrl-C or SIGTERM); healed and tore down"
-                progress.message(f"drill: {error.split(';')[0]}: healing and tearing down")
+                signum = getattr(exc, "signum", signal.SIGINT)
+                where = d.phase_marks[-1][0] if d.phase_marks else "start"
+                left = f" with {', '.join(d.active)} still injected" if d.active else ""
+                error = f"interrupted by {signal_name(signum)} during {where}{left}; abandoned: the stack was removed"
+                progress.message(f"drill: interrupted by {signal_name(signum)}: removing the stack")
     finally:
         with signals_held():
             if d.actions is not None:  # heal-all and teardown never wait on a tool; its record says so
                 how = "interrupted" if interrupted else "aborted" if d.aborted else "error" if error else "ended"
                 d.actions.abandon(f"still running when the drill stopped ({how})")
-            d.stop_all_probes()
-            if ctx is not None and d.active:
-                for heal_exc in d.heal_all(ctx):
-                    error = error or f"heal failed: {heal_exc}"
-            d.phase("teardown")
-            if stack is not None and brought_up:
-                save_logs(stack, d.bundle_dir / LOGS_DIR, progress)
-                try:
-                    stack.down()
-                except Exception as exc:  # noqa: BLE001 - reported as the run's error; sweep reaps the rest
-                    error = error or f"teardown failed: {exc} (drill sweep removes what is left)"
+            if interrupted is not None:
+                error = abandon(d, stack if brought_up else None, progress, error)
+            else:
+                error = tear_down(d, ctx, stack if brought_up else None, progress, error)
             runs.unregister(d.run_id)
             d.phase("done")
             d.timeline.close()
             progress.close()
-    result = finish(d, error)
+    result = finish(d, error, interrupted=interrupted is not None)
     if stack is not None:
         stack.close()
     if interrupted is not None:
-        raise DrillInterrupted(result) from interrupted
+        raise DrillInterrupted(result, signum) from interrupted
     return result
 
 
-def finish(d: Drill, error: str) -> DrillResult:
+def keep_scenario(scenario: Scenario, bundle_dir: Path) -> None:
+    """The scenario as run, in the bundle from the start: a killed run is finalised from it."""
+    dest = bundle_dir / "scenario.yaml"
+    if not dest.exists() and scenario.path.is_file():
+        bundle_dir.mkdir(parents=True, exist_ok=True)
+        dest.write_bytes(scenario.path.read_bytes())
+
+
+def tear_down(d: Drill, ctx: FaultContext | None, stack: Stack | None, progress: Progress, error: str) -> str:
+    """The normal end: stop probes, heal what is still injected, keep the logs, compose down.
+    Returns the run's error (the first one wins)."""
+    d.stop_all_probes()
+    if ctx is not None and d.active:
+        for heal_exc in d.heal_all(ctx):
+            error = error or f"heal failed: {heal_exc}"
+    d.phase("teardown")
+    if stack is not None:
+        save_logs(stack, d.bundle_dir / LOGS_DIR, progress)
+        try:
+            stack.down()
+        except Exception as exc:  # noqa: BLE001 - reported as the run's error; sweep reaps the rest
+            error = error or f"teardown failed: {exc} (drill sweep removes what is left)"
+    return error
+
+
+def abandon(d: Drill, stack: Stack | None, progress: Progress, error: str) -> str:
+    """An interrupt's end: no heal, probes get ABANDON_PROBES_S, the logs are kept, then every
+    container, network and volume of the run is removed at once. Returns the run's error."""
+    d.stop_all_probes(within=ABANDON_PROBES_S)
+    d.phase("teardown")
+    if stack is not None:
+        save_logs(stack, d.bundle_dir / LOGS_DIR, progress)
+        try:
+            stack.abandon()
+        except Exception as exc:  # noqa: BLE001 - the reaper and `drill sweep` remove the rest
+            error = f"{error}; removing the stack failed: {exc} (drill sweep removes what is left)"
+    return error
+
+
+def finish(d: Drill, error: str, *, interrupted: bool = False) -> DrillResult:
     """Judge the timeline as saved on disk (what ``drill verify`` re-judges), then build the result."""
     s = d.scenario
     timeline, _ = load_timeline(d.timeline.path)
@@ -193,9 +263,13 @@ def finish(d: Drill, error: str) -> DrillResult:
     if d.steady_failed and not error:  # nothing was injected: only the gate's outcome can be judged
         only = {"steady_state": REGISTRY["steady_state"]}
         verdicts += evaluate(timeline, s.checks, s.probes.period, capabilities=s.capabilities, registry=only)
+    elif interrupted:  # what the partial timeline supports; a check that cannot judge it is skipped
+        verdicts += _partial_verdicts(timeline, s)
     elif not error:
         verdicts += evaluate_scenario(timeline, s)
-    status = "error" if error else ("aborted" if d.aborted else overall_status(verdicts))
+    status: RunStatus = (
+        "interrupted" if interrupted else "error" if error else "aborted" if d.aborted else overall_status(verdicts)
+    )
     if status == "error" and not error:  # the drill's own measurement failed (e.g. probes ran too slowly)
         error = next(v.message for v in verdicts if v.about == "drill" and v.status == "fail")
     marks = d.phase_marks
@@ -212,6 +286,13 @@ def finish(d: Drill, error: str) -> DrillResult:
         phases=spans, environment=d.environment, targets=_targets(s), error=why, description=s.description,
         expectation=expectation,
     )  # fmt: skip
+
+
+def _partial_verdicts(timeline: Timeline, s: Scenario) -> tuple[Verdict, ...]:
+    try:
+        return evaluate_scenario(timeline, s)
+    except Exception:  # noqa: BLE001 - an interrupted run's bundle must still be written
+        return ()
 
 
 def _utc(d: Drill, t: float) -> str:

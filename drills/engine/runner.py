@@ -254,15 +254,24 @@ class Drill:
                                                self.stop_probes)  # fmt: skip
             self.load.start()
 
-    def stop_all_probes(self) -> None:
+    def stop_all_probes(self, within: float | None = None) -> None:
+        """Stop every probe loop and the write load; each gets ``3 * probes.timeout + 5`` s to end,
+        or all of them ``within`` seconds together (an interrupt: a sample still in flight then
+        ends after the timeline closed and is counted late, never recorded)."""
         self.stop_probes.set()
+        each = self.scenario.probes.timeout * 3 + 5
+        deadline = None if within is None else self.clock.monotonic() + within
+
+        def patience() -> float:
+            return each if deadline is None else max(0.0, deadline - self.clock.monotonic())
+
         for lp in self.loops:
-            lp.join(self.scenario.probes.timeout * 3 + 5)
+            lp.join(patience())
         self.environment["probes"] = {
             lp.probe.name: {"samples": lp.count, "cpu_s": round(lp.cpu_s, 3)} for lp in self.loops
         }
         if self.load is not None:
-            self.load.join(self.scenario.probes.timeout * 3 + 5)
+            self.load.join(patience())
             self.environment["load"] = self.load.summary()
 
     def steady_gate(self) -> None:

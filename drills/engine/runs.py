@@ -1,10 +1,11 @@
 """Run records: which drill runs are alive, so leftovers of killed ones can be swept.
 
 Every run writes ``<state dir>/runs/<run id>.json`` (pid, host, kind, compose
-files) when it starts and removes it after teardown. A run is *stale* when its
-record names a process on this host that no longer exists. ``drill run``
+files, its bundle and scenario) when it starts and removes it after teardown. A run is *stale*
+when its record names a process on this host that no longer exists. ``drill run``
 sweeps stale runs before it starts; ``drill sweep`` does it on demand
-(``--all`` also removes runs with no record, e.g. a stack from ``drill up``).
+(``--all`` also removes runs with no record, e.g. a stack from ``drill up``). Any ``drill``
+command finalises the bundle of a stale run (drills/report/finalise.py).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-__all__ = ["RunRecord", "is_stale", "new_run_id", "records", "register", "state_dir", "unregister"]
+__all__ = ["RunRecord", "is_stale", "new_run_id", "records", "register", "state_dir", "unfinalised", "unregister"]
 
 
 def state_dir() -> Path:
@@ -44,15 +45,19 @@ class RunRecord:
     kind: str  # run | up
     files: tuple[str, ...]
     started_utc: str
+    bundle: str = ""  # the run's evidence bundle (absolute), "" for `drill up`
+    scenario: str = ""  # the scenario file it plays
 
 
 def _path(run_id: str) -> Path:
     return state_dir() / "runs" / f"{run_id}.json"
 
 
-def register(run_id: str, project: str, kind: str, files: list[str]) -> RunRecord:
+def register(
+    run_id: str, project: str, kind: str, files: list[str], *, bundle: str = "", scenario: str = ""
+) -> RunRecord:
     rec = RunRecord(run_id, project, os.getpid(), socket.gethostname(), kind, tuple(files),
-                    datetime.now(UTC).isoformat())  # fmt: skip
+                    datetime.now(UTC).isoformat(), bundle, scenario)  # fmt: skip
     path = _path(run_id)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(asdict(rec), indent=1))
@@ -69,7 +74,8 @@ def records() -> dict[str, RunRecord]:
         try:
             data = json.loads(path.read_text())
             data["files"] = tuple(data.get("files", ()))
-            out[data["run_id"]] = RunRecord(**data)
+            known = set(RunRecord.__dataclass_fields__)
+            out[data["run_id"]] = RunRecord(**{k: v for k, v in data.items() if k in known})
         except (ValueError, KeyError, TypeError):
             continue  # a half-written record of a crashed run: its resources are swept by --all
     return out
@@ -83,6 +89,20 @@ def _alive(pid: int) -> bool:
     except PermissionError:
         return True
     return True
+
+
+def unfinalised() -> list[RunRecord]:
+    """Records of killed runs whose bundle has a timeline but no result yet (drills/report/finalise.py
+    finalises them). Cheap - a few small files read, no engine, no heavy import - as every command
+    asks."""
+    out = []
+    for rec in records().values():
+        if not rec.bundle or not is_stale(rec):
+            continue
+        bundle = Path(rec.bundle)
+        if (bundle / "timeline.jsonl").is_file() and not (bundle / "result.json").exists():
+            out.append(rec)
+    return out
 
 
 def is_stale(rec: RunRecord) -> bool:

@@ -22,6 +22,8 @@ Lifecycle of a stack (``run_drill`` calls it in this order; any call may raise a
     stack.describe()                                       versions and images, for environment.json
     stack.logs(tail) -> {service: text}                    each container's last lines, before teardown
     stack.down()                                           remove everything of the run (if up() was tried)
+    stack.abandon()                                        ... at once, on an interrupt: every container
+                                                           killed and removed, no stop grace period
     stack.close()                                          release the engine connection (always)
 """
 
@@ -64,6 +66,8 @@ class Stack(Protocol):
     def logs(self, tail: int) -> dict[str, str]: ...
 
     def down(self) -> None: ...
+
+    def abandon(self) -> None: ...
 
     def close(self) -> None: ...
 

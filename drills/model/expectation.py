@@ -128,6 +128,8 @@ def judge(expected: Expectation, verdicts: Sequence[Judged], status: str, error:
     names = expected.names()
     if status == "error":
         return unexpected(f"the run ended as error, so nothing was confirmed: {error or 'see the run error'}")
+    if status in ("interrupted", "killed"):
+        return unexpected(f"the run was {status} before it could be judged whole: {error or status}")
     if status == "aborted":
         return unexpected(f"the drill aborted ({error or 'an abort rule fired'}) instead of failing on {names}")
     if status == "passed":

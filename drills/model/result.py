@@ -6,7 +6,7 @@ offline from a saved bundle.
 
 Statuses:
     Verdict.status      pass | fail | unknown   (unknown: not enough data, or the check crashed)
-    DrillResult.status  passed | failed | aborted | error
+    DrillResult.status  passed | failed | aborted | error | interrupted | killed
         passed   every verdict passed
         failed   at least one verdict failed (or is unknown)
         aborted  an abort condition fired; faults were healed early; verdicts still computed
@@ -27,7 +27,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
-from drills.errors import EXIT_CHECK_FAILED, EXIT_ENVIRONMENT, EXIT_OK
+from drills.errors import EXIT_CHECK_FAILED, EXIT_ENVIRONMENT, EXIT_INTERRUPTED, EXIT_OK
 from drills.model.durations import format_duration
 from drills.model.expectation import Judgement
 
@@ -61,7 +61,15 @@ def format_value(value: float | None, unit: str) -> str:
     if unit == "count":
         return f"{value:g}"
     return f"{value:g} {unit}".strip()
-RunStatus = Literal["passed", "failed", "aborted", "error"]
+RunStatus = Literal["passed", "failed", "aborted", "error", "interrupted", "killed"]
+# the run stopped before it could be judged whole; ``DrillResult.error`` says why:
+#   aborted      an abort rule fired (healed early, judged)
+#   error        the environment or the drill's own measurement broke
+#   interrupted  SIGINT or SIGTERM: the run was abandoned (stack removed, no heal awaited);
+#                the verdicts are those its partial timeline supports
+#   killed       the runner died (SIGKILL, power loss); a later ``drill`` command finalised the
+#                bundle from the saved timeline (drills/report/finalise.py)
+ENDED_EARLY: frozenset[str] = frozenset({"aborted", "error", "interrupted", "killed"})
 
 
 @dataclass(frozen=True)
@@ -145,7 +153,7 @@ class DrillResult:
     environment: dict[str, Any] = field(default_factory=dict)
     targets: dict[str, Any] = field(default_factory=dict)  # the targets the checks used
     timeline_file: str = "timeline.jsonl"  # relative to the bundle directory
-    error: str = ""  # one line, when status is error or aborted
+    error: str = ""  # one line, when the run ended early (ENDED_EARLY)
     description: str = ""
     expectation: Judgement | None = None  # the run against the scenario's expect: (None: it must pass)
 
@@ -159,9 +167,12 @@ class DrillResult:
         return self.expectation is not None and self.expectation.confirmed and self.status == "failed"
 
     def exit_code(self) -> int:
-        """0 passed (no expect:) or failed as declared; 1 a check failed, aborted, or not as declared; 3 error."""
-        if self.status == "error":
+        """0 passed (no expect:) or failed as declared; 1 a check failed, aborted, or not as declared; 3 error
+        (and killed); 130 interrupted (the CLI says 143 when the signal was SIGTERM)."""
+        if self.status in ("error", "killed"):
             return EXIT_ENVIRONMENT
+        if self.status == "interrupted":
+            return EXIT_INTERRUPTED
         if self.expectation is not None:
             return EXIT_OK if self.as_declared else EXIT_CHECK_FAILED
         return EXIT_OK if self.status == "passed" else EXIT_CHECK_FAILED

@@ -24,7 +24,7 @@ from drills import __version__
 from drills.checks import evaluate_scenario
 from drills.errors import DrillsError
 from drills.model.expectation import Expectation, judge
-from drills.model.result import DrillResult, Verdict, overall_status
+from drills.model.result import ENDED_EARLY, DrillResult, Verdict, overall_status
 from drills.model.timeline import Timeline, load_timeline
 from drills.scenario import load_scenario
 
@@ -69,7 +69,7 @@ def recompute_verdicts(bundle_dir: Path, result: DrillResult) -> Recomputed:
     verdicts = kept + fresh
     before = {v.name: v.status for v in result.verdicts}
     changed = tuple(v.name for v in verdicts if v.name in before and before[v.name] != v.status)
-    status = result.status if result.status in ("error", "aborted") else overall_status(verdicts)
+    status = result.status if result.status in ENDED_EARLY else overall_status(verdicts)
     added = [v.name for v in verdicts if v.name not in before]
     dropped = [name for name in before if name not in {v.name for v in verdicts}]
     diffs = [f"status changed for {', '.join(changed)}"] if changed else []

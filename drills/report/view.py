@@ -2,7 +2,8 @@
 
     fmt_value(v, unit)        0.995,"ratio" -> "99.5%";  4.2,"s" -> "4.2s";  3,"count" -> "3"
     status_word(result)       "FAILED"; "EXPECTED FAILURE CONFIRMED" / "FAILED (NOT AS DECLARED)" with expect:
-    status_class(result)      passed | failed | aborted | error | confirmed (a confirmed expected failure)
+    status_class(result)      passed | failed | aborted | error | interrupted | killed | confirmed (a confirmed
+                              expected failure)
     expectation_text(result)  the sentence about the scenario's expect: ("" without one)
     expected_failure(r, v)    the verdict failed and its scenario declares that it must
     fmt_target(verdict)       ">= 99.9%"  (comparison + target)
@@ -47,7 +48,10 @@ __all__ = [
     "template_env",
 ]
 
-STATUS_WORD = {"passed": "PASSED", "failed": "FAILED", "aborted": "ABORTED", "error": "ERROR"}
+STATUS_WORD = {"passed": "PASSED", "failed": "FAILED", "aborted": "ABORTED", "error": "ERROR",
+               "interrupted": "INTERRUPTED", "killed": "KILLED"}
+ENDED_WORD = {"error": "The run broke", "aborted": "The drill was aborted", "interrupted": "The run was interrupted",
+              "killed": "The runner was killed"}
 CHECK_LABEL = {v: label for c in REGISTRY.values() for v, label in c.labels.items()}  # verdict check -> label
 fmt_value = format_value
 CONFIRMED_WORD = "EXPECTED FAILURE CONFIRMED"
@@ -181,9 +185,8 @@ def findings(result: DrillResult) -> list[Finding]:
             cause = _dualization_cause(result, v.capability) or v.message
             text = f"{head}: {cause}"
         out.append(Finding(v.capability, v.check, v.status, text))
-    if result.status in ("error", "aborted") and result.error:
-        word = "The run broke" if result.status == "error" else "The drill was aborted"
-        out.insert(0, Finding("*", "run", result.status, f"{word}: {result.error}"))
+    if result.status in ENDED_WORD and result.error:
+        out.insert(0, Finding("*", "run", result.status, f"{ENDED_WORD[result.status]}: {result.error}"))
     if result.expectation is not None and not result.as_declared:
         out.insert(0, Finding("*", "expect", "fail", f"Not as its scenario declares: {result.expectation.reason}"))
     return out

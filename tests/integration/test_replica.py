@@ -63,6 +63,31 @@ def replica(client: docker.DockerClient, *overrides: str) -> Iterator[ComposePro
             assert left.total == 0, f"run {project.run_id} left resources behind: {left}"
 
 
+STATELESS_ROLES = ("app", "entrypoint", "wan")  # read-only roots; datastores keep state in theirs
+
+
+def hardening_problems(topo: ComposeProject) -> list[str]:
+    """What breaks the replica's hardening (docker-compose.yml's header), per container, as inspected."""
+    problems = []
+    for c in topo.containers():
+        host, role = c.attrs["HostConfig"], c.labels.get("org.drills.role", "")
+        user = c.attrs["Config"].get("User") or c.image.attrs["Config"].get("User") or "root"
+        if host.get("Privileged"):
+            problems.append(f"{c.name}: privileged")
+        if "no-new-privileges:true" not in (host.get("SecurityOpt") or []):
+            problems.append(f"{c.name}: no no-new-privileges")
+        if host.get("CapDrop") != ["ALL"] or host.get("CapAdd"):
+            problems.append(f"{c.name}: capabilities dropped {host.get('CapDrop')}, added {host.get('CapAdd')}")
+        if user.split(":")[0] in ("root", "0"):
+            problems.append(f"{c.name}: runs as root")
+        if role in STATELESS_ROLES and not host.get("ReadonlyRootfs"):
+            problems.append(f"{c.name} ({role}): writable root filesystem")
+        for binding in (host.get("PortBindings") or {}).values():
+            problems += [f"{c.name}: port published on {b.get('HostIp') or 'every interface'}"
+                         for b in binding or [] if b.get("HostIp") != "127.0.0.1"]  # fmt: skip
+    return problems
+
+
 def test_stack_comes_up_and_serves_every_journey(docker_client: docker.DockerClient) -> None:
     with replica(docker_client) as topo:
         assert topo.sites() == ["a", "b"]
@@ -82,6 +107,8 @@ def test_stack_comes_up_and_serves_every_journey(docker_client: docker.DockerCli
         forbidden = requests.get(f"{journeys.devtools_url}/config/x",
                                  headers={"Authorization": f"Bearer {token}"}, timeout=5)
         assert forbidden.status_code == 403 and "error" in forbidden.json()
+
+        assert hardening_problems(topo) == []  # ... and all of the above worked hardened
 
         host, port = topo.toxiproxy_api()
         names = list(requests.get(f"http://{host}:{port}/proxies", timeout=5).json())

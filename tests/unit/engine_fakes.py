@@ -292,6 +292,10 @@ class FakeStack:
         self.sigint_at_down = signal.getsignal(signal.SIGINT)
         self._call("down")
 
+    def abandon(self) -> None:
+        self.sigint_at_down = signal.getsignal(signal.SIGINT)
+        self._call("abandon")
+
     def close(self) -> None:
         self._call("close")
 

@@ -332,7 +332,7 @@ def test_an_action_that_raises_is_a_failed_action_and_heal_all_still_runs(tmp_pa
     assert result.status == "failed"
 
 
-def test_ctrl_c_while_an_action_performs_still_heals_tears_down_and_records_it(tmp_path: Path) -> None:
+def test_ctrl_c_while_an_action_performs_abandons_the_run_and_records_it(tmp_path: Path) -> None:
     world = World()
     release = threading.Event()
     world.action_scripts["early"] = ActionScript(wait_for=release.is_set, patience=10.0)
@@ -346,8 +346,8 @@ def test_ctrl_c_while_an_action_performs_still_heals_tears_down_and_records_it(t
         release.set()
     rec = record(tmp_path, "early")
     assert (rec.ok, rec.end, rec.error) == (False, None, "still running when the drill stopped (interrupted)")
-    assert "cut-a" in [e.fault for e in saved(tmp_path).faults() if e.action == "heal"]
-    assert "down" in world.stack.calls
+    assert [e.fault for e in saved(tmp_path).faults() if e.action == "heal"] == []  # abandoned, not healed
+    assert "abandon" in world.stack.calls and "down" not in world.stack.calls
 
 
 # -- the activation check ---------------------------------------------------------------------------

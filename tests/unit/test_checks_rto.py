@@ -119,3 +119,23 @@ def test_a_success_that_started_before_the_hit_is_not_a_recovery() -> None:
     first, _ = run("rto", t, stable_for=2.0)
     assert first.measured == pytest.approx(34.8 - 27.82)
     assert first.details["interval"] == [pytest.approx(34.3 - 27.82), pytest.approx(34.8 - 27.82)]
+
+
+def test_a_success_the_dying_site_answered_is_not_a_recovery() -> None:
+    """no-witness, measured: a login timed out at the hit, the next one (started 24 ms after it) was
+    answered by site a while the power cut was still killing its containers, then 35 s of timeouts.
+    Counting that answer made rto_first 24 ms for a capability that did not come back until the heal."""
+
+    def at(t: float, ok: bool, site: str = "") -> Sample:
+        return Sample(t, "login", "login", ok, 0.1 if ok else 2.0, error="" if ok else "timeout", site=site)
+
+    racing = [at(10.0, False), at(10.1, True, "a")] + [at(10.2 + i * 0.1, False) for i in range(300)]
+    back = [at(45.0 + i * 0.1, True, "a") for i in range(100)]  # after the heal at 40: site a again
+    t = tl(hit(9.9, 10.0), racing, heal(40.0), back)
+    first, stable = run("rto", t, "login", rto=15.0, stable_for=5.0)
+    assert first.status == "fail" and first.measured == pytest.approx(35.0)
+    assert stable.status == "fail" and stable.measured == pytest.approx(35.0)
+    # the same answer from the surviving site b is a recovery (that is what failover looks like)
+    racing[1] = at(10.1, True, "b")
+    first, _ = run("rto", tl(hit(9.9, 10.0), racing, heal(40.0), back), "login", rto=15.0, stable_for=5.0)
+    assert first.status == "pass" and first.measured == pytest.approx(0.1)

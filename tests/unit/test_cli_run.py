@@ -5,12 +5,16 @@ the JUnit copy, and Ctrl-C."""
 
 from __future__ import annotations
 
+import json
+import signal
 from pathlib import Path
 
 import pytest
 
 from drills.cli import main
+from drills.engine.lifecycle import Interrupted
 from drills.errors import TopologyError
+from drills.report.bundle import verify_bundle
 from tests.unit.engine_fakes import SHORT_CUT, FaultScript, World, cli_world
 
 pytestmark = pytest.mark.timeout(20)  # a fake clock that stopped advancing must not hang the suite
@@ -73,13 +77,23 @@ def test_a_broken_environment_exits_3_with_the_error(
     assert (bundle / "result.json").is_file()  # a broken run still leaves its evidence
 
 
-def test_ctrl_c_heals_tears_down_and_exits_130(
+def test_ctrl_c_abandons_the_run_and_exits_130(
     world: World, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     world.scripts["cut-a"] = FaultScript(inject_error=KeyboardInterrupt())
     assert run(tmp_path) == 130
     out = capsys.readouterr().out
     (bundle,) = bundles(tmp_path)
-    assert f"drill cli-run: interrupted; healed and torn down; evidence: {bundle}/" in out
-    assert (bundle / "result.json").is_file()
-    assert "down" in world.stack.calls
+    said = "interrupted by SIGINT during fault with cut-a still injected; abandoned: the stack was removed"
+    assert f"drill cli-run: {said}; evidence: {bundle}/" in out
+    result = json.loads((bundle / "result.json").read_text())
+    assert result["status"] == "interrupted"
+    assert "abandon" in world.stack.calls and "down" not in world.stack.calls
+
+
+def test_sigterm_abandons_the_run_and_exits_143(world: World, tmp_path: Path) -> None:
+    world.scripts["cut-a"] = FaultScript(inject_error=Interrupted(signal.SIGTERM))
+    assert run(tmp_path) == 143
+    (bundle,) = bundles(tmp_path)
+    assert json.loads((bundle / "result.json").read_text())["status"] == "interrupted"
+    assert verify_bundle(bundle) == []

@@ -19,7 +19,7 @@ from types import FrameType
 import pytest
 
 from drills.engine import runs
-from drills.engine.lifecycle import DrillInterrupted
+from drills.engine.lifecycle import DrillInterrupted, Interrupted
 from drills.engine.runner import Drill
 from drills.errors import EngineUnavailable, FaultError, TeardownError, TopologyError
 from drills.model.result import DrillResult
@@ -193,28 +193,47 @@ def test_a_failing_teardown_is_reported_and_the_run_still_finishes(tmp_path: Pat
     assert_finished(tmp_path, world, progress)
 
 
-def interrupted(run: object) -> DrillResult:
+def interrupted(run: object, signum: int = signal.SIGINT) -> DrillResult:
     with pytest.raises(DrillInterrupted) as caught:
         run()  # type: ignore[operator]
     assert isinstance(caught.value.__cause__, KeyboardInterrupt)
+    assert caught.value.exit_code == 128 + signum
     return caught.value.result
 
 
-def test_ctrl_c_heals_tears_down_with_signals_held_and_raises_the_result(tmp_path: Path) -> None:
+def assert_abandoned(tmp_path: Path, world: World, progress: RecordingProgress) -> None:
+    """An interrupt's end: nothing healed, the logs kept, the stack abandoned (not compose down)."""
+    assert heals(tmp_path) == []  # a heal would wait for the cut site to be healthy again
+    assert "abandon" in world.stack.calls and "down" not in world.stack.calls
+    assert world.stack.calls.index("logs") < world.stack.calls.index("abandon")
+    assert world.stack.sigint_at_down == signal.SIG_IGN  # a second Ctrl-C cannot cut the removal short
+    assert_finished(tmp_path, world, progress, torn_down=False)
+
+
+def test_ctrl_c_abandons_without_healing_with_signals_held_and_raises_the_result(tmp_path: Path) -> None:
     world, progress = World(), RecordingProgress()
-    world.scripts["slow"] = FaultScript(inject_error=KeyboardInterrupt())
+    world.scripts["slow"] = FaultScript(inject_error=Interrupted(signal.SIGINT))
     before = signal.getsignal(signal.SIGINT)
     result = interrupted(lambda: run_scenario(tmp_path, BASE, world, progress))
 
-    assert result.status == "error"
-    assert result.error == "interrupted (Ctrl-C or SIGTERM); healed and tore down"
+    assert result.status == "interrupted"
+    assert result.exit_code() == 130
+    assert result.error == ("interrupted by SIGINT during fault with cut-a, slow still injected; "
+                            "abandoned: the stack was removed")  # fmt: skip
     injects = [(e.fault, e.ok, e.error) for e in saved(tmp_path).faults() if e.action == "inject"]
-    assert injects == [("cut-a", True, ""), ("slow", False, "KeyboardInterrupt")]  # the attempt is recorded
-    assert heals(tmp_path) == [("slow", True), ("cut-a", True)]
-    assert world.stack.sigint_at_down == signal.SIG_IGN  # a second Ctrl-C cannot cut teardown short
+    assert injects == [("cut-a", True, ""), ("slow", False, "signal 2")]  # the attempt is recorded
     assert signal.getsignal(signal.SIGINT) is before  # the caller's handler is back afterwards
-    assert "drill: interrupted (Ctrl-C or SIGTERM): healing and tearing down" in progress.messages
-    assert_finished(tmp_path, world, progress)
+    assert "drill: interrupted by SIGINT: removing the stack" in progress.messages
+    assert_abandoned(tmp_path, world, progress)
+
+
+def test_an_interrupted_run_keeps_the_verdicts_its_partial_timeline_supports(tmp_path: Path) -> None:
+    world, progress = World(), RecordingProgress()
+    world.scripts["slow"] = FaultScript(inject_error=Interrupted(signal.SIGINT))
+    result = interrupted(lambda: run_scenario(tmp_path, BASE, world, progress))
+    judged = {v.name: v.status for v in result.verdicts}
+    assert judged.get("rpo[*]") is not None or judged.get("availability[chat]") is not None, judged
+    assert result.status == "interrupted"  # whatever the verdicts say
 
 
 class SigtermNotHandled(Exception):
@@ -235,16 +254,16 @@ def sigterm_guard() -> Iterator[object]:
         signal.signal(signal.SIGTERM, previous)
 
 
-def test_sigterm_unwinds_like_ctrl_c(tmp_path: Path, sigterm_guard: object) -> None:
+def test_sigterm_abandons_the_run_and_exits_143(tmp_path: Path, sigterm_guard: object) -> None:
     world, progress = World(), RecordingProgress()
     world.stack.hooks["describe"] = lambda: signal.raise_signal(signal.SIGTERM)
-    result = interrupted(lambda: run_scenario(tmp_path, BASE, world, progress))
+    result = interrupted(lambda: run_scenario(tmp_path, BASE, world, progress), signal.SIGTERM)
 
-    assert result.error == "interrupted (Ctrl-C or SIGTERM); healed and tore down"
-    assert world.stack.calls == ["up", "endpoints", "site_endpoints", "fault_context", "describe", "logs", "down",
+    assert result.error == "interrupted by SIGTERM during bringup; abandoned: the stack was removed"
+    assert world.stack.calls == ["up", "endpoints", "site_endpoints", "fault_context", "describe", "logs", "abandon",
                                  "close"]  # fmt: skip
     assert signal.getsignal(signal.SIGTERM) is sigterm_guard  # the caller's handler is back
-    assert_finished(tmp_path, world, progress)
+    assert_finished(tmp_path, world, progress, torn_down=False)
 
 
 def test_ctrl_c_is_heard_even_when_the_drill_was_started_with_sigint_ignored(tmp_path: Path) -> None:
@@ -257,10 +276,18 @@ def test_ctrl_c_is_heard_even_when_the_drill_was_started_with_sigint_ignored(tmp
         assert signal.getsignal(signal.SIGINT) == signal.SIG_IGN  # the caller's disposition is back
     finally:
         signal.signal(signal.SIGINT, previous)
-    assert result.error == "interrupted (Ctrl-C or SIGTERM); healed and tore down"
-    assert world.stack.calls == ["up", "endpoints", "site_endpoints", "fault_context", "describe", "logs", "down",
+    assert result.error == "interrupted by SIGINT during bringup; abandoned: the stack was removed"
+    assert world.stack.calls == ["up", "endpoints", "site_endpoints", "fault_context", "describe", "logs", "abandon",
                                  "close"]  # fmt: skip
-    assert_finished(tmp_path, world, progress)
+    assert_finished(tmp_path, world, progress, torn_down=False)
+
+
+def test_a_failing_removal_on_interrupt_is_named_in_the_error(tmp_path: Path) -> None:
+    world, progress = World(), RecordingProgress()
+    world.stack.hooks["describe"] = lambda: signal.raise_signal(signal.SIGINT)
+    world.stack.errors["abandon"] = TeardownError("run x left ['pg-a']")
+    result = interrupted(lambda: run_scenario(tmp_path, BASE, world, progress))
+    assert result.error.endswith("removing the stack failed: run x left ['pg-a'] (drill sweep removes what is left)")
 
 
 def test_probes_sampling_too_slowly_make_the_run_an_error_that_says_why(tmp_path: Path) -> None:

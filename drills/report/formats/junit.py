@@ -10,7 +10,8 @@
                                            while JUnit <error> means the test harness broke
     run broke   status error -> one extra testcase ``run[*]`` with <error>, so a CI dashboard
                 shows a broken run as broken even when no verdict exists; status aborted ->
-                ``run[*]`` with <failure type="aborted">.
+                ``run[*]`` with <failure type="aborted">; interrupted or killed -> ``run[*]``
+                with <error type="interrupted"> / <error type="killed">.
     expect:     a scenario that declares how it must fail (a known DR mistake):
                 a declared verdict that failed -> a *passing* testcase, with the property
                 ``expected_failure`` and a system-out saying so; one extra testcase ``expect[*]``:
@@ -30,7 +31,7 @@ from __future__ import annotations
 import socket
 import xml.etree.ElementTree as ET
 
-from drills.model.result import DrillResult, Verdict
+from drills.model.result import ENDED_EARLY, DrillResult, Verdict
 from drills.model.timeline import AFTER_RESTORE
 from drills.report.formats.base import Rendering, ReportFormat, register
 from drills.report.view import expected_failure, fmt_target, fmt_value, parse_utc
@@ -78,12 +79,13 @@ def render_junit(result: DrillResult) -> str:
             ET.SubElement(case, "failure", message=text, type="unexpected").text = text
         ET.SubElement(case, "system-out").text = text
         cases.insert(0, case)
-    if result.status in ("error", "aborted"):
+    if result.status in ENDED_EARLY:
         case = ET.Element("testcase", classname=result.scenario_name, name="run[*]", time=f"{_seconds(result):.3f}")
         text = result.error or f"the run ended with status {result.status}"
-        if result.status == "error":
+        if result.status != "aborted":
             errors += 1
-            ET.SubElement(case, "error", message=text, type="environment").text = text
+            kind = "environment" if result.status == "error" else result.status
+            ET.SubElement(case, "error", message=text, type=kind).text = text
         else:
             failures += 1
             ET.SubElement(case, "failure", message=text, type="aborted").text = text

@@ -27,7 +27,8 @@ from drills.report.view import (
 
 __all__ = ["render_markdown"]
 
-_ICON = {"passed": "✅", "confirmed": "☑️", "failed": "❌", "aborted": "⚠️", "error": "💥"}
+_ICON = {"passed": "✅", "confirmed": "☑️", "failed": "❌", "aborted": "⚠️", "error": "💥", "interrupted": "⏹️",
+         "killed": "💀"}
 _MARK = {"pass": "✅ pass", "fail": "❌ fail", "unknown": "❔ unknown"}
 
 
