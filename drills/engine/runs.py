@@ -13,13 +13,18 @@ from __future__ import annotations
 import json
 import os
 import re
-import socket
 import uuid
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 __all__ = ["RunRecord", "is_stale", "new_run_id", "records", "register", "state_dir", "unfinalised", "unregister"]
+
+
+def _host() -> str:
+    """This machine's host name (``socket.gethostname()`` without importing socket: every command
+    reads the run records at start-up)."""
+    return os.uname().nodename
 
 
 def state_dir() -> Path:
@@ -56,7 +61,7 @@ def _path(run_id: str) -> Path:
 def register(
     run_id: str, project: str, kind: str, files: list[str], *, bundle: str = "", scenario: str = ""
 ) -> RunRecord:
-    rec = RunRecord(run_id, project, os.getpid(), socket.gethostname(), kind, tuple(files),
+    rec = RunRecord(run_id, project, os.getpid(), _host(), kind, tuple(files),
                     datetime.now(UTC).isoformat(), bundle, scenario)  # fmt: skip
     path = _path(run_id)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -107,4 +112,4 @@ def unfinalised() -> list[RunRecord]:
 
 def is_stale(rec: RunRecord) -> bool:
     """A ``run`` whose process on this host is gone. ``up`` stacks are the user's: never stale."""
-    return rec.kind == "run" and rec.host == socket.gethostname() and not _alive(rec.pid)
+    return rec.kind == "run" and rec.host == _host() and not _alive(rec.pid)

@@ -23,7 +23,6 @@ so heal never guesses. Heal is idempotent: healing twice is harmless.
 from __future__ import annotations
 
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
@@ -158,6 +157,8 @@ def all_at_once(fns: list[Callable[[], None]]) -> list[BaseException]:
     if not fns:
         return []
     errors: list[BaseException] = []
+    from concurrent.futures import ThreadPoolExecutor  # here: it imports logging, and validate never runs a fault
+
     with ThreadPoolExecutor(max_workers=len(fns)) as pool:
         for fut in [pool.submit(fn) for fn in fns]:
             exc = fut.exception()
