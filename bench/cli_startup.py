@@ -19,7 +19,13 @@ modules from source again, about 0.1-0.2 s of CPU. So the children cache their b
 temporary PYTHONPYCACHEPREFIX (nothing is written in the repository), filled by the warm-up
 run; ``--as-is`` runs them in this environment unchanged instead.
 
-    python bench/cli_startup.py [-n 10] [--drill PATH] [--budget 0.3] [--as-is]
+Compose's answers: ``validate``, ``lint`` and ``plan`` read the topology through ``docker compose
+config``, whose answer drills keeps on disk (drills/adapters/compose_cache.py), so after the
+warm-up they ask Compose nothing: what a user validating unchanged files again waits. ``--cold``
+turns that store off (``DRILLS_CACHE_DIR=off``): every run asks Compose, as the first one on a
+fresh machine does.
+
+    python bench/cli_startup.py [-n 10] [--drill PATH] [--budget 0.3] [--as-is] [--cold]
 
 Exits 1 when the wall-time median of ``--version``, ``validate`` or ``lint`` is over the budget
 (the target of issue 12: 0.3 s), 2 when a command fails. No Docker engine is used.
@@ -74,6 +80,7 @@ def main() -> int:
     parser.add_argument("--drill", help="the drill executable (default: the one next to this Python)")
     parser.add_argument("--budget", type=float, default=0.3, help="seconds (default %(default)s)")
     parser.add_argument("--as-is", action="store_true", help="keep this environment's bytecode settings")
+    parser.add_argument("--cold", action="store_true", help="no stored Compose answers: every run asks Compose")
     args = parser.parse_args()
     if args.runs < 1:
         parser.error("--runs must be >= 1")
@@ -82,6 +89,10 @@ def main() -> int:
         if not args.as_is:
             env.pop("PYTHONDONTWRITEBYTECODE", None)
             env["PYTHONPYCACHEPREFIX"] = pycache
+        if args.cold:
+            env["DRILLS_CACHE_DIR"] = "off"
+        print("Compose answers: " + ("not stored (--cold): every run asks Compose" if args.cold
+                                     else "stored on disk: after the warm-up no run asks Compose"))  # fmt: skip
         return bench([args.drill] if args.drill else default_drill(), args.runs, args.budget, env, args.as_is)
 
 

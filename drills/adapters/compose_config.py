@@ -32,7 +32,9 @@ them from its own file or through ``extends`` or ``include``: when none of these
 occurs in the files, the second command (about 0.1 s of CPU) is skipped and nothing is disabled;
 otherwise both run side by side. :func:`model_from_config` turns the output into a
 :class:`ComposeModel` (pure, unit-tested on recorded output). A reader caches its answers per
-(files and their bytes, the ``.env`` file's bytes, the environment) for the life of the process.
+(files and their bytes, the ``.env`` file's bytes, the environment) for the life of the process;
+:func:`read_model` also keeps them on disk, keyed by the same and by the Compose that answered
+(drills/adapters/compose_cache.py), so a second ``drill validate`` of unchanged files asks no one.
 
 ``--no-consistency`` skips Compose's cross-reference checks (an image or a build on every
 service, every ``depends_on`` target enabled) and nothing else: file shape, interpolation,
@@ -57,11 +59,11 @@ import json
 import os
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from drills.adapters.compose_cache import DiskStore, compose_identity, store_key
 from drills.adapters.host import Completed, LocalHost, Runner
 from drills.errors import ComposeUnavailable, InvalidInput
 
@@ -87,6 +89,7 @@ _FIELD = re.compile(
 )
 _MAY_DISABLE = re.compile(rb"\b(profiles|extends|include)\b")
 _PULLS_IN = re.compile(rb"\b(extends|include)\b")  # other files, whose variables this cannot see
+_NOT_STORED = re.compile(rb"\b(extends|include|env_file)\b")  # answers decided by files not in the key
 _VALIDATING = re.compile(r"^validating (?P<file>[^:]+): (?P<rest>.+)$")
 _FIELD_INSIDE = re.compile(r"\bservices\.[^\s:,]+")
 
@@ -195,10 +198,13 @@ def _environment_read(texts: Iterable[bytes], everything: bool) -> tuple[tuple[s
 
 @dataclass
 class ConfigReader:
-    """Asks Compose for the merged model of some files; caches each answer for the process."""
+    """Asks Compose for the merged model of some files; caches each answer for the process, and in
+    ``store`` (on disk, drills/adapters/compose_cache.py) when one is given."""
 
     host: Runner = field(default_factory=LocalHost)
     timeout: float = TIMEOUT_S
+    store: DiskStore | None = None
+    identity: Callable[[], str | None] = compose_identity
     _cache: dict[tuple[Any, ...], ComposeModel] = field(default_factory=dict, repr=False)
 
     def read(self, files: Sequence[Path], project_dir: Path | None = None) -> ComposeModel:
@@ -213,7 +219,17 @@ class ConfigReader:
         pulls_in = any(_PULLS_IN.search(texts[path]) for path in paths)
         key = (paths, folder, digest, _environment_read(texts.values(), everything=pulls_in))
         if key not in self._cache:
-            self._cache[key] = self._ask(paths, folder, may_disable)
+            storable = self.store is not None and not any(_NOT_STORED.search(texts[path]) for path in paths)
+            stored = store_key([str(k) for k in key[:3]] + [list(key[3]), may_disable],
+                               self.identity()) if storable else None  # fmt: skip
+            hit = self.store.get(stored) if self.store is not None and stored is not None else None
+            if hit is not None:
+                self._cache[key] = model_from_config(str(hit["config"]), hit.get("names"))
+            else:
+                config, names = self._ask(paths, folder, may_disable)
+                if self.store is not None and stored is not None:
+                    self.store.put(stored, {"config": config, "names": names})
+                self._cache[key] = model_from_config(config, names)
         return self._cache[key]
 
     # ---- the compose CLI ----------------------------------------------------------------------
@@ -235,21 +251,25 @@ class ConfigReader:
             )
         return done
 
-    def _ask(self, paths: tuple[Path, ...], folder: Path, may_disable: bool) -> ComposeModel:
+    def _ask(self, paths: tuple[Path, ...], folder: Path, may_disable: bool) -> tuple[str, str | None]:
+        """Compose's answers: the model as JSON, and every declared service's name (None when no
+        service can be disabled)."""
         full = self._argv(paths, folder, "config", "--format", "json", "--no-consistency")
         names = self._argv(paths, folder, "--profile", "*", "config", "--services", "--no-consistency")
         if not may_disable:
             config = self._run(full, folder)
             if not config.ok:
                 raise self._rejected(paths, folder, config)
-            return model_from_config(config.stdout, None)
+            return config.stdout, None
+        from concurrent.futures import ThreadPoolExecutor  # imports logging: only when it is needed
+
         with ThreadPoolExecutor(max_workers=2, thread_name_prefix="compose-config") as pool:
             jobs = [pool.submit(self._run, argv, folder) for argv in (full, names)]
             config, declared = (job.result() for job in jobs)
         for done in (config, declared):
             if not done.ok:
                 raise self._rejected(paths, folder, done)
-        return model_from_config(config.stdout, declared.stdout)
+        return config.stdout, declared.stdout
 
     def _rejected(self, paths: tuple[Path, ...], folder: Path, done: Completed) -> ComposeRejected:
         message = _one_line(done.stderr or done.stdout) or f"exit code {done.rc}"
@@ -281,9 +301,9 @@ def _read_bytes(path: Path) -> bytes:
         return b"\0missing"
 
 
-_DEFAULT = ConfigReader()
+_DEFAULT = ConfigReader(store=DiskStore())
 
 
 def read_model(files: Sequence[Path], project_dir: Path | None = None) -> ComposeModel:
-    """The merged model of ``files`` from this machine's Compose (cached per process)."""
+    """The merged model of ``files`` from this machine's Compose (cached per process and on disk)."""
     return _DEFAULT.read(files, project_dir)
