@@ -34,14 +34,19 @@ The lower-level errors (OSError, http.client.HTTPException) are translated here,
 
 from __future__ import annotations
 
-import http.client
 import json
 import select
 import threading
 import time
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
+
+if TYPE_CHECKING:
+    import http.client
+
+# http.client (and the email and ssl modules it loads) is imported where a request is made:
+# `drill validate` reads the probe registry through this module and sends nothing
 
 __all__ = [
     "MAX_IDLE",
@@ -85,6 +90,8 @@ class ConnectionFailed(TransportError):
 
 def translate(exc: BaseException, what: str) -> TransportError:
     """The TransportError for a lower-level error of the request ``what`` ("GET http://h:p/path")."""
+    import http.client
+
     detail = f"{what}: {str(exc) or type(exc).__name__}"
     if isinstance(exc, TimeoutError):
         return Timeout(detail)
@@ -153,6 +160,8 @@ class Transport:
     def request(self, method: str, target: str, body: bytes | None = None,
                 headers: dict[str, str] | None = None) -> Response:  # fmt: skip
         """Send one request on this thread's connection and read the whole response; TransportError if it fails."""
+        import http.client
+
         conn = self._checkout()
         what = f"{method} {self.origin}{target}"
         try:
@@ -188,6 +197,8 @@ class Transport:
             conn.http.close()
 
     def _checkout(self) -> _Conn:
+        import http.client
+
         conn: _Conn | None = getattr(self._local, "conn", None)
         if conn is not None and (time.monotonic() - conn.idle_since > self.max_idle or _closed_while_idle(conn.http)):
             self._drop(conn)
