@@ -35,7 +35,6 @@ __all__ = [
     "EXIT_INTERRUPTED",
     "EXIT_INVALID",
     "EXIT_OK",
-    "EXIT_TERMINATED",
     "ComposeUnavailable",
     "DrillsError",
     "EngineUnavailable",
@@ -56,7 +55,6 @@ EXIT_CHECK_FAILED = 1
 EXIT_INVALID = 2
 EXIT_ENVIRONMENT = 3
 EXIT_INTERRUPTED = 130  # 128 + SIGINT, the shell's convention
-EXIT_TERMINATED = 143  # 128 + SIGTERM
 
 
 class DrillsError(Exception):

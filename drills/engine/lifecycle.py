@@ -43,7 +43,7 @@ from drills.engine.stack import Stack, Wiring
 from drills.errors import DrillsError
 from drills.faults import FaultContext
 from drills.model.expectation import judge
-from drills.model.result import DrillResult, PhaseSpan, RunStatus, Verdict, overall_status
+from drills.model.result import DrillResult, RunStatus, Verdict, overall_status, phase_spans
 from drills.model.scenario import Scenario
 from drills.model.timeline import Header, Timeline, load_timeline
 
@@ -273,11 +273,8 @@ def finish(d: Drill, error: str, *, interrupted: bool = False) -> DrillResult:
     if status == "error" and not error:  # the drill's own measurement failed (e.g. probes ran too slowly)
         error = next(v.message for v in verdicts if v.about == "drill" and v.status == "fail")
     marks = d.phase_marks
-    spans = tuple(
-        PhaseSpan(name, _utc(d, t), _utc(d, marks[i + 1][1]), t, marks[i + 1][1])
-        for i, (name, t) in enumerate(marks[:-1])
-    )
     end_t = marks[-1][1] if marks else 0.0
+    spans = phase_spans(marks[:-1], end_t, lambda t: _utc(d, t))  # "done" starts no span
     why = error or d.aborted or d.steady_failed
     expectation = judge(s.expect, verdicts, status, why) if s.expect is not None else None
     return DrillResult(

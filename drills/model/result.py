@@ -24,6 +24,7 @@ exactly as declared (expectation confirmed); 1 failed, aborted, or an expectatio
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
@@ -38,6 +39,7 @@ __all__ = [
     "Verdict",
     "VerdictStatus",
     "format_value",
+    "phase_spans",
 ]
 
 VerdictStatus = Literal["pass", "fail", "unknown"]
@@ -137,6 +139,15 @@ class PhaseSpan:
     @property
     def duration(self) -> float:
         return self.end_t - self.start_t
+
+
+def phase_spans(
+    starts: Sequence[tuple[str, float]], end_t: float, utc: Callable[[float], str]
+) -> tuple[PhaseSpan, ...]:
+    """Each phase from its start (``(name, t)``, in order) to the next one's, the last to ``end_t``;
+    ``utc`` turns a timeline second into its UTC time."""
+    ends = [t for _, t in starts[1:]] + [end_t]
+    return tuple(PhaseSpan(name, utc(t), utc(end), t, end) for (name, t), end in zip(starts, ends, strict=True))
 
 
 @dataclass(frozen=True)

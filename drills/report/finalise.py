@@ -24,7 +24,7 @@ __all__ = ["finalise", "finalise_stale"]
 
 def finalise(rec: runs.RunRecord, now: datetime | None = None) -> Path:
     """Write the killed run's result and the rest of its bundle; returns the bundle."""
-    from drills.model.result import DrillResult, PhaseSpan
+    from drills.model.result import DrillResult, phase_spans
     from drills.model.timeline import load_timeline
     from drills.report.bundle import write_bundle
     from drills.report.recompute import recompute_verdicts
@@ -39,8 +39,7 @@ def finalise(rec: runs.RunRecord, now: datetime | None = None) -> Path:
 
     last_t = max((float(getattr(r, "t", 0.0)) for r in timeline.records), default=0.0)
     marks = [(p.phase, p.t) for p in timeline.phases()]
-    ends = [t for _, t in marks[1:]] + [last_t]
-    spans = tuple(PhaseSpan(name, utc(t), utc(end), t, end) for (name, t), end in zip(marks, ends, strict=True))
+    spans = phase_spans(marks, last_t, utc)
     where = marks[-1][0] if marks else "start"
     when = (now or datetime.now(UTC)).isoformat(timespec="seconds")
     scenario_copy = bundle / "scenario.yaml"

@@ -15,7 +15,7 @@ from __future__ import annotations
 import random
 from datetime import UTC, datetime, timedelta
 
-from drills.model.result import DrillResult, PhaseSpan, Verdict
+from drills.model.result import DrillResult, Verdict, phase_spans
 from drills.model.scenario import FAILBACK_ID
 from drills.model.timeline import ActionEvent, FaultEvent, Header, Phase, Record, Sample
 
@@ -63,8 +63,7 @@ def synthetic_run(
             site = "" if down else ("b" if 120 <= t < 420 else rnd.choice("ab"))
             records.append(Sample(t=t, probe=cap, capability=cap, ok=not down, latency=round(lat, 4),
                                   error="timeout after 2s" if down else "", site=site))
-    ends = [t for _, t in phase_starts[1:]] + [duration]
-    phases = tuple(PhaseSpan(p, _utc(t), _utc(e), t, e) for (p, t), e in zip(phase_starts, ends, strict=True))
+    phases = phase_spans(phase_starts, duration, _utc)
     verdicts = (
         Verdict("dualization", "devtools", "fail",
                 "devtools has no instance in site b: losing site a takes it down",
