@@ -129,11 +129,52 @@ def test_patroni_refusing_or_failing_the_failover_is_409_or_502(patroni: FakePat
         ops.failover(apis(patroni), "b")
     assert (refused.value.status, refused.value.message) == (
         409, "Patroni did not fail over to pg-b: HTTP 412 failover is not possible: no good candidates have been found")
+    assert [p for m, p, _ in patroni.seen if m == "POST"] == ["/failover"]  # a refusal is not retried
+
+
+@pytest.fixture
+def quick_retries(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(ops, "FAILOVER_BUDGET_S", 2.0)
+    monkeypatch.setattr(ops, "RETRY_PAUSE_S", 0.05)
+
+
+def test_a_dcs_that_fails_the_failover_once_is_retried_as_an_operator_would(patroni: FakePatroni,
+                                                                            quick_retries: None) -> None:  # fmt: skip
+    patroni.forced.append(("POST", "/failover", 503, "failed to write failover key into DCS"))
+    done = ops.failover(apis(patroni), "b")
+    assert (done["promoted"], done["patroni"]) == ("pg-b", 'Successfully failed over to "pg-b" (attempt 2)')
+    assert [(m, p) for m, p, _ in patroni.seen] == [
+        ("GET", "/cluster"), ("POST", "/failover"), ("GET", "/cluster"), ("POST", "/failover"), ("PATCH", "/config"),
+        ("GET", "/patroni")]  # fmt: skip
+    assert patroni.leader == "pg-b" and not patroni.paused
+
+
+def test_a_failover_that_happened_despite_its_error_answer_is_not_asked_again(patroni: FakePatroni,
+                                                                              quick_retries: None) -> None:  # fmt: skip
     patroni.forced.append(("POST", "/failover", 503, "Failover status unknown"))
+    patroni.forced.append(("GET", "/cluster", 200, {"members": [
+        {"name": "pg-a", "role": "replica", "api_url": "http://pg-a-wan:8008/patroni"},
+        {"name": "pg-b", "role": "leader", "api_url": patroni.url + "/patroni"}], "pause": True}))
+    patroni.forced.insert(0, ("GET", "/cluster", 200, {"members": [
+        {"name": "pg-a", "role": "replica", "api_url": "http://pg-a-wan:8008/patroni"},
+        {"name": "pg-b", "role": "replica", "api_url": patroni.url + "/patroni"}], "pause": True}))
+    done = ops.failover(apis(patroni), "b")
+    assert done["patroni"] == ("pg-b leads (Patroni's answer to attempt 1: Patroni did not fail over to pg-b: "
+                               "HTTP 503 Failover status unknown)")
+    assert [p for m, p, _ in patroni.seen if m == "POST"] == ["/failover"]
+    assert done["resumed"] is True and not patroni.paused
+
+
+def test_a_failover_that_keeps_failing_gives_up_within_its_budget(patroni: FakePatroni, quick_retries: None) -> None:
+    for _ in range(200):
+        patroni.forced.append(("POST", "/failover", 503, "Failover status unknown"))
     with pytest.raises(ops.OpsError) as failed:
         ops.failover(apis(patroni), "b")
-    assert (failed.value.status, failed.value.message) == (
-        502, "Patroni did not fail over to pg-b: HTTP 503 Failover status unknown")
+    posts = len([p for m, p, _ in patroni.seen if m == "POST"])
+    assert failed.value.status == 502 and posts >= 3
+    assert failed.value.message == (f"Patroni did not fail over to pg-b: HTTP 503 Failover status unknown ({posts} "
+                                    "attempts in 2 s)")  # fmt: skip
+    assert patroni.leader is None and patroni.paused
 
 
 def test_a_promotion_whose_resume_fails_says_what_was_done(patroni: FakePatroni) -> None:
@@ -155,9 +196,12 @@ def test_a_patroni_that_cannot_be_reached_is_503_never_a_crash(patroni: FakePatr
     assert "refused" in refused.value.message.lower()
     patroni.hang.add("/failover")
     monkeypatch.setattr(ops, "FAILOVER_TIMEOUT_S", 0.2)
+    monkeypatch.setattr(ops, "FAILOVER_BUDGET_S", 1.0)
+    monkeypatch.setattr(ops, "RETRY_PAUSE_S", 0.05)
     with pytest.raises(ops.OpsError) as slow:
         ops.failover(apis(patroni), "b")
     assert slow.value.status == 503 and "cannot be reached (POST /failover): timed out" in slow.value.message
+    assert slow.value.message.endswith(" s)")  # retried, then given up within the budget
     with pytest.raises(ops.OpsError) as unset:
         ops.failover({}, "b")
     assert (unset.value.status, unset.value.message) == (
