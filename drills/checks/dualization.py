@@ -33,14 +33,18 @@ Lifecycle: called once per run before anything starts (:func:`scenario_lint`), a
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING
 
 from drills.checks.base import Check, register
 from drills.checks.rpo import RpoTargets
-from drills.lint import RULES, Finding, build, lint
-from drills.lint.files import MountedFile, read_mount
+from drills.lint.catalogue import RULES
 from drills.model.result import Verdict
 from drills.model.scenario import ActionSpec, Scenario
 from drills.model.topology import Topology
+
+if TYPE_CHECKING:  # the graph and the rules load when a lint runs, not with the check registry
+    from drills.lint.files import MountedFile
+    from drills.lint.finding import Finding
 
 __all__ = ["dualization_lint", "scenario_lint"]
 
@@ -57,13 +61,14 @@ def dualization_lint(
     topology: Topology,
     capabilities: Sequence[str] = (),
     rpo_targets: Mapping[str, int] | None = None,
-    read: Callable[[str], Iterator[MountedFile]] = read_mount,
+    read: Callable[[str], Iterator[MountedFile]] | None = None,
     read_only: Collection[str] = (),
     actions: Sequence[ActionSpec] = (),
     cut_sites: Sequence[str] = (),
 ) -> tuple[Verdict, ...]:
     """One verdict per capability (the topology's, plus any extra ``capabilities`` asked for).
 
+    ``read``: a bind mount's source -> its files (default: the disk, :func:`drills.lint.files.read_mount`).
     ``rpo_targets``: capability -> RPO target (a capability not named: the rpo check's default).
     ``read_only``: capabilities that acknowledge no writes: no RPO target holds them.
     ``actions``, ``cut_sites``: the scenario's operator actions, judged against the sites its faults
@@ -84,8 +89,11 @@ def dualization_lint(
                 comparison=">=",
             ),
         )
+    from drills.lint import build, lint
+    from drills.lint.files import read_mount
+
     targets = dict(rpo_targets or {})
-    graph = build(topology, read)
+    graph = build(topology, read or read_mount)
     found = lint(graph, caps, lambda cap: None if cap in read_only else targets.get(cap, RpoTargets().target),
                  actions, cut_sites)  # fmt: skip
     note: dict[str, object] = {}

@@ -161,6 +161,9 @@ def run_drill(scenario: Scenario, bundle_dir: Path, progress: Progress, *, wirin
                 if scenario.restore is not None:  # the rejoin phase judges the restored site's health
                     ctx.heal_waits_healthy = False
                 d.environment = stack.describe()
+                if str(d.environment.get("reaper", "on")).startswith("off"):  # say it where it is read
+                    progress.message(f"drill: reaper {d.environment['reaper']}; if this runner is killed "
+                                     "(SIGKILL), `drill sweep` or the next run removes what it leaves")  # fmt: skip
                 d.wan_baseline(ctx)
                 d.phase("steady")
                 d.start_probes(endpoints, site_endpoints)

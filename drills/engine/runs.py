@@ -13,7 +13,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import uuid
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -36,6 +35,8 @@ def state_dir() -> Path:
 
 def new_run_id(scenario_name: str, now: datetime | None = None) -> str:
     """``<scenario slug>-<utc time>-<4 hex>``: unique, sortable, and valid as a Compose project name."""
+    import uuid  # here, not at the top: it imports platform, ~3 ms that every command would pay
+
     slug = re.sub(r"[^a-z0-9]+", "-", scenario_name.lower()).strip("-")[:40] or "drill"
     stamp = (now or datetime.now(UTC)).strftime("%Y%m%dt%H%M%S")
     return f"{slug}-{stamp}-{uuid.uuid4().hex[:4]}"

@@ -20,8 +20,23 @@ package turns the findings into the run's ``dualization`` verdicts (:mod:`drills
 
 from __future__ import annotations
 
-from drills.lint.finding import Finding
-from drills.lint.graph import Graph, build
-from drills.lint.rules import RULES, lint
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from drills.lint.catalogue import RULES
+    from drills.lint.finding import Finding
+    from drills.lint.graph import Graph, build
+    from drills.lint.rules import lint
 
 __all__ = ["RULES", "Finding", "Graph", "build", "lint"]
+
+# Loaded on first use (PEP 562): importing a light submodule (drills.lint.catalogue) runs this
+# file, and a command that never lints (drill validate) should not pay for the graph and the rules.
+_WHERE = {"RULES": "catalogue", "Finding": "finding", "Graph": "graph", "build": "graph", "lint": "rules"}
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _WHERE:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(f"{__name__}.{_WHERE[name]}"), name)

@@ -282,7 +282,7 @@ class FakeStack:
 
     def describe(self) -> dict[str, object]:
         self._call("describe")
-        return {"fake": True}
+        return {"fake": True, **self.world.described}
 
     def logs(self, tail: int) -> dict[str, str]:
         self._call("logs")
@@ -334,6 +334,7 @@ class World:
         # the rejoin phase: site -> seconds after its first reading that it reads ready (absent: at once;
         # None: never); every reading, as (site, fake time, the faults' context it was given)
         self.ready_after: dict[str, float | None] = {}
+        self.described: dict[str, object] = {}  # more of the stack's describe(), e.g. {"reaper": "off: ..."}
         self.site_reads: list[tuple[str, float, FaultContext]] = []
 
     def open_stack(self, scenario: Scenario, run_id: str, project: str) -> FakeStack:

@@ -204,3 +204,17 @@ def test_per_site_probes_can_be_turned_off(tmp_path: Path) -> None:
     result = run_scenario(tmp_path, off, world)
     assert "site_endpoints" not in world.stack.calls and not saved(tmp_path).probes(via="a")
     assert {v.name: v.status for v in result.verdicts}["per_site[chat]"] == "unknown"
+
+
+def test_a_run_without_a_reaper_says_so_on_the_console_not_only_in_the_bundle(tmp_path: Path) -> None:
+    world, progress = World(), RecordingProgress()
+    world.described = {"reaper": "off: image drills/messenger-app:0.1.0 not found"}
+    result = run_scenario(tmp_path, BASE, world, progress)
+    assert result.environment["reaper"] == "off: image drills/messenger-app:0.1.0 not found"
+    assert ("drill: reaper off: image drills/messenger-app:0.1.0 not found; if this runner is killed (SIGKILL), "
+            "`drill sweep` or the next run removes what it leaves") in progress.messages
+    on, quiet = World(), RecordingProgress()
+    on.described = {"reaper": "on"}
+    (tmp_path / "on").mkdir()
+    run_scenario(tmp_path / "on", BASE, on, quiet)
+    assert not [m for m in quiet.messages if "reaper" in m]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import threading
 import time
 from pathlib import Path
@@ -43,6 +44,15 @@ def test_every_write_is_in_the_ledger_with_its_state_and_every_room_is_read_back
     assert sorted(i for rb in rbs.values() for i in rb.ids) == sorted(w.id for w in writes)
     s = load.summary()
     assert (s["attempted"], s["acked"], s["failed"], s["unknown"]) == (len(writes), len(writes), 0, 0)
+
+
+def test_the_writers_are_staggered_across_a_period_not_one_burst_per_period(tmp_path: Path) -> None:
+    app = FakeMessenger(site="b", primary="pg-b@1")
+    with serve(app) as url:
+        load, tl = run_load({"chat": url, "login": url}, tmp_path, 0.5, LoadSpec(writers=4, rate=4))
+    firsts = sorted(min(w.sent or 0.0 for w in tl.writes() if w.key == room) for room in load.rooms)
+    gaps = [b - a for a, b in itertools.pairwise(firsts)]
+    assert len(gaps) == 3 and all(0.03 < g < 0.12 for g in gaps), gaps  # 62.5 ms apart, not all at once
 
 
 def test_refused_writes_are_failed_and_answerless_ones_unknown(tmp_path: Path) -> None:
