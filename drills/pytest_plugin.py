@@ -106,7 +106,7 @@ class ScenarioItem(pytest.Item):
     def runtest(self) -> None:
         from drills.cli.run import outcome_lines, verdict_table
         from drills.cli.run import write_result_bundle as write_bundle
-        from drills.engine.lifecycle import DrillInterrupted, run_drill
+        from drills.engine.lifecycle import run_drill
         from drills.engine.progress import LineProgress
         from drills.scenario import load_scenario
 
@@ -115,12 +115,8 @@ class ScenarioItem(pytest.Item):
         bundle = reports / f"{datetime.now(UTC):%Y%m%dT%H%M%SZ}-{scenario.name}"
         bundle.mkdir(parents=True, exist_ok=True)
         log = io.StringIO()
-        try:
-            result = run_drill(scenario, bundle, LineProgress(stream=log))
-        except DrillInterrupted as stop:
-            write_bundle(stop.result, scenario, bundle)
-            raise
-        write_bundle(result, scenario, bundle)
+        result = run_drill(scenario, bundle, LineProgress(stream=log),
+                           keep=lambda r: write_bundle(r, scenario, bundle))  # DrillInterrupted: kept, then raised
         if result.as_declared and result.expectation is not None:  # strict xfail, confirmed
             pytest.xfail(f"expected failure confirmed: {result.expectation.expected.names()} (evidence: {bundle}/)")
         if result.exit_code() != 0:

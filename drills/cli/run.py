@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import shutil
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -109,13 +110,11 @@ def cmd_run(args: argparse.Namespace) -> int:
         console.print(f"drill {sc.name}: {sc.description}".rstrip(": "))
         progress = make_progress(sc.name, interactive=None if not args.no_live else False)
         try:
-            result = run_drill(sc, bundle, progress)
-        except DrillInterrupted as stop:
-            write_result_bundle(stop.result, sc, bundle)
+            result = run_drill(sc, bundle, progress, keep=partial(write_result_bundle, scenario=sc, bundle=bundle))
+        except DrillInterrupted as stop:  # its bundle is written
             console.print(f"drill {sc.name}: {stop.result.error}; evidence: {bundle}/", highlight=False,
                           soft_wrap=True)
             return stop.exit_code  # 130 SIGINT, 143 SIGTERM
-        write_result_bundle(result, sc, bundle)
         console.print(verdict_table(result))
         for line in outcome_lines(result):
             console.print(line, highlight=False)

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import signal
 import traceback
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, timedelta
 from pathlib import Path
@@ -131,8 +131,14 @@ def save_logs(stack: Stack, directory: Path, progress: Progress) -> None:
         progress.message(f"drill: could not keep the containers' logs: {type(exc).__name__}: {exc}")
 
 
-def run_drill(scenario: Scenario, bundle_dir: Path, progress: Progress, *, wiring: Wiring | None = None) -> DrillResult:
-    """Play ``scenario`` end to end; ``wiring`` replaces the real clock, stack, probes or faults (tests)."""
+def run_drill(scenario: Scenario, bundle_dir: Path, progress: Progress, *, wiring: Wiring | None = None,
+              keep: Callable[[DrillResult], None] | None = None) -> DrillResult:  # fmt: skip
+    """Play ``scenario`` end to end; ``wiring`` replaces the real clock, stack, probes or faults (tests).
+
+    ``keep``: writes the result (the evidence bundle), before the run's record is dropped and with
+    Ctrl-C / SIGTERM ignored: a runner killed before it is done leaves a record, so the next
+    ``drill`` command finalises the bundle (status ``killed``) instead of leaving it without a result.
+    An interrupted run's result is kept too, before :class:`DrillInterrupted` is raised."""
     w = wiring or Wiring()
     d = Drill(scenario, bundle_dir, progress, w)
     d.timeline.append(Header(run_id=d.run_id, scenario=scenario.name, t0_utc=d.t0_utc.isoformat()))
@@ -207,11 +213,16 @@ def run_drill(scenario: Scenario, bundle_dir: Path, progress: Progress, *, wirin
                 error = abandon(d, stack if brought_up else None, progress, error)
             else:
                 error = tear_down(d, ctx, stack if brought_up else None, progress, error)
-            runs.unregister(d.run_id)
             d.phase("done")
             d.timeline.close()
             progress.close()
-    result = finish(d, error, interrupted=interrupted is not None)
+    try:
+        with signals_held():
+            result = finish(d, error, interrupted=interrupted is not None)
+            if keep is not None:
+                keep(result)
+    finally:  # a result that could not be judged or written is an error the caller reports, not a killed run
+        runs.unregister(d.run_id)
     if stack is not None:
         stack.close()
     if interrupted is not None:

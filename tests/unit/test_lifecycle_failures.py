@@ -19,7 +19,7 @@ from types import FrameType
 import pytest
 
 from drills.engine import runs
-from drills.engine.lifecycle import DrillInterrupted, Interrupted
+from drills.engine.lifecycle import DrillInterrupted, Interrupted, run_drill
 from drills.engine.runner import Drill
 from drills.errors import EngineUnavailable, FaultError, TeardownError, TopologyError
 from drills.model.result import DrillResult
@@ -299,3 +299,34 @@ def test_probes_sampling_too_slowly_make_the_run_an_error_that_says_why(tmp_path
     assert "sampling" in result.error or "Hz" in result.error, result.error
     assert any(v.check == "sampling_rate" and v.status == "fail" for v in result.verdicts)
     assert_finished(tmp_path, world, progress)
+
+
+@pytest.mark.parametrize("stop", [None, signal.SIGTERM])
+def test_the_result_is_kept_with_signals_ignored_before_the_record_is_dropped(tmp_path: Path, stop: int | None) -> None:
+    """A runner killed between its teardown and its bundle's result leaves its record behind, so the next
+    command finalises the bundle; a second SIGTERM while the result is written cannot cut it short."""
+    world = World()
+    if stop is not None:
+        world.scripts["slow"] = FaultScript(inject_error=Interrupted(stop))
+    kept: list[tuple[str, list[str], object]] = []
+
+    def keep(result: DrillResult) -> None:
+        kept.append((result.status, list(runs.records()), signal.getsignal(signal.SIGTERM)))
+
+    def run() -> DrillResult:
+        scenario = load(tmp_path, BASE)
+        return run_drill(scenario, tmp_path / "bundle", RecordingProgress(), wiring=world.wiring(), keep=keep)
+
+    result = interrupted(run, stop) if stop is not None else run()
+    assert kept == [(result.status, [result.run_id], signal.SIG_IGN)]
+    assert (result.status == "interrupted") == (stop is not None)
+    assert runs.records() == {}  # dropped once the result is kept
+
+
+def test_a_result_that_cannot_be_written_is_the_callers_error_and_the_record_is_dropped(tmp_path: Path) -> None:
+    def keep(result: DrillResult) -> None:
+        raise OSError(28, "No space left on device")
+
+    with pytest.raises(OSError, match="No space left"):
+        run_drill(load(tmp_path, BASE), tmp_path / "bundle", RecordingProgress(), wiring=World().wiring(), keep=keep)
+    assert runs.records() == {}  # not a killed run for the next command to finalise
