@@ -90,8 +90,10 @@ def _records(bundle_root: Path) -> list[dict[str, object]]:
 
 def _labelled(client: Any, label: str) -> list[str]:
     """What carries ``label`` on the engine ``client`` (a docker SDK client)."""
+    from drills.adapters.sweep import container_name, labelled_containers  # race-free: no inspect per container
+
     flt = {"label": label}
-    return ([f"container {x.name}" for x in client.containers.list(all=True, filters=flt)]
+    return ([f"container {container_name(x)}" for x in labelled_containers(client, flt)]
             + [f"network {x.name}" for x in client.networks.list(filters=flt)]
             + [f"volume {x.name}" for x in client.volumes.list(filters=flt)])  # fmt: skip
 

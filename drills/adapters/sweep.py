@@ -36,12 +36,27 @@ def _filters(run_id: str | None) -> dict[str, str]:
     return {"label": RUN if run_id is None else f"{RUN}={run_id}"}
 
 
+def labelled_containers(client: Any, flt: dict[str, str]) -> list[Any]:
+    """Every container matching ``flt``, from the engine's list alone (``sparse``): the SDK's full
+    listing inspects each container after listing them, and one removed in between - by a reaper or
+    a compose down at work - raised 404 out of the whole call. Names: :func:`container_name`."""
+    return list(client.containers.list(all=True, filters=flt, sparse=True))
+
+
+def container_name(container: Any) -> str:
+    """A listed container's name (a sparse one has only ``Names``, e.g. ``["/drills-x-pg-a-1"]``)."""
+    if container.name:
+        return str(container.name)
+    names = container.attrs.get("Names") or [str(container.id)[:12]]
+    return str(names[0]).lstrip("/")
+
+
 def leftovers(client: Any, run_id: str | None = None) -> SweepReport:
     """What still exists with the run label (all runs when ``run_id`` is None)."""
     flt = _filters(run_id)
     try:
         return SweepReport(
-            containers=[c.name for c in client.containers.list(all=True, filters=flt)],
+            containers=[container_name(c) for c in labelled_containers(client, flt)],
             networks=[n.name for n in client.networks.list(filters=flt)],
             volumes=[v.name for v in client.volumes.list(filters=flt)],
         )
@@ -79,14 +94,14 @@ def sweep(client: Any, run_id: str | None = None) -> SweepReport:
     def remove_container(container: Any) -> None:
         try:
             container.remove(force=True, v=True)  # killed, not stopped: nothing of a run is worth a grace period
-            removed.containers.append(container.name)
+            removed.containers.append(container_name(container))
         except docker.errors.NotFound:
             pass
         except docker.errors.APIError as exc:
-            failures.append(f"container {container.name}: {exc.explanation or exc}")
+            failures.append(f"container {container_name(container)}: {exc.explanation or exc}")
 
     try:
-        containers = client.containers.list(all=True, filters=flt)
+        containers = labelled_containers(client, flt)
         if containers:  # in parallel: one at a time took ~0.3 s per container
             with ThreadPoolExecutor(max_workers=min(16, len(containers)), thread_name_prefix="sweep") as pool:
                 list(pool.map(remove_container, containers))

@@ -83,6 +83,7 @@ class FakeContainer:
     log_text: str = ""  # what logs() answers
     exec_answer: tuple[int, bytes] = (0, b"")  # what exec_run() answers: (exit code, output)
     execs: list[list[str]] = field(default_factory=list)  # the commands exec_run() was given
+    vanishes: bool = False  # removed by someone else between a full listing and its inspection
 
     @property
     def attrs(self) -> dict[str, Any]:
@@ -221,13 +222,19 @@ class _Containers:
     def __init__(self, owner: FakeDocker) -> None:
         self.owner = owner
 
-    def list(self, all: bool = False, filters: dict[str, Any] | None = None) -> list[FakeContainer]:  # noqa: A002 - the SDK's name
+    def list(self, all: bool = False, filters: dict[str, Any] | None = None,  # noqa: A002 - the SDK's name
+             sparse: bool = False) -> list[FakeContainer]:  # fmt: skip
+        """Like the SDK: without ``sparse`` each listed container is inspected, and one that vanished
+        between the listing and its inspection (``vanishes``) raises NotFound out of the whole call."""
         self.owner.log.append(("containers.list", ",".join(_label_filter(filters))))
         if (exc := self.owner.fail.get("containers.list")) is not None:
             raise exc
         wanted = _label_filter(filters)
-        return [c for c in self.owner.containers_ if c.status != "removed"
-                and _matches(c.labels, wanted) and (all or c.status == "running")]  # fmt: skip
+        found = [c for c in self.owner.containers_ if c.status != "removed"
+                 and _matches(c.labels, wanted) and (all or c.status == "running")]  # fmt: skip
+        if not sparse and any(c.vanishes for c in found):
+            raise docker.errors.NotFound("404 Client Error: Not Found (No such container)")
+        return found
 
 
 class _Networks:

@@ -62,6 +62,13 @@ def test_sweep_tolerates_what_vanished_meanwhile() -> None:
     assert removed == SweepReport(["r1-chat-a"], [], [])
 
 
+def test_a_container_removed_while_listing_does_not_break_sweep_or_leftovers() -> None:
+    engine = engine_with_two_runs()
+    next(c for c in engine.containers_ if c.name == "r1-pg-a").vanishes = True  # a reaper at work
+    assert sorted(leftovers(engine, "r1").containers) == ["r1-chat-a", "r1-pg-a"]
+    assert sorted(sweep(engine, "r1").containers) == ["r1-chat-a", "r1-pg-a"]
+
+
 def test_sweep_goes_on_after_api_errors_and_lists_every_one() -> None:
     engine = engine_with_two_runs()
     next(c for c in engine.containers_ if c.name == "r1-pg-a").fail["remove"] = APIError(
