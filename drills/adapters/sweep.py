@@ -9,6 +9,7 @@ volumes. Images are never touched; nothing without the label is ever listed.
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
@@ -82,6 +83,12 @@ def _remove_network(network: Any) -> None:
         network.remove()
 
 
+def _each(remove: Callable[[Any], None], resources: list[Any]) -> None:
+    if resources:
+        with ThreadPoolExecutor(max_workers=min(16, len(resources)), thread_name_prefix="sweep") as pool:
+            list(pool.map(remove, resources))
+
+
 def sweep(client: Any, run_id: str | None = None) -> SweepReport:
     """Remove every container, network and volume labelled with ``run_id`` (or any run).
 
@@ -100,27 +107,28 @@ def sweep(client: Any, run_id: str | None = None) -> SweepReport:
         except docker.errors.APIError as exc:
             failures.append(f"container {container_name(container)}: {exc.explanation or exc}")
 
-    try:
-        containers = labelled_containers(client, flt)
-        if containers:  # in parallel: one at a time took ~0.3 s per container
-            with ThreadPoolExecutor(max_workers=min(16, len(containers)), thread_name_prefix="sweep") as pool:
-                list(pool.map(remove_container, containers))
-        for network in client.networks.list(filters=flt):
-            try:
-                _remove_network(network)
-                removed.networks.append(network.name)
-            except docker.errors.NotFound:
-                pass
-            except docker.errors.APIError as exc:
-                failures.append(f"network {network.name}: {exc.explanation or exc}")
-        for volume in client.volumes.list(filters=flt):
-            try:
-                volume.remove(force=True)
-                removed.volumes.append(volume.name)
-            except docker.errors.NotFound:
-                pass
-            except docker.errors.APIError as exc:
-                failures.append(f"volume {volume.name}: {exc.explanation or exc}")
+    def remove_network(network: Any) -> None:
+        try:
+            _remove_network(network)
+            removed.networks.append(network.name)
+        except docker.errors.NotFound:
+            pass
+        except docker.errors.APIError as exc:
+            failures.append(f"network {network.name}: {exc.explanation or exc}")
+
+    def remove_volume(volume: Any) -> None:
+        try:
+            volume.remove(force=True)
+            removed.volumes.append(volume.name)
+        except docker.errors.NotFound:
+            pass
+        except docker.errors.APIError as exc:
+            failures.append(f"volume {volume.name}: {exc.explanation or exc}")
+
+    try:  # each kind in parallel (one at a time took ~0.3 s per container); networks only once no container is left
+        _each(remove_container, labelled_containers(client, flt))
+        _each(remove_network, client.networks.list(filters=flt))
+        _each(remove_volume, client.volumes.list(filters=flt))
     except docker.errors.DockerException as exc:
         raise EngineUnavailable(f"cannot sweep drill resources: {exc}") from exc
     if failures:
