@@ -98,32 +98,23 @@ def sweep(client: Any, run_id: str | None = None) -> SweepReport:
     removed = SweepReport()
     failures: list[str] = []
 
-    def remove_container(container: Any) -> None:
-        try:
-            container.remove(force=True, v=True)  # killed, not stopped: nothing of a run is worth a grace period
-            removed.containers.append(container_name(container))
-        except docker.errors.NotFound:
-            pass
-        except docker.errors.APIError as exc:
-            failures.append(f"container {container_name(container)}: {exc.explanation or exc}")
+    def remover(kind: str, done: list[str], remove: Callable[[Any], None],
+                name: Callable[[Any], str]) -> Callable[[Any], None]:  # fmt: skip
+        def one(resource: Any) -> None:
+            try:
+                remove(resource)
+                done.append(name(resource))
+            except docker.errors.NotFound:
+                pass  # gone meanwhile: what was wanted
+            except docker.errors.APIError as exc:
+                failures.append(f"{kind} {name(resource)}: {exc.explanation or exc}")
 
-    def remove_network(network: Any) -> None:
-        try:
-            _remove_network(network)
-            removed.networks.append(network.name)
-        except docker.errors.NotFound:
-            pass
-        except docker.errors.APIError as exc:
-            failures.append(f"network {network.name}: {exc.explanation or exc}")
+        return one
 
-    def remove_volume(volume: Any) -> None:
-        try:
-            volume.remove(force=True)
-            removed.volumes.append(volume.name)
-        except docker.errors.NotFound:
-            pass
-        except docker.errors.APIError as exc:
-            failures.append(f"volume {volume.name}: {exc.explanation or exc}")
+    # containers killed, not stopped: nothing of a run is worth a grace period
+    remove_container = remover("container", removed.containers, lambda c: c.remove(force=True, v=True), container_name)
+    remove_network = remover("network", removed.networks, _remove_network, lambda n: str(n.name))
+    remove_volume = remover("volume", removed.volumes, lambda v: v.remove(force=True), lambda v: str(v.name))
 
     try:  # each kind in parallel (one at a time took ~0.3 s per container); networks only once no container is left
         _each(remove_container, labelled_containers(client, flt))
