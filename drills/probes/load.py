@@ -8,7 +8,7 @@ bursting), each into its own room. The writers' schedules are staggered evenly a
 (writer i starts i/writers of a period late), so the load arrives as a steady stream, not as
 one burst of every writer per period: a burst every 250 ms let an instant as short as the WAN's
 latency fall between two bursts, and an asynchronous standby then lost nothing (2 of 10
-async-replication runs, bench/results/fidelity.jsonl). Every attempt is a ``Write`` in the timeline (stream
+async-replication runs, bench/results/fidelity-superseded.jsonl). Every attempt is a ``Write`` in the timeline (stream
 ``chat``) with its state: acked / failed / unknown, when it was sent, and which node committed
 it; ``read_back`` reads every room after the heal, like the chat journey's.
 
