@@ -8,7 +8,9 @@ Lifecycle::
     # leaving the block (or a failed __enter__) runs down(): containers, networks and volumes
 
 The ``docker compose`` CLI is called with argument lists (never a shell) and a timeout on every
-call; failures become :class:`drills.errors.TopologyError` carrying the last log lines of every
+call, in a process group of its own that is killed whole when the call ends early
+(:mod:`drills.adapters.process`: the CLI's Compose plugin would otherwise go on creating);
+failures become :class:`drills.errors.TopologyError` carrying the last log lines of every
 unhealthy container and a hint. Discovery reads container labels through the Docker SDK
 (see :mod:`drills.topology.labels`), so nothing depends on container names. The run label
 ``org.drills.run`` defaults to the project name, so :func:`drills.topology.sweep.sweep` can reap
@@ -30,6 +32,7 @@ import docker.errors
 
 from drills.adapters import labels
 from drills.adapters.docker_client import engine_client
+from drills.adapters.process import run_group
 from drills.adapters.sweep import leftovers, sweep
 from drills.errors import ComposeUnavailable, EngineUnavailable, TeardownError, TopologyError
 
@@ -77,10 +80,7 @@ class ComposeProject:
         """Run one ``docker compose`` subcommand; return stdout or raise TopologyError."""
         argv = self._argv(*args)
         try:
-            done = subprocess.run(
-                argv, cwd=self.repo_root, env=self.env, capture_output=True, text=True,
-                timeout=timeout, check=False,
-            )
+            done = run_group(argv, cwd=self.repo_root, env=self.env, timeout=timeout)
         except FileNotFoundError as exc:
             raise ComposeUnavailable("the `docker` CLI is not on PATH") from exc
         except subprocess.TimeoutExpired as exc:
@@ -101,10 +101,7 @@ class ComposeProject:
     def check_compose(self) -> str:
         """The Compose version; ComposeUnavailable unless it is v2."""
         try:
-            done = subprocess.run(
-                ["docker", "compose", "version", "--short"], capture_output=True, text=True,
-                timeout=QUERY_TIMEOUT_S, check=False,
-            )
+            done = run_group(["docker", "compose", "version", "--short"], timeout=QUERY_TIMEOUT_S)
         except (FileNotFoundError, subprocess.TimeoutExpired) as exc:
             raise ComposeUnavailable(f"cannot run `docker compose version`: {exc}") from exc
         version = done.stdout.strip().lstrip("v")
