@@ -144,6 +144,7 @@ def test_site_power_cut_keeps_every_capability(docker_client: docker.DockerClien
 def test_devtools_one_site_variant_loses_devtools_with_site_a(docker_client: docker.DockerClient) -> None:
     with replica(docker_client, DEVTOOLS_ONE_SITE) as topo:
         assert not topo.services(domain="b", capability="devtools"), "devtools-b should be disabled"
+        assert hardening_problems(topo) == []  # the variant's own datastore too
         journeys = Journeys.of(topo)
         for journey in journeys.by_name().values():
             until_ok(journey, within_s=20)

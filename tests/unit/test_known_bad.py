@@ -180,3 +180,32 @@ def test_the_no_check_haproxy_config_is_the_reference_without_its_health_checks(
     assert no_check == reference
     assert not any("check" in line.split() for line in no_check)
     assert reference != _settings("haproxy.cfg")  # the reference does check (else this test proves nothing)
+
+
+class ComposeTags(yaml.SafeLoader):
+    """Reads Compose's !reset / !override as the plain value they tag."""
+
+
+def _untagged(loader: yaml.SafeLoader, suffix: str, node: yaml.Node) -> object:
+    if isinstance(node, yaml.MappingNode):
+        return loader.construct_mapping(node)
+    if isinstance(node, yaml.SequenceNode):
+        return loader.construct_sequence(node)
+    return loader.construct_scalar(node)  # type: ignore[arg-type]
+
+
+ComposeTags.add_multi_constructor("!", _untagged)
+
+
+@pytest.mark.parametrize("variant", sorted(p.name for p in (ROOT / "fixtures" / "variants").glob("*.yml")))
+def test_a_service_a_variant_adds_is_hardened_like_the_reference(variant: str) -> None:
+    # the reference's services are checked on a running stack (tests/integration/test_replica.py);
+    # a service that exists only in a variant (its image or build is set there) must match them
+    text = (ROOT / "fixtures" / "variants" / variant).read_text()
+    services = (yaml.load(text, Loader=ComposeTags) or {}).get("services") or {}  # noqa: S506 - SafeLoader
+    for name, svc in services.items():
+        if "image" not in svc and "build" not in svc:
+            continue  # an override of a reference service: that service's hardening applies
+        assert "no-new-privileges:true" in (svc.get("security_opt") or []), f"{variant}: {name}"
+        assert svc.get("cap_drop") == ["ALL"] and not svc.get("cap_add"), f"{variant}: {name}"
+        assert not svc.get("privileged"), f"{variant}: {name}"
