@@ -22,10 +22,7 @@ from __future__ import annotations
 import difflib
 import hashlib
 from pathlib import Path
-from typing import Any
-
-from jsonschema import Draft202012Validator
-from jsonschema.exceptions import ValidationError
+from typing import TYPE_CHECKING, Any
 
 from drills.errors import ScenarioError
 from drills.model.durations import parse_duration, shown
@@ -33,9 +30,13 @@ from drills.model.fields import FieldPath
 from drills.model.scenario import Scenario
 from drills.model.schema_parts import JsonSchema
 from drills.scenario.build import build_scenario
+from drills.scenario.quickcheck import conforms
 from drills.scenario.root import repo_root as find_repo_root
 from drills.scenario.schema import scenario_schema
 from drills.scenario.yamlsrc import LineMap, YamlProblem, decode, parse_yaml, read_limited, render_path
+
+if TYPE_CHECKING:
+    from jsonschema.exceptions import ValidationError
 
 __all__ = ["list_scenarios", "load_scenario"]
 
@@ -98,8 +99,13 @@ def _load(path: str | Path, repo_root: str | Path | None) -> Scenario:
 
 
 def _validate(file: str, data: dict[str, Any], lines: LineMap) -> None:
-    _list_lengths(file, scenario_schema(), data, (), lines)
-    errors = list(Draft202012Validator(scenario_schema()).iter_errors(data))
+    schema = scenario_schema()
+    _list_lengths(file, schema, data, (), lines)
+    if conforms(data, schema):  # the usual case, without jsonschema's start-up (~65 ms)
+        return
+    from jsonschema import Draft202012Validator  # decides, and words the first problem
+
+    errors = list(Draft202012Validator(schema).iter_errors(data))
     if not errors:
         return
     problems = [_render(e) for e in errors]
