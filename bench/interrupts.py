@@ -14,6 +14,10 @@ signals it, and measures:
     reaper     whether the run's reaper container is gone too
     bundle     the bundle's status after one more `drill` command (a killed run's is finalised
                then) and whether `drill verify` accepts it
+    stages     where a SIGINT's / SIGTERM's exit seconds go, from the phase marks of the bundle's
+               timeline: stop (signal -> the teardown phase: the interrupt reaches the run, actions
+               and probes stop), remove (teardown -> done: logs kept, the stack removed), write
+               (done -> exit: judging, the bundle written, the process gone)
 
 Cases:
     --matrix   every signal x every moment, once each: signals SIGINT, SIGTERM, SIGTERM then
@@ -71,6 +75,7 @@ class Outcome:
     run_id: str
     when: str = ""
     commit: str = ""
+    stages: tuple[float, float, float] | None = None  # stop, remove, write (s); None: not measured
 
     @property
     def leaked(self) -> bool:
@@ -106,6 +111,17 @@ def _reached(moment: str, records: list[dict[str, object]], client: Any, run_id:
     return any(r.get("kind") == "phase" and r.get("phase") == moment for r in records)
 
 
+def stages(records: list[dict[str, object]], sent_wall: float, exit_wall: float) -> tuple[float, float, float] | None:
+    """(stop, remove, write) seconds of an abandoned run, from its phase marks (see the docstring)."""
+    header = next((r for r in records if r.get("kind") == "header"), None)
+    marks = {str(r.get("phase")): float(str(r.get("t"))) for r in records if r.get("kind") == "phase"}
+    if header is None or "teardown" not in marks or "done" not in marks:
+        return None
+    t0 = datetime.fromisoformat(str(header["t0_utc"])).timestamp()
+    teardown, done = t0 + marks["teardown"], t0 + marks["done"]
+    return (round(teardown - sent_wall, 2), round(done - teardown, 2), round(exit_wall - done, 2))
+
+
 def drill_cli(*args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "drills", *args], cwd=ROOT, capture_output=True, text=True,
                           timeout=timeout, check=False)  # fmt: skip
@@ -136,7 +152,7 @@ def interrupt_once(scenario: Path, reports: Path, how: str, moment: str | float,
             time.sleep(0.2)
         if proc.poll() is not None:
             raise RuntimeError(f"the run ended (exit {proc.returncode}) before {moment}")
-        sent = time.monotonic()
+        sent, sent_wall = time.monotonic(), time.time()
         if how == "SIGTERM+KILL":
             proc.send_signal(signal.SIGTERM)
             try:
@@ -146,7 +162,7 @@ def interrupt_once(scenario: Path, reports: Path, how: str, moment: str | float,
         else:
             proc.send_signal(getattr(signal, how))
         proc.wait(120)
-        exit_s = time.monotonic() - sent
+        exit_s, exit_wall = time.monotonic() - sent, time.time()
         run_id = run_id or next((str(r["run_id"]) for r in _records(reports) if r.get("kind") == "header"), "")
         left: list[str] = []
         gone_s = None
@@ -170,12 +186,15 @@ def interrupt_once(scenario: Path, reports: Path, how: str, moment: str | float,
     if len(bundles) == 1 and (bundles[0] / "result.json").is_file():
         status = str(json.loads((bundles[0] / "result.json").read_text())["status"])
         verified = drill_cli("verify", str(bundles[0])).returncode == 0
+    split = stages(_records(reports), sent_wall, exit_wall) if proc.returncode in (130, 143) else None
     out = Outcome(how, moment if isinstance(moment, str) else f"random {moment:.1f}s", proc.returncode, exit_s,
-                  gone_s, tuple(left) if gone_s is None else (), reaper_gone, status, verified, run_id)  # fmt: skip
+                  gone_s, tuple(left) if gone_s is None else (), reaper_gone, status, verified, run_id,
+                  stages=split)  # fmt: skip
     say(f"{out.signal:<13} {out.moment:<14} exit {out.exit_code} after {exit_s:.1f}s; "
         + (f"clean after {gone_s:.1f}s" if gone_s is not None else f"LEAKED {len(left)}: {', '.join(left[:4])}")
         + f"; reaper {'gone' if reaper_gone else 'STILL THERE'}; bundle {status or 'none'}"
-        + (" (verifies)" if verified else " (does NOT verify)"))
+        + (" (verifies)" if verified else " (does NOT verify)")
+        + (f"; stop {split[0]:.1f}s, remove {split[1]:.1f}s, write {split[2]:.1f}s" if split else ""))
     return out
 
 
@@ -187,7 +206,7 @@ def table(outcomes: Sequence[dict[str, object]]) -> str:
         moment = str(o["moment"])
         groups.setdefault((str(o["signal"]), "random" if moment.startswith("random") else moment), []).append(o)
     rows = [("signal", "moment", "runs", "exit codes", "exit s (median, max)", "clean s (median, max)", "leaks",
-             "reaper left", "bundles (status: verifies)")]  # fmt: skip
+             "reaper left", "bundles (status: verifies)", "stop/remove/write s (median)")]  # fmt: skip
     for (sig, moment), os_ in sorted(groups.items(), key=lambda kv: (SIGNALS.index(kv[0][0]), kv[0][1])):
         exits = [float(str(o["exit_s"])) for o in os_ if o["exit_s"] is not None]
         cleans = [float(str(o["gone_s"])) for o in os_ if o["gone_s"] is not None]
@@ -201,12 +220,21 @@ def table(outcomes: Sequence[dict[str, object]]) -> str:
                      f"{statistics.median(cleans):.1f}, {max(cleans):.1f}" if cleans else "-",
                      str(sum(1 for o in os_ if o["gone_s"] is None)),
                      str(sum(1 for o in os_ if not o["reaper_gone"])),
-                     " ".join(f"{k} {v[0]}: {v[1]}" for k, v in sorted(statuses.items()))))  # fmt: skip
+                     " ".join(f"{k} {v[0]}: {v[1]}" for k, v in sorted(statuses.items())),
+                     _median_stages(os_)))  # fmt: skip
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     lines = ["  ".join(c.ljust(widths[i]) for i, c in enumerate(r)) for r in rows]
     leaks = sum(1 for o in outcomes if o["gone_s"] is None)
     lines.append(f"\n{len(outcomes)} case(s); leaked: {leaks}")
     return "\n".join(lines)
+
+
+def _median_stages(outcomes: Sequence[dict[str, object]]) -> str:
+    split = [o["stages"] for o in outcomes if isinstance(o.get("stages"), list | tuple)]
+    if not split:
+        return "-"
+    return " / ".join(f"{statistics.median(float(str(x[i])) for x in split):.1f}"  # type: ignore[index]
+                      for i in range(3))  # fmt: skip
 
 
 def _say(prefix: str, text: str) -> None:
