@@ -11,7 +11,9 @@ own exit, the whole process group is killed and reaped before the exception goes
     done.returncode, done.stdout, done.stderr       # as subprocess.run(capture_output, text)
 
 A session of its own also keeps a terminal's Ctrl-C away from the child: the runner alone decides
-what to stop, and in which order.
+what to stop, and in which order. The price: when the runner itself is SIGKILLed (or its whole
+process group is), the command runs on; that is the reaper's case (drills/adapters/reaper.py),
+which sweeps the run's resources until none reappear.
 """
 
 from __future__ import annotations

@@ -14,6 +14,7 @@ Every call below raises only :mod:`drills.errors` types (the adapters translate)
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -98,22 +99,41 @@ class ComposeStack:
         self.compose.down()
         self._release_reaper()
 
-    def abandon(self) -> None:
+    def abandon(self, within: float) -> str:
         """Everything of the run removed at once (an interrupt): no ``compose down`` and its stop
         grace period; a fresh client, as the interrupted call may have left the old one mid-request.
         Twice when the first round found something: a ``compose up`` killed mid-way may have had a
-        create in flight."""
-        client = engine_client()
-        try:
-            for _ in range(2):
-                if not sweep(client, self.run_id).total:
-                    break
-            left = leftovers(client, self.run_id)
-        finally:
-            client.close()
+        create in flight. When the removal is not done within ``within`` s and the run's reaper
+        watches it, the connection to the reaper is dropped (no BYE), so the reaper removes what is
+        left while the runner goes on; the returned note says so ("" when everything is gone)."""
+        outcome: dict[str, Any] = {}
+
+        def remove() -> None:
+            client = engine_client()
+            try:
+                for _ in range(2):
+                    if not sweep(client, self.run_id).total:
+                        break
+                outcome["left"] = leftovers(client, self.run_id)
+            except Exception as exc:  # noqa: BLE001 - raised below, in the caller's thread
+                outcome["error"] = exc
+            finally:
+                client.close()
+
+        worker = threading.Thread(target=remove, name="abandon", daemon=True)
+        worker.start()
+        worker.join(within if self.reaper is not None else None)  # without a reaper, nobody else would
+        if worker.is_alive() and self.reaper is not None:
+            self.reaper.close()
+            self.reaper = None
+            return f"the run's reaper is removing what is left of the stack (not done within {within:.1f}s)"
+        if "error" in outcome:
+            raise outcome["error"]
+        left = outcome["left"]
         if left.total:
             raise TeardownError(f"run {self.run_id} left {left.containers + left.networks + left.volumes}")
         self._release_reaper()
+        return ""
 
     def _release_reaper(self) -> None:
         if self.reaper is not None:

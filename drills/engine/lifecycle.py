@@ -12,7 +12,8 @@ a scenario with ``expect:`` exits 0 only when it failed exactly as declared, els
 Interrupt means abandon: on SIGINT or SIGTERM the run does not heal (a healed site would have to
 become healthy first, tens of seconds); it gives up on actions and probes (ABANDON_PROBES_S),
 keeps the containers' logs, and removes everything of the run at once (``Stack.abandon``: every
-container killed and removed in parallel, then networks and volumes). It then raises
+container killed and removed in parallel, then networks and volumes) until ABANDON_REMOVE_UNTIL_S
+after the signal; what is left then, the run's reaper removes while the runner goes on. It raises
 ``DrillInterrupted`` carrying its result (status ``interrupted``, the verdicts its partial
 timeline supports) so the caller writes the bundle and exits 128 + the signal: 130 for SIGINT,
 143 for SIGTERM. Measured: bench/interrupts.py.
@@ -25,6 +26,7 @@ If the runner itself dies (SIGKILL), the run's reaper container removes the stac
 from __future__ import annotations
 
 import signal
+import time
 import traceback
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -47,15 +49,21 @@ from drills.model.result import DrillResult, RunStatus, Verdict, overall_status,
 from drills.model.scenario import Scenario
 from drills.model.timeline import Header, Timeline, load_timeline
 
-ABANDON_PROBES_S = 1.0  # on an interrupt: how long probes and the write load get to stop (in all)
+ABANDON_PROBES_S = 0.5  # on an interrupt: how long probes and the write load get to stop (in all)
+# On an interrupt the runner removes the stack itself until this long after the signal; what is
+# left then, the run's reaper removes (the runner drops its connection) while the runner writes the
+# bundle and exits. Measured (bench/interrupts.py): killing 13 containers takes the engine ~2 s of a
+# 2-core machine and the whole removal 3-4 s, which made exits of 3.2-6.1 s; the issue asks <5 s.
+ABANDON_REMOVE_UNTIL_S = 3.0
 
 
 class Interrupted(KeyboardInterrupt):
-    """A signal asked the run to stop; ``signum`` says which."""
+    """A signal asked the run to stop; ``signum`` says which, ``at`` when (monotonic clock)."""
 
     def __init__(self, signum: int) -> None:
         super().__init__(f"signal {signum}")
         self.signum = signum
+        self.at = time.monotonic()
 
 
 def signal_name(signum: int) -> str:
@@ -202,7 +210,7 @@ def run_drill(scenario: Scenario, bundle_dir: Path, progress: Progress, *, wirin
                 signum = getattr(exc, "signum", signal.SIGINT)
                 where = d.phase_marks[-1][0] if d.phase_marks else "start"
                 left = f" with {', '.join(d.active)} still injected" if d.active else ""
-                error = f"interrupted by {signal_name(signum)} during {where}{left}; abandoned: the stack was removed"
+                error = f"interrupted by {signal_name(signum)} during {where}{left}"
                 progress.message(f"drill: interrupted by {signal_name(signum)}: removing the stack")
     finally:
         with signals_held():
@@ -210,7 +218,8 @@ def run_drill(scenario: Scenario, bundle_dir: Path, progress: Progress, *, wirin
                 how = "interrupted" if interrupted else "aborted" if d.aborted else "error" if error else "ended"
                 d.actions.abandon(f"still running when the drill stopped ({how})")
             if interrupted is not None:
-                error = abandon(d, stack if brought_up else None, progress, error)
+                signalled = getattr(interrupted, "at", time.monotonic())
+                error = abandon(d, stack if brought_up else None, progress, error, signalled + ABANDON_REMOVE_UNTIL_S)
             else:
                 error = tear_down(d, ctx, stack if brought_up else None, progress, error)
             d.phase("done")
@@ -255,18 +264,23 @@ def tear_down(d: Drill, ctx: FaultContext | None, stack: Stack | None, progress:
     return error
 
 
-def abandon(d: Drill, stack: Stack | None, progress: Progress, error: str) -> str:
+def abandon(d: Drill, stack: Stack | None, progress: Progress, error: str, remove_until: float) -> str:
     """An interrupt's end: no heal, probes get ABANDON_PROBES_S, the logs are kept, then every
-    container, network and volume of the run is removed at once. Returns the run's error."""
+    container, network and volume of the run is removed at once - by the runner until
+    ``remove_until`` (monotonic), by the run's reaper after that. Returns the run's error."""
     d.stop_all_probes(within=ABANDON_PROBES_S)
     d.phase("teardown")
-    if stack is not None:
-        save_logs(stack, d.bundle_dir / LOGS_DIR, progress)
-        try:
-            stack.abandon()
-        except Exception as exc:  # noqa: BLE001 - the reaper and `drill sweep` remove the rest
-            error = f"{error}; removing the stack failed: {exc} (drill sweep removes what is left)"
-    return error
+    if stack is None:
+        return f"{error}; abandoned: nothing had been started"
+    save_logs(stack, d.bundle_dir / LOGS_DIR, progress)
+    try:
+        handed_over = stack.abandon(within=max(0.5, remove_until - time.monotonic()))
+    except Exception as exc:  # noqa: BLE001 - the reaper and `drill sweep` remove the rest
+        return f"{error}; removing the stack failed: {exc} (drill sweep removes what is left)"
+    if handed_over:
+        progress.message(f"drill: {handed_over}")
+        return f"{error}; abandoned: {handed_over}"
+    return f"{error}; abandoned: the stack was removed"
 
 
 def finish(d: Drill, error: str, *, interrupted: bool = False) -> DrillResult:

@@ -22,8 +22,10 @@ Lifecycle of a stack (``run_drill`` calls it in this order; any call may raise a
     stack.describe()                                       versions and images, for environment.json
     stack.logs(tail) -> {service: text}                    each container's last lines, before teardown
     stack.down()                                           remove everything of the run (if up() was tried)
-    stack.abandon()                                        ... at once, on an interrupt: every container
-                                                           killed and removed, no stop grace period
+    stack.abandon(within) -> note                          ... at once, on an interrupt: every container
+                                                           killed and removed, no stop grace period;
+                                                           past ``within`` s the run's reaper finishes
+                                                           it (the note says so; "" when all removed)
     stack.close()                                          release the engine connection (always)
 """
 
@@ -67,7 +69,7 @@ class Stack(Protocol):
 
     def down(self) -> None: ...
 
-    def abandon(self) -> None: ...
+    def abandon(self, within: float) -> str: ...
 
     def close(self) -> None: ...
 

@@ -249,6 +249,8 @@ class FakeStack:
         self.wan = FakeWan(world)
         self.sigint_at_down: Any = None
         self.swept: list[str] = []
+        self.abandon_within: float | None = None
+        self.handed_over = ""  # what abandon() returns: the note of a removal left to the reaper
 
     def _call(self, name: str) -> None:
         self.calls.append(name)
@@ -292,9 +294,11 @@ class FakeStack:
         self.sigint_at_down = signal.getsignal(signal.SIGINT)
         self._call("down")
 
-    def abandon(self) -> None:
+    def abandon(self, within: float) -> str:
         self.sigint_at_down = signal.getsignal(signal.SIGINT)
+        self.abandon_within = within
         self._call("abandon")
+        return self.handed_over
 
     def close(self) -> None:
         self._call("close")

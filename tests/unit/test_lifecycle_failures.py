@@ -19,7 +19,7 @@ from types import FrameType
 import pytest
 
 from drills.engine import runs
-from drills.engine.lifecycle import DrillInterrupted, Interrupted, run_drill
+from drills.engine.lifecycle import ABANDON_REMOVE_UNTIL_S, DrillInterrupted, Interrupted, run_drill
 from drills.engine.runner import Drill
 from drills.errors import EngineUnavailable, FaultError, TeardownError, TopologyError
 from drills.model.result import DrillResult
@@ -330,3 +330,15 @@ def test_a_result_that_cannot_be_written_is_the_callers_error_and_the_record_is_
     with pytest.raises(OSError, match="No space left"):
         run_drill(load(tmp_path, BASE), tmp_path / "bundle", RecordingProgress(), wiring=World().wiring(), keep=keep)
     assert runs.records() == {}  # not a killed run for the next command to finalise
+
+
+def test_an_interrupt_gives_the_removal_what_is_left_of_its_seconds_then_the_reaper(tmp_path: Path) -> None:
+    world, progress = World(), RecordingProgress()
+    world.stack.hooks["describe"] = lambda: signal.raise_signal(signal.SIGINT)
+    world.stack.handed_over = "the run's reaper is removing what is left of the stack (not done within 2.9s)"
+    result = interrupted(lambda: run_scenario(tmp_path, BASE, world, progress))
+    within = world.stack.abandon_within
+    assert within is not None and 0.5 <= within <= ABANDON_REMOVE_UNTIL_S  # counted from the signal
+    assert result.error == ("interrupted by SIGINT during bringup; abandoned: the run's reaper is removing what is "
+                            "left of the stack (not done within 2.9s)")  # fmt: skip
+    assert f"drill: {world.stack.handed_over}" in progress.messages
