@@ -2,6 +2,7 @@
 
     python bench/fidelity.py [--runs 10] [--only NAME ...] [--results PATH] [--keep DIR]
     python bench/fidelity.py --table [--runs 10] [--only NAME ...] [--results PATH]
+    ... [--since REV]   count only runs measured at REV or a later commit (runs and table alike)
 
 Runs every scenario of scenarios/ N times against the real replica (a Docker engine: `drill
 setup`) and prints the detection matrix. A *known-bad* scenario declares how it must fail
@@ -32,6 +33,11 @@ content (comments and description aside) and of its variant's compose file
 counted as stale). Ctrl-C abandons the run in progress (it heals and tears down first), keeps
 every finished run and prints the table. ``--table`` prints the table from the results file
 without running anything.
+
+The digest covers the scenario, not the replica it runs against (docker-compose.yml, fixtures/):
+a change there that should change the outcome (e.g. the healthchecks that overloaded a 2-core
+machine, fixed at 4e0c6ac) is a reason to measure again from that commit, and ``--since REV``
+counts (and plans) only the runs made at REV or after it; both counts belong in a report.
 """
 
 from __future__ import annotations
@@ -310,6 +316,21 @@ def _commit() -> str:
     return done.stdout.strip() or "unknown"
 
 
+def since(runs: Mapping[str, list[Run]], rev: str) -> tuple[dict[str, list[Run]], int]:
+    """The runs measured at ``rev`` or a descendant of it, and how many earlier ones were left out."""
+    verdict: dict[str, bool] = {}
+
+    def later(commit: str) -> bool:
+        if commit not in verdict:
+            done = subprocess.run(["git", "merge-base", "--is-ancestor", rev, commit], cwd=ROOT, capture_output=True,
+                                  check=False, timeout=10)  # fmt: skip
+            verdict[commit] = done.returncode == 0
+        return verdict[commit]
+
+    kept = {name: [r for r in rs if later(r.commit)] for name, rs in runs.items()}
+    return kept, sum(map(len, runs.values())) - sum(map(len, kept.values()))
+
+
 def run_plan(plan: Sequence[tuple[str, int]], entries: Mapping[str, Entry], runs_wanted: int, results: Path,
              kept: dict[str, list[Run]], keep: Path | None) -> None:  # fmt: skip
     """Play ``plan``, appending each finished run to ``results`` and to ``kept``; Ctrl-C propagates."""
@@ -346,6 +367,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--results", type=Path, default=RESULTS, help="the results file (JSON lines; appended to)")
     ap.add_argument("--table", action="store_true", help="print the table from the results file; run nothing")
     ap.add_argument("--keep", type=Path, help="keep each run's evidence bundle under this directory")
+    ap.add_argument("--since", metavar="REV", help="count only runs measured at this commit or a later one")
     args = ap.parse_args(argv)
     entries = {e.name: e for e in (read_entry(p, ROOT) for p in sorted((ROOT / "scenarios").glob("*.yaml")))}
     if args.only:
@@ -358,6 +380,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     lines = args.results.read_text(encoding="utf-8").splitlines() if args.results.is_file() else []
     recorded, unreadable = read_runs(lines)
     kept, stale = current(recorded, {name: e.digest for name, e in entries.items()})
+    if args.since:
+        if subprocess.run(["git", "rev-parse", "--verify", "--quiet", f"{args.since}^{{commit}}"], cwd=ROOT,
+                          capture_output=True, check=False, timeout=10).returncode != 0:  # fmt: skip
+            ap.error(f"--since: {args.since} is not a commit of this repository")
+        kept, earlier = since(kept, args.since)
+        print(f"counting runs measured at {args.since} or later: {earlier} earlier run(s) left out", file=sys.stderr)
     rc = 0
     if not args.table:
         plan = schedule({name: len(rs) for name, rs in kept.items()}, list(entries), args.runs)

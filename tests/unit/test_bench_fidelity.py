@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import subprocess
 from dataclasses import replace
 from pathlib import Path
 
@@ -170,3 +171,20 @@ def test_a_session_plans_only_the_missing_runs_of_the_current_scenarios(
     assert fidelity.main(["--runs", "2", "--only", "kakao-2022", site_a.name, "--results", str(results)]) == 0
     assert planned == [[("site-a-power-cut", 1), ("kakao-2022", 2), ("site-a-power-cut", 2)]]
     assert "1 stale" in capsys.readouterr().out
+
+
+def test_since_counts_only_runs_measured_at_a_commit_or_after_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    later = {"bbb", "ccc"}  # descendants of the revision asked for (and the revision itself)
+    asked: list[list[str]] = []
+
+    def git(argv: list[str], **kwargs: object) -> object:
+        asked.append(argv)
+        return type("Done", (), {"returncode": 0 if argv[-1] in later else 1})()
+
+    monkeypatch.setattr(subprocess, "run", git)
+    runs = {"site-a-power-cut": [replace(PASSED, commit=c) for c in ("aaa", "bbb", "aaa", "ccc")]}
+    kept, earlier = fidelity.since(runs, "bbb")
+    assert [r.commit for r in kept["site-a-power-cut"]] == ["bbb", "ccc"]
+    assert earlier == 2
+    assert all(a[:3] == ["git", "merge-base", "--is-ancestor"] and a[3] == "bbb" for a in asked)
+    assert len(asked) == 3  # one question per commit
