@@ -22,6 +22,7 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any, cast
 
@@ -250,6 +251,7 @@ class FakeStack:
         self.sigint_at_down: Any = None
         self.swept: list[str] = []
         self.abandon_within: float | None = None
+        self.logs_since: datetime | None = None
         self.handed_over = ""  # what abandon() returns: the note of a removal left to the reaper
 
     def _call(self, name: str) -> None:
@@ -286,8 +288,9 @@ class FakeStack:
         self._call("describe")
         return {"fake": True, **self.world.described}
 
-    def logs(self, tail: int) -> dict[str, str]:
+    def logs(self, since: datetime, tail: int) -> dict[str, str]:
         self._call("logs")
+        self.logs_since = since
         return {"pg-a": f"pg-a said this (last {tail} lines)\n"}
 
     def down(self) -> None:

@@ -17,7 +17,7 @@ import pytest
 from drills.checks import evaluate
 from drills.checks.dualization import dualization_lint
 from drills.engine import runs
-from drills.engine.lifecycle import run_drill
+from drills.engine.lifecycle import LOG_TAIL, run_drill
 from drills.model.timeline import Header, Timeline
 from tests.unit.engine_fakes import FaultScript, RecordingProgress, World, load, run_scenario, saved
 
@@ -57,7 +57,8 @@ def test_a_clean_run_plays_every_phase_in_order_and_passes(tmp_path: Path) -> No
     assert world.stack.calls == ["up", "endpoints", "site_endpoints", "fault_context", "describe", "logs", "down",
                                  "close"]  # fmt: skip
     # what each service said is kept with the evidence, read before teardown
-    assert (tmp_path / "bundle" / "logs" / "pg-a.log").read_text() == "pg-a said this (last 500 lines)\n"
+    assert (tmp_path / "bundle" / "logs" / "pg-a.log").read_text() == f"pg-a said this (last {LOG_TAIL} lines)\n"
+    assert world.stack.logs_since is not None and world.stack.logs_since.isoformat() == result.started_utc
     assert world.stack.opened_with == (result.run_id, f"drills-{result.run_id}")
     assert result.started_utc == "2026-01-01T00:00:00+00:00"  # the fake clock's UTC origin
     assert result.environment["fake"] is True
