@@ -9,8 +9,8 @@ volumes. Images are never touched; nothing without the label is ever listed.
 from __future__ import annotations
 
 import contextlib
+import threading
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -83,10 +83,27 @@ def _remove_network(network: Any) -> None:
         network.remove()
 
 
-def _each(remove: Callable[[Any], None], resources: list[Any]) -> None:
-    if resources:
-        with ThreadPoolExecutor(max_workers=min(16, len(resources)), thread_name_prefix="sweep") as pool:
-            list(pool.map(remove, resources))
+def _each(remove: Callable[[Any], None], resources: list[Any], at_once: int = 16) -> None:
+    """``remove`` every resource, ``at_once`` in parallel. Daemon threads, not a thread pool: the
+    interpreter waits for a pool's workers when it exits, and an interrupted run that handed its
+    removal over to the reaper must be able to exit while a removal is still in flight."""
+    raised: list[Exception] = []
+
+    def one(resource: Any) -> None:
+        try:
+            remove(resource)
+        except Exception as exc:  # noqa: BLE001 - raised in the caller's thread below, as a pool would
+            raised.append(exc)
+
+    for start in range(0, len(resources), at_once):
+        threads = [threading.Thread(target=one, args=(r,), name="sweep", daemon=True)
+                   for r in resources[start:start + at_once]]  # fmt: skip
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    if raised:
+        raise raised[0]
 
 
 def sweep(client: Any, run_id: str | None = None) -> SweepReport:

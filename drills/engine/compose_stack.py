@@ -111,8 +111,9 @@ class ComposeStack:
         outcome: dict[str, Any] = {}
 
         def remove() -> None:
-            client = engine_client()
+            client = None
             try:
+                client = engine_client()
                 for _ in range(2):
                     if not sweep(client, self.run_id).total:
                         break
@@ -120,7 +121,8 @@ class ComposeStack:
             except Exception as exc:  # noqa: BLE001 - raised below, in the caller's thread
                 outcome["error"] = exc
             finally:
-                client.close()
+                if client is not None:
+                    client.close()
 
         worker = threading.Thread(target=remove, name="abandon", daemon=True)
         worker.start()
@@ -131,7 +133,9 @@ class ComposeStack:
             return f"the run's reaper is removing what is left of the stack (not done within {within:.1f}s)"
         if "error" in outcome:
             raise outcome["error"]
-        left = outcome["left"]
+        left = outcome.get("left")
+        if left is None:
+            raise TeardownError(f"run {self.run_id}: the removal ended without saying what is left")
         if left.total:
             raise TeardownError(f"run {self.run_id} left {left.containers + left.networks + left.volumes}")
         self._release_reaper()

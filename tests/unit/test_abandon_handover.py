@@ -7,14 +7,19 @@ reaper is a recorder of release() (BYE: nothing left) and close() (dropped: the 
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import threading
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 import drills.engine.compose_stack as cs
-from drills.adapters.sweep import SweepReport
-from drills.errors import TeardownError
+from drills.adapters.sweep import SweepReport, _each
+from drills.errors import EngineUnavailable, TeardownError
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 class Reaper:
@@ -91,3 +96,44 @@ def test_what_is_left_after_the_removal_is_an_error(monkeypatch: pytest.MonkeyPa
     with pytest.raises(TeardownError, match="site_a"):
         stack(reaper).abandon(within=5.0)
     assert reaper.said == []  # not released: it still sweeps when the runner lets go
+
+
+def test_an_engine_that_does_not_answer_is_the_error_not_a_lost_outcome(monkeypatch: pytest.MonkeyPatch) -> None:
+    def unreachable() -> Client:
+        raise EngineUnavailable("the engine did not answer a ping")
+
+    monkeypatch.setattr(cs, "engine_client", unreachable)
+    reaper = Reaper()
+    with pytest.raises(EngineUnavailable, match="ping"):
+        stack(reaper).abandon(within=5.0)
+    assert reaper.said == []  # not released: the reaper sweeps when the runner lets go
+
+
+def test_a_removal_still_in_flight_does_not_hold_the_runner_at_exit(tmp_path: Path) -> None:
+    # the interpreter waits for a thread pool's workers when it exits; the sweep's threads must not
+    # hold an interrupted runner that handed its removal over to the reaper
+    finished = tmp_path / "finished"
+    script = f"""
+import threading, time
+from pathlib import Path
+from drills.adapters.sweep import _each
+
+def slow(resource):
+    time.sleep(30)
+    Path({str(finished)!r}).write_text("removal finished")
+
+worker = threading.Thread(target=_each, args=(slow, ["pg-a", "pg-b"]), daemon=True)
+worker.start()
+worker.join(0.2)
+"""
+    done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, timeout=20, check=False, capture_output=True)
+    assert done.returncode == 0, done.stderr
+    assert not finished.exists()
+
+
+def test_a_failure_inside_a_removal_thread_reaches_the_caller() -> None:
+    def broken(resource: Any) -> None:
+        raise ConnectionError(f"engine went away removing {resource}")
+
+    with pytest.raises(ConnectionError, match="removing pg-a"):
+        _each(broken, ["pg-a"])
