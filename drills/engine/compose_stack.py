@@ -17,7 +17,6 @@ from __future__ import annotations
 import threading
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -83,11 +82,12 @@ class ComposeStack:
     def describe(self) -> dict[str, object]:
         return {**describe(self.client, self.project, self.wan().version().strip('"')), "reaper": self.reaper_state}
 
-    def logs(self, since: datetime, tail: int) -> dict[str, str]:
-        """What every container of the run said (timestamped) from ``since`` on, at most its last
-        ``tail`` lines, by compose service."""
+    def logs(self, tail: int) -> dict[str, str]:
+        """What every container of the run said (timestamped), its last ``tail`` lines at most, by
+        compose service. Every container was created by this run, so all it said belongs to it (no
+        ``since``: that filter compares the runner's clock with the engine's)."""
         def read(c: Any) -> tuple[str, str]:
-            raw = c.logs(since=since, tail=tail, timestamps=True)
+            raw = c.logs(tail=tail, timestamps=True)
             text = raw.decode("utf-8", errors="replace") if isinstance(raw, bytes) else str(raw)
             return str(c.labels.get(labels.COMPOSE_SERVICE, c.name)), text
 

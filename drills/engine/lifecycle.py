@@ -30,7 +30,7 @@ import time
 import traceback
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, timedelta
 from pathlib import Path
 from types import FrameType
 
@@ -123,19 +123,21 @@ def sweep_stale(stack: Stack, progress: Progress) -> None:
             progress.message(f"swept stale run {rec.run_id} (pid {rec.pid} gone): {removed} resource(s)")
 
 
-# In the bundle: <service>.log, what each container said from the run's start (its last LOG_TAIL
-# lines at most), read before teardown. 500 lines, the limit before, reached back only ~25 s in
-# the apps' and the WAN's logs of a 2-minute run: not to the cut. A 2-minute run's apps write ~2,500
-# lines (~0.6 MB) each; LOG_TAIL bounds a long run's.
+# In the bundle: <service>.log, what each container said (every container is the run's own), its
+# last LOG_TAIL lines at most, read before teardown. 500 lines, the limit before, reached back only
+# ~25 s in the apps' and the WAN's logs of a 2-minute run: not to the cut. A 2-minute run's apps
+# write ~2,500 lines (~0.6 MB) each; LOG_TAIL bounds a long run's. An interrupt reads the last
+# LOG_TAIL_INTERRUPTED: its removal has seconds, not minutes.
 LOGS_DIR = "logs"
 LOG_TAIL = 20_000
+LOG_TAIL_INTERRUPTED = 2_000
 
 
-def save_logs(stack: Stack, since: datetime, directory: Path, progress: Progress) -> None:
+def save_logs(stack: Stack, directory: Path, progress: Progress, tail: int = LOG_TAIL) -> None:
     """What each service said, kept with the evidence (e.g. why Patroni did or did not fail over);
     a failure to read them is a note on the console, never the run's error."""
     try:
-        logs = stack.logs(since, LOG_TAIL)
+        logs = stack.logs(tail)
         directory.mkdir(parents=True, exist_ok=True)
         for service, text in sorted(logs.items()):
             (directory / f"{service}.log").write_text(text, encoding="utf-8")
@@ -260,7 +262,7 @@ def tear_down(d: Drill, ctx: FaultContext | None, stack: Stack | None, progress:
             error = error or f"heal failed: {heal_exc}"
     d.phase("teardown")
     if stack is not None:
-        save_logs(stack, d.t0_utc, d.bundle_dir / LOGS_DIR, progress)
+        save_logs(stack, d.bundle_dir / LOGS_DIR, progress)
         try:
             stack.down()
         except Exception as exc:  # noqa: BLE001 - reported as the run's error; sweep reaps the rest
@@ -276,7 +278,7 @@ def abandon(d: Drill, stack: Stack | None, progress: Progress, error: str, remov
     d.phase("teardown")
     if stack is None:
         return f"{error}; abandoned: nothing had been started"
-    save_logs(stack, d.t0_utc, d.bundle_dir / LOGS_DIR, progress)
+    save_logs(stack, d.bundle_dir / LOGS_DIR, progress, LOG_TAIL_INTERRUPTED)
     try:
         handed_over = stack.abandon(within=max(0.5, remove_until - time.monotonic()))
     except Exception as exc:  # noqa: BLE001 - the reaper and `drill sweep` remove the rest

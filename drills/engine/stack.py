@@ -20,8 +20,8 @@ Lifecycle of a stack (``run_drill`` calls it in this order; any call may raise a
                                                            entry points, bypassing the edge
     stack.fault_context()                                  what faults touch: Docker + WAN + topology
     stack.describe()                                       versions and images, for environment.json
-    stack.logs(since, tail) -> {service: text}             what each container said since the run began
-                                                           (its last ``tail`` lines at most), before teardown
+    stack.logs(tail) -> {service: text}                    what each container of the run said (its last
+                                                           ``tail`` lines at most), before teardown
     stack.down()                                           remove everything of the run (if up() was tried)
     stack.abandon(within) -> note                          ... at once, on an interrupt: every container
                                                            killed and removed, no stop grace period;
@@ -35,7 +35,6 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Protocol
 
 from drills.actions import Action, make_action
@@ -67,7 +66,7 @@ class Stack(Protocol):
 
     def describe(self) -> dict[str, object]: ...
 
-    def logs(self, since: datetime, tail: int) -> dict[str, str]: ...
+    def logs(self, tail: int) -> dict[str, str]: ...
 
     def down(self) -> None: ...
 

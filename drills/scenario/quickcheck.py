@@ -31,7 +31,7 @@ def conforms(instance: Any, schema: Mapping[str, Any]) -> bool:
     """True only if ``instance`` is valid against ``schema`` (JSON Schema 2020-12)."""
     try:
         return _valid(instance, schema)
-    except (_Unknown, re.error, RecursionError, TypeError):
+    except Exception:  # noqa: BLE001 - _Unknown, a bad pattern, a deep file, a schema shape not expected: ask jsonschema
         return False
 
 
@@ -51,7 +51,10 @@ _TYPES: dict[str, Callable[[Any], bool]] = {
 
 
 def _equal(a: Any, b: Any) -> bool:
-    """JSON equality: true and 1 differ, 1 and 1.0 do not, containers compare element-wise."""
+    """JSON equality: true and 1 differ, 1 and 1.0 do not, containers compare element-wise. NaN is
+    left to jsonschema (it counts one NaN object equal to itself, and YAML's .nan is one object)."""
+    if (isinstance(a, float) and a != a) or (isinstance(b, float) and b != b):  # NaN is the one float unequal to itself
+        raise _Unknown("nan")
     if isinstance(a, bool) or isinstance(b, bool):
         return isinstance(a, bool) and isinstance(b, bool) and a == b
     if _is_number(a) and _is_number(b):

@@ -22,7 +22,6 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
 from pathlib import Path
 from typing import Any, cast
 
@@ -251,7 +250,6 @@ class FakeStack:
         self.sigint_at_down: Any = None
         self.swept: list[str] = []
         self.abandon_within: float | None = None
-        self.logs_since: datetime | None = None
         self.handed_over = ""  # what abandon() returns: the note of a removal left to the reaper
 
     def _call(self, name: str) -> None:
@@ -288,9 +286,8 @@ class FakeStack:
         self._call("describe")
         return {"fake": True, **self.world.described}
 
-    def logs(self, since: datetime, tail: int) -> dict[str, str]:
+    def logs(self, tail: int) -> dict[str, str]:
         self._call("logs")
-        self.logs_since = since
         return {"pg-a": f"pg-a said this (last {tail} lines)\n"}
 
     def down(self) -> None:

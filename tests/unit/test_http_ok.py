@@ -73,6 +73,13 @@ def test_answers_from_one_request_per_path_without_hold(app: Served, tmp_path: P
     assert list(tmp_path.iterdir()) == []  # nothing remembered without --hold
 
 
+def test_a_hold_that_is_not_a_number_means_no_hold(app: Served, tmp_path: Path) -> None:
+    a, port = app
+    assert http_ok(tmp_path, "--hold", "ten", str(port), "/ready") == 0
+    assert len(a.seen) == 1
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_nothing_listening_fails(tmp_path: Path) -> None:
     assert http_ok(tmp_path, "--hold", "5", str(closed_port()), "/ready") == 1
     assert list(tmp_path.iterdir()) == []

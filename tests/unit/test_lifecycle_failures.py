@@ -19,7 +19,13 @@ from types import FrameType
 import pytest
 
 from drills.engine import runs
-from drills.engine.lifecycle import ABANDON_REMOVE_UNTIL_S, DrillInterrupted, Interrupted, run_drill
+from drills.engine.lifecycle import (
+    ABANDON_REMOVE_UNTIL_S,
+    LOG_TAIL_INTERRUPTED,
+    DrillInterrupted,
+    Interrupted,
+    run_drill,
+)
 from drills.engine.runner import Drill
 from drills.errors import EngineUnavailable, FaultError, TeardownError, TopologyError
 from drills.model.result import DrillResult
@@ -342,3 +348,5 @@ def test_an_interrupt_gives_the_removal_what_is_left_of_its_seconds_then_the_rea
     assert result.error == ("interrupted by SIGINT during bringup; abandoned: the run's reaper is removing what is "
                             "left of the stack (not done within 2.9s)")  # fmt: skip
     assert f"drill: {world.stack.handed_over}" in progress.messages
+    logs = (tmp_path / "bundle" / "logs" / "pg-a.log").read_text()
+    assert logs == f"pg-a said this (last {LOG_TAIL_INTERRUPTED} lines)\n"  # fewer: the removal has seconds

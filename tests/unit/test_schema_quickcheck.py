@@ -127,6 +127,17 @@ def test_each_keyword_means_what_jsonschema_says(schema: dict[str, Any], instanc
     assert conforms(instance, schema) is valid
 
 
+def test_nan_in_a_comparison_is_left_to_jsonschema() -> None:
+    nan = float("nan")  # YAML's .nan: the same object each time, which jsonschema counts as equal
+    assert not jsonschema_valid([nan, nan], {"uniqueItems": True})
+    assert conforms([nan, nan], {"uniqueItems": True}) is False
+    assert conforms(nan, {"enum": [1]}) is False
+
+
+def test_a_schema_of_a_shape_it_does_not_expect_sends_the_file_to_jsonschema() -> None:
+    assert conforms(["a"], {"items": [{"type": "string"}]}) is False  # draft-4 tuple form
+
+
 @pytest.mark.parametrize("schema", [{"patternProperties": {"^x": {}}}, {"not": {}}, {"$ref": "#/x"},
                                     {"format": "email"}, {"dependentRequired": {}}])  # fmt: skip
 def test_a_keyword_it_does_not_know_sends_the_file_to_jsonschema(schema: dict[str, Any]) -> None:
