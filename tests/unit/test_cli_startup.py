@@ -66,7 +66,15 @@ def test_reading_a_scenario_imports_no_engine_side_module(repo: Path, command: s
     code, modules = loaded(repo, command, "cut-a.yaml")
     assert code == 0
     assert [m for m in modules if m in ENGINE_SIDE] == []
-    assert "jsonschema" in modules and "drills.scenario" in modules  # the probe sees what was loaded
+    assert "yaml" in modules and "drills.scenario" in modules  # the probe sees what was loaded
+    assert "jsonschema" not in modules  # a valid file passes the fast check (drills/scenario/quickcheck.py)
+
+
+def test_an_invalid_scenario_is_worded_by_jsonschema(repo: Path) -> None:
+    (repo / "typo.yaml").write_text(SCENARIO.replace("faults:", "faultz:"))
+    code, modules = loaded(repo, "validate", "typo.yaml")
+    assert code == 2
+    assert "jsonschema" in modules
 
 
 def test_the_run_side_still_imports_what_it_needs(repo: Path) -> None:
