@@ -27,6 +27,7 @@ from typing import Any, Protocol, TypeVar
 
 from drills.model.durations import format_duration
 from drills.model.expectation import Expectation
+from drills.model.journey import JourneyDef
 from drills.model.topology import Topology
 
 __all__ = [
@@ -59,14 +60,19 @@ class CustomProbe:
 class ProbeSpec:
     period: float = 0.1
     timeout: float = 2.0
-    journeys: tuple[str, ...] = ()  # the loader defaults to every registered journey
+    journeys: tuple[str, ...] = ()  # their names, built-in and declared; the loader defaults to every built-in one
     custom: tuple[CustomProbe, ...] = ()
+    declared: tuple[JourneyDef, ...] = ()  # the journeys the scenario declares (their names are in ``journeys``)
     per_site: bool = True  # also probe each journey through each site's own entry point (bypassing the edge)
     site_period: float = 1.0  # period of those per-site probes
 
+    def declared_journey(self, name: str) -> JourneyDef | None:
+        return next((d for d in self.declared if d.name == name), None)
+
     @property
     def capabilities(self) -> tuple[str, ...]:
-        seen = dict.fromkeys(self.journeys)
+        mine = {d.name: d.capability for d in self.declared}
+        seen = dict.fromkeys(mine.get(j, j) for j in self.journeys)
         seen.update(dict.fromkeys(p.capability for p in self.custom))
         return tuple(seen)
 

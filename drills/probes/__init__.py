@@ -27,6 +27,7 @@ from drills.probes.base import (
     register_journey,
     register_probe_type,
 )
+from drills.probes.declared import DeclaredJourney
 from drills.probes.per_site import SiteProbe, Unprobed, build_site_probes
 
 __all__ = [
@@ -54,7 +55,13 @@ for _package in (journeys, custom):
 
 def build_probes(spec: ProbeSpec, endpoints: dict[str, str], clock: Callable[[], float], run_id: str) -> list[Probe]:
     """The journeys and custom probes of ``spec``, ready to sample (nothing is sent yet)."""
-    probes = [JOURNEYS[j].make(endpoints, clock, spec.timeout, run_id=run_id) for j in spec.journeys]
+    probes: list[Probe] = []
+    for j in spec.journeys:
+        mine = spec.declared_journey(j)
+        if mine is not None:
+            probes.append(DeclaredJourney(mine, endpoints, clock, spec.timeout, run_id=run_id))
+        else:
+            probes.append(JOURNEYS[j].make(endpoints, clock, spec.timeout, run_id=run_id))
     probes.extend(PROBE_TYPES[cp.type].make(cp.name, cp.capability, cp.params, endpoints, spec.timeout)
                   for cp in spec.custom)  # fmt: skip
     return probes

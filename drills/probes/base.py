@@ -253,6 +253,7 @@ class JourneyType:
     make: JourneyFactory
     streams: tuple[str, ...] = ()  # RPO ledger streams its writes go to
     order: int = 100  # place among the default journeys (and in reports): lower first, then by name
+    definition: Any = None  # a declared journey's JourneyDef (drills.probes.declared); None: written in Python
 
 
 def default_journeys() -> tuple[str, ...]:

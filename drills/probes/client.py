@@ -13,13 +13,26 @@ resent); a failure below HTTP raises its TransportError, an unexpected answer an
 from __future__ import annotations
 
 import json as jsonlib
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 from urllib.parse import urlencode, urlsplit
 
 from drills.probes.base import Outcome, short_error
 from drills.probes.transport import ConnectionRefused, Response, Transport, TransportError
 
-__all__ = ["ApiError", "Authenticated", "Http", "Response", "TransportError", "committed_by", "failed", "write_state"]
+__all__ = [
+    "ApiError",
+    "Authenticated",
+    "Http",
+    "Response",
+    "TransportError",
+    "committed_by",
+    "failed",
+    "read_retrying",
+    "write_state",
+]
+
+T = TypeVar("T")
 
 
 class ApiError(Exception):
@@ -116,10 +129,16 @@ class Authenticated:
     def read_json(self, path: str, **kw: Any) -> dict[str, Any]:
         """``GET path`` for a read-back: asked up to READ_ATTEMPTS times while the answer is transient
         (no answer, a 5xx, a 401 whose token is renewed first); the last error is raised."""
-        from tenacity import Retrying, retry_if_exception, stop_after_attempt  # a run's, not a scenario load's
+        return read_retrying(self.call_json, "GET", path, **kw)
 
-        retrying = Retrying(stop=stop_after_attempt(READ_ATTEMPTS), retry=retry_if_exception(_transient), reraise=True)
-        return retrying(self.call_json, "GET", path, **kw)
+
+def read_retrying(call: Callable[..., T], *args: Any, **kw: Any) -> T:
+    """``call(*args, **kw)`` for a read-back, asked up to READ_ATTEMPTS times while its error is
+    transient (no answer, a 5xx, a 401: a caller that keeps a token drops it before raising)."""
+    from tenacity import Retrying, retry_if_exception, stop_after_attempt  # a run's, not a scenario load's
+
+    retrying = Retrying(stop=stop_after_attempt(READ_ATTEMPTS), retry=retry_if_exception(_transient), reraise=True)
+    return retrying(call, *args, **kw)
 
 
 def write_state(exc: Exception) -> str:

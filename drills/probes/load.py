@@ -10,18 +10,19 @@ one burst of every writer per period: a burst every 250 ms let an instant as sho
 latency fall between two bursts, and an asynchronous standby then lost nothing (2 of 10
 async-replication runs, bench/results/fidelity-superseded.jsonl). Every attempt is a ``Write`` in the timeline (stream
 ``chat``) with its state: acked / failed / unknown, when it was sent, and which node committed
-it; ``read_back`` reads every room after the heal, like the chat journey's.
+it; ``read_back`` reads every room after the heal, like the chat journey's. A writer is the
+declared journey :data:`drills.probes.journeys.chat.LOAD` (the chat journey's send step alone).
 
     WriteLoad(endpoints, sink, clock, spec, timeout, run_id, stop)
         start()       one thread per writer (each logs in once, through the edge's login)
         join(t)       after ``stop`` is set: wait for the writes in flight
         read_back()   one ReadBack per writer's room
-        summary()     attempted / acked / failed / unknown / late counts and the achieved rate
+        summary()     attempted / acked / failed / unknown / late counts, not_sent (its writer could
+                      not log in: nothing sent) and the achieved rate
 """
 
 from __future__ import annotations
 
-import itertools
 import threading
 import time
 import uuid
@@ -29,9 +30,8 @@ from collections.abc import Callable
 
 from drills.model.scenario import LoadSpec
 from drills.model.timeline import ReadBack, Sink, TimelineClosed
-from drills.probes.client import Authenticated
-from drills.probes.journeys.chat import read_room, send_message
-from drills.probes.journeys.login import USER
+from drills.probes.declared import DeclaredJourney
+from drills.probes.journeys.chat import LOAD
 
 __all__ = ["STREAM", "WriteLoad"]
 
@@ -45,12 +45,13 @@ class WriteLoad:
         self.endpoints, self.sink, self.clock, self.spec = endpoints, sink, clock, spec
         self.timeout, self.stop = timeout, stop
         tag = run_id or uuid.uuid4().hex[:8]
-        self.rooms = [f"load-{tag}-w{i + 1}" for i in range(spec.writers)]
-        self.counts = {"attempted": 0, "acked": 0, "failed": 0, "unknown": 0, "late": 0}
+        self.counts = {"attempted": 0, "acked": 0, "failed": 0, "unknown": 0, "late": 0, "not_sent": 0}
         self.cpu_s = 0.0
         self.started = self.ended = 0.0
         self._lock = threading.Lock()
-        self._clients = [Authenticated(endpoints, "chat", USER, timeout) for _ in self.rooms]
+        self._writers = [DeclaredJourney(LOAD, endpoints, clock, timeout, run_id=f"{tag}-w{i + 1}")
+                         for i in range(spec.writers)]  # fmt: skip
+        self.rooms = [f"load-{w.run_id}" for w in self._writers]
         self._threads = [threading.Thread(target=self._writer, args=(i,), name=f"load-w{i + 1}", daemon=True)
                          for i in range(spec.writers)]  # fmt: skip
 
@@ -68,7 +69,6 @@ class WriteLoad:
     def _writer(self, i: int) -> None:
         cpu0 = time.thread_time()
         period = 1.0 / self.spec.rate
-        prefix, seq = uuid.uuid4().hex[:6], itertools.count(1)
         origin, k = self.started + period * i / self.spec.writers, 0  # staggered: module docstring
         try:
             while not self.stop.is_set():
@@ -78,13 +78,18 @@ class WriteLoad:
                 if delay < -BEHIND_S:  # fell behind (an outage): resume on the schedule, no burst
                     k = int((self.clock() - origin) / period)
                 k += 1
-                self._write(self._clients[i], self.rooms[i], f"{prefix}-{next(seq)}")
+                self._write(self._writers[i])
         finally:
             with self._lock:
                 self.cpu_s += time.thread_time() - cpu0
 
-    def _write(self, client: Authenticated, room: str, cid: str) -> None:
-        w, _, _ = send_message(client, room, cid, f"load {cid}", self.clock)
+    def _write(self, writer: DeclaredJourney) -> None:
+        writes = writer.sample().writes  # its one step's Write, acked or not; none: the login failed, nothing sent
+        if not writes:
+            with self._lock:
+                self.counts["not_sent"] += 1
+            return
+        (w,) = writes
         try:
             self.sink.append(w)
         except TimelineClosed:  # still in flight when the run ended: counted, never silently lost
@@ -96,7 +101,7 @@ class WriteLoad:
             self.counts[w.state] += 1
 
     def read_back(self) -> list[ReadBack]:
-        return [read_room(c, room, self.clock) for c, room in zip(self._clients, self.rooms, strict=True)]
+        return [rb for w in self._writers for rb in w.read_back()]
 
     def summary(self) -> dict[str, object]:
         span = max(1e-9, (self.ended or self.clock()) - self.started)

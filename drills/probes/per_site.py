@@ -74,8 +74,10 @@ def build_site_probes(
     for site in sites:
         endpoints = dict(site_endpoints.get(site, {}))
         for journey in spec.journeys:
-            if journey not in endpoints:
-                missing.append(Unprobed(journey, site, f"site {site} has no entry point for {journey}"))
+            declared = spec.declared_journey(journey)
+            capability = journey if declared is None else declared.capability
+            if capability not in endpoints:
+                missing.append(Unprobed(journey, site, f"site {site} has no entry point for {capability}"))
                 continue
             one = replace(spec, journeys=(journey,), custom=())
             try:

@@ -40,6 +40,7 @@ from drills.errors import ScenarioError
 from drills.faults import FAULT_TYPES, site_cut
 from drills.model.durations import MAX_DURATION, format_duration, parse_duration
 from drills.model.fields import FieldPath, Fields
+from drills.model.journey import JourneyDef
 from drills.model.scenario import (
     FAILBACK_ID,
     AbortRule,
@@ -58,6 +59,7 @@ from drills.model.scenario import (
 )
 from drills.model.topology import Topology
 from drills.probes import JOURNEYS, PROBE_TYPES, default_journeys
+from drills.probes.spec import build_journey
 from drills.scenario.confine import confine_topology
 from drills.scenario.discover import TopologyProblem, available_variants, discover
 from drills.scenario.expect import build_expectation
@@ -202,7 +204,21 @@ def _probes(p: dict[str, Any], topo: Topology, compose: str, fail: Fail, dur: Du
     period = dur(("probes", "period"), p.get("period", "100ms"))
     if period <= 0:
         raise fail(("probes", "period"), "must be > 0s")
-    journeys = tuple(p.get("journeys", default_journeys()))
+    journeys: list[str] = []
+    declared: list[JourneyDef] = []
+    streams = {s: j.name for j in JOURNEYS.values() for s in j.streams}
+    for i, j in enumerate(p.get("journeys", default_journeys())):
+        if isinstance(j, str):
+            journeys.append(j)
+            continue
+        d = build_journey(Fields(j, ("probes", "journeys", i), topo, compose, fail), set(journeys), JOURNEYS)
+        for s in d.streams:
+            if s in streams:
+                raise fail(("probes", "journeys", i), f"stream '{s}' is the {streams[s]} journey's: name yours "
+                           "otherwise (a read-back is one journey's view of its keys)")  # fmt: skip
+            streams[s] = d.name
+        journeys.append(d.name)
+        declared.append(d)
     custom: list[CustomProbe] = []
     names: set[str] = set(journeys)
     for i, c in enumerate(p.get("custom") or []):
@@ -221,8 +237,9 @@ def _probes(p: dict[str, Any], topo: Topology, compose: str, fail: Fail, dur: Du
     return ProbeSpec(
         period=period,
         timeout=timeout,
-        journeys=journeys,
+        journeys=tuple(journeys),
         custom=tuple(custom),
+        declared=tuple(declared),
         per_site=bool(per_site.get("enabled", True)),
         site_period=site_period,
     )

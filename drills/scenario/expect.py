@@ -40,6 +40,7 @@ Fail = Callable[[FieldPath, str], ScenarioError]
 def written_streams(probes: ProbeSpec, load: LoadSpec) -> tuple[str, ...]:
     """The RPO ledger streams this scenario writes: its journeys' and the write load's."""
     streams = [s for j in probes.journeys if j in JOURNEYS for s in JOURNEYS[j].streams]
+    streams.extend(s for d in probes.declared for s in d.streams)
     if load.writers > 0:
         streams.append(LOAD_STREAM)
     return tuple(dict.fromkeys(streams))

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from drills.errors import ScenarioError
-from drills.model.durations import parse_duration, shown
+from drills.model.durations import SCHEMA_PATTERN, parse_duration, shown
 from drills.model.fields import FieldPath
 from drills.model.scenario import Scenario
 from drills.model.schema_parts import JsonSchema
@@ -128,9 +128,12 @@ def _list_lengths(file: str, schema: JsonSchema, data: Any, path: FieldPath, lin
 
 
 def _leaf(error: ValidationError) -> ValidationError:
-    """For anyOf/oneOf, descend to the most useful sub-error."""
+    """For anyOf/oneOf, descend to the most useful sub-error: of the branches the value's own type
+    fits (a mapping where a name or a mapping may go is judged as a mapping), the deepest."""
     while error.context:
-        error = min(error.context, key=lambda e: (e.validator == "type", -len(e.absolute_path)))
+        misfit = {e.schema_path[0] for e in error.context if e.validator == "type" and not e.path}
+        pool = [e for e in error.context if e.schema_path[0] not in misfit] or list(error.context)
+        error = min(pool, key=lambda e: (e.validator == "type", -len(e.absolute_path)))
     return error
 
 
@@ -146,7 +149,8 @@ def _render(error: ValidationError) -> tuple[FieldPath, str]:
         close = difflib.get_close_matches(key, allowed, n=1, cutoff=0.6) if len(key) <= 100 else []
         hint = f"did you mean '{close[0]}'?; " if close else ""
         return path + (key,), f"unknown field {shown(key)} ({hint}allowed: {', '.join(allowed)})"
-    if error.validator == "anyOf" and "pattern" in str(schema):
+    if error.validator == "anyOf" and any(isinstance(sub, dict) and sub.get("pattern") == SCHEMA_PATTERN
+                                          for sub in schema.get("anyOf", ())):  # a duration  # fmt: skip
         try:
             parse_duration(instance)
         except ValueError as exc:

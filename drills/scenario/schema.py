@@ -26,12 +26,13 @@ from drills.checks import REGISTRY
 from drills.faults import FAULT_TYPES
 from drills.model.schema_parts import JsonSchema, boolean, duration, integer, obj, string
 from drills.probes import JOURNEYS, PROBE_TYPES, default_journeys
+from drills.probes.spec import journey_schema
 
 __all__ = ["MAX_ITEMS", "scenario_schema", "schema_json"]
 
 # The longest lists a scenario may hold: far above any drill's, low enough that validating a
 # hostile file stays well under a second (the schema costs about a millisecond per fault).
-MAX_ITEMS = {"faults": 200, "actions": 100, "custom": 50, "abort": 50, "failing": 100}
+MAX_ITEMS = {"faults": 200, "actions": 100, "custom": 50, "journeys": 50, "abort": 50, "failing": 100}
 MAX_WRITERS = 256  # load.writers: one thread each; the shipped drills use 4 to 32
 MAX_RATE = 1000  # load.rate, writes per second per writer
 
@@ -174,8 +175,10 @@ def _build() -> JsonSchema:
                         "journeys": {
                             "type": "array",
                             "uniqueItems": True,
-                            "items": {"type": "string", "enum": sorted(JOURNEYS)},
-                            "description": f"Built-in journeys to run (default all: {', '.join(default_journeys())}).",
+                            "maxItems": MAX_ITEMS["journeys"],
+                            "items": {"anyOf": [{"type": "string", "enum": sorted(JOURNEYS)}, journey_schema()]},
+                            "description": "Journeys to run: a built-in one's name, or a journey you declare "
+                            f"(default all built-in ones: {', '.join(default_journeys())}).",
                         },
                         "custom": {
                             "type": "array",

@@ -34,6 +34,7 @@ class Reply:
     status: int
     body: Body = None
     content_type: str = "application/json"
+    headers: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -88,6 +89,8 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_response(reply.status)
             self.send_header("Content-Type", reply.content_type)
             self.send_header("Content-Length", str(len(data)))
+            for name, value in reply.headers.items():
+                self.send_header(name, value)
             self.end_headers()
             self.wfile.write(data)
         except OSError:  # the client gave up (its timeout): nothing to answer
@@ -194,7 +197,8 @@ class FakeMessenger(App):
             ack = {"id": msg["id"], "room": room, "client_id": cid, "site": self.site, "primary": self.primary}
             return Reply(201, ack)
         after, limit = int(query.get("after", 0)), int(query.get("limit", 100))
-        page = [m for m in msgs if m["id"] > after and m["client_id"] not in self.unreadable][:limit]
+        first = max(after + 1, int(query.get("from", 0)))
+        page = [m for m in msgs if m["id"] >= first and m["client_id"] not in self.unreadable][:limit]
         return Reply(200, {"messages": page})
 
     def _config(self, method: str, key: str, body: Any) -> Reply:

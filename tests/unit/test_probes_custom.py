@@ -15,7 +15,7 @@ from drills.probes.custom.command import CommandParams, CommandProbe
 from drills.probes.custom.command import make as make_command
 from drills.probes.custom.http import HttpParams, HttpProbe
 from drills.probes.custom.http import make as make_http
-from drills.probes.journeys.chat import ChatJourney
+from drills.probes.declared import DeclaredJourney
 from drills.probes.transport import ConnectionBroken, ConnectionFailed, ConnectionRefused, Timeout
 from tests.unit.fakes_http import App, FakeMessenger, Reply, closed_port, serve
 
@@ -170,7 +170,7 @@ def test_build_probes_makes_every_journey_and_custom_probe_of_the_spec() -> None
     assert [(p.name, p.capability) for p in probes] == [
         ("login", "login"), ("chat", "chat"), ("cmd", "devtools"), ("edge", "chat")]  # fmt: skip
     chat, edge = probes[1], probes[3]
-    assert isinstance(chat, ChatJourney) and chat.room == "drill-r9"
+    assert isinstance(chat, DeclaredJourney) and chat.run_id == "r9"
     assert isinstance(edge, HttpProbe) and edge.url == "http://127.0.0.1:1/health"
 
 

@@ -9,11 +9,12 @@ from pathlib import Path
 import pytest
 
 from drills.probes.client import READ_ATTEMPTS
-from drills.probes.journeys import chat as chat_module
+from drills.probes.declared import DeclaredJourney
 from drills.probes.journeys import devtools as devtools_journey
-from drills.probes.journeys.chat import ChatJourney
+from drills.probes.journeys.chat import room_journey
 from drills.probes.journeys.devtools import DevtoolsJourney
-from drills.probes.journeys.login import LoginJourney
+from drills.probes.journeys.login import LOGIN
+from drills.probes.spec import journey_from_mapping
 from tests.unit.fakes_http import FakeMessenger, closed_port, serve
 
 TIMEOUT = 2.0
@@ -32,6 +33,19 @@ def endpoints(app: FakeMessenger) -> Iterator[dict[str, str]]:
 
 
 _ticks = itertools.count(1)
+
+
+def LoginJourney(endpoints: dict[str, str], clock: object, timeout: float) -> DeclaredJourney:  # noqa: N802
+    return DeclaredJourney(journey_from_mapping(LOGIN), endpoints, clock, timeout)  # type: ignore[arg-type]
+
+
+def ChatJourney(endpoints: dict[str, str], clock: object, timeout: float, run_id: str = "",  # noqa: N802
+                page: int = 500, max_pages: int = 400) -> DeclaredJourney:  # fmt: skip
+    """The chat journey as drills declares it, with the read-back's page size and bound as given."""
+    spec = room_journey("chat", "drill-${run}", read=True)
+    spec["read_back"][0]["params"]["limit"] = page
+    spec["read_back"][0]["max_pages"] = max_pages
+    return DeclaredJourney(journey_from_mapping(spec), endpoints, clock, timeout, run_id=run_id)  # type: ignore[arg-type]
 
 
 def clock() -> float:
@@ -55,17 +69,18 @@ def test_login_logs_in_and_verifies_the_token(app: FakeMessenger, endpoints: dic
 def test_login_fails_when_verify_names_someone_else(app: FakeMessenger, endpoints: dict[str, str]) -> None:
     app.forced.append(("GET", "/verify", 200, {"user": "mallory", "role": "user"}))
     out = LoginJourney(endpoints, clock, TIMEOUT).sample()
-    assert (out.ok, out.error, out.site) == (False, "/verify answered user 'mallory'", "b")
+    assert (out.ok, out.error, out.site) == (False, "verify: body.user is 'mallory', expected 'alice'", "b")
 
 
 @pytest.mark.parametrize(
     ("status", "body", "error"),
     [
-        (503, {"error": "no primary database"}, "POST /login: HTTP 503 no primary database"),
-        (401, {"error": "wrong password"}, "POST /login: HTTP 401 wrong password"),
-        (502, "<html>Bad Gateway</html>", "POST /login: HTTP 502 <html>Bad Gateway</html>"),
-        (200, ["not", "an", "object"], "POST /login: expected a JSON object"),
-        (200, {"user": "alice"}, "'token'"),
+        (503, {"error": "no primary database"}, "login: HTTP 503 no primary database"),
+        (401, {"error": "wrong password"}, "login: HTTP 401 wrong password"),
+        (502, "<html>Bad Gateway</html>", "login: HTTP 502 <html>Bad Gateway</html>"),
+        (200, ["not", "an", "object"], "login: body.token is missing (extracting token)"),
+        (200, "not json", "login: body.token is missing (extracting token)"),
+        (200, {"user": "alice"}, "login: body.token is missing (extracting token)"),
     ],
 )
 def test_login_failures_are_failed_samples_with_a_short_reason(
@@ -79,12 +94,12 @@ def test_login_failures_are_failed_samples_with_a_short_reason(
 def test_a_hung_login_is_a_timeout(app: FakeMessenger, endpoints: dict[str, str]) -> None:
     app.hang.add("/login")
     out = LoginJourney(endpoints, clock, 0.1).sample()
-    assert (out.ok, out.error) == (False, "timeout")
+    assert (out.ok, out.error) == (False, "login: timeout")
 
 
 def test_a_closed_port_is_connection_refused() -> None:
     out = LoginJourney({"login": f"http://127.0.0.1:{closed_port()}"}, clock, TIMEOUT).sample()
-    assert (out.ok, out.error) == (False, "connection refused")
+    assert (out.ok, out.error) == (False, "login: connection refused")
 
 
 # -- chat -------------------------------------------------------------------------------------------
@@ -94,7 +109,6 @@ def test_chat_sends_reads_back_and_ledgers_the_acknowledged_write(
     app: FakeMessenger, endpoints: dict[str, str]
 ) -> None:
     probe = ChatJourney(endpoints, clock, TIMEOUT, run_id="r1")
-    assert probe.room == "drill-r1"
     out = probe.sample()
     assert (out.ok, out.error, out.site) == (True, "", "b")
     (w,) = out.writes
@@ -111,16 +125,18 @@ def test_chat_sends_reads_back_and_ledgers_the_acknowledged_write(
 def test_chat_send_failure_is_an_unacknowledged_write(app: FakeMessenger, endpoints: dict[str, str]) -> None:
     app.forced.append(("POST", "/rooms/", 503, {"error": "no primary database"}))
     out = ChatJourney(endpoints, clock, TIMEOUT, run_id="r1").sample()
-    assert (out.ok, out.error) == (False, "send: POST /rooms/drill-r1/messages: HTTP 503 no primary database")
+    assert (out.ok, out.error) == (False, "send: HTTP 503 no primary database")
     (w,) = out.writes
-    assert (w.acked, w.server_id, w.site) == (False, "", "")
+    assert (w.acked, w.state, w.server_id, w.site) == (False, "failed", "", "")
 
 
-def test_chat_login_failure_is_a_failed_send(app: FakeMessenger, endpoints: dict[str, str]) -> None:
+def test_chat_login_failure_fails_the_sample_before_anything_is_sent(
+    app: FakeMessenger, endpoints: dict[str, str]
+) -> None:
     app.forced.append(("POST", "/login", 503, {"error": "no primary database"}))
     out = ChatJourney(endpoints, clock, TIMEOUT, run_id="r1").sample()
-    assert (out.ok, out.error) == (False, "send: POST /login: HTTP 503 no primary database")
-    assert not out.writes[0].acked and app.rooms == {}
+    assert (out.ok, out.error) == (False, "session: login: HTTP 503 no primary database")
+    assert out.writes == () and app.rooms == {}  # no attempt: nothing for the ledger
 
 
 def test_chat_read_failure_keeps_the_acknowledged_write(app: FakeMessenger, endpoints: dict[str, str]) -> None:
@@ -128,7 +144,7 @@ def test_chat_read_failure_keeps_the_acknowledged_write(app: FakeMessenger, endp
     out = ChatJourney(endpoints, clock, TIMEOUT, run_id="r1").sample()
     assert (out.ok, out.error, out.site) == (
         False,
-        "read: GET /rooms/drill-r1/messages: HTTP 503 no primary database",
+        "read: HTTP 503 no primary database",
         "b",
     )
     assert out.writes[0].acked
@@ -138,14 +154,15 @@ def test_chat_a_sent_message_that_cannot_be_read_is_a_failure(app: FakeMessenger
     probe = ChatJourney(endpoints, clock, TIMEOUT, run_id="r1")
     app.unreadable.add(f"{probe.prefix}-1")
     out = probe.sample()
-    assert (out.ok, out.error) == (False, "sent message not readable")
+    assert (out.ok, out.error) == (False, "read: sent message not readable")
     assert out.writes[0].acked
 
 
 def test_chat_an_ack_without_an_id_is_a_read_failure(app: FakeMessenger, endpoints: dict[str, str]) -> None:
     app.forced.append(("POST", "/rooms/", 201, {"room": "drill-r1", "site": "b"}))
     out = ChatJourney(endpoints, clock, TIMEOUT, run_id="r1").sample()
-    assert (out.ok, out.error) == (False, "read: 'id'")
+    assert (out.ok, out.error) == (False, "send: body.id is missing (extracting ack)")
+    assert out.writes[0].acked  # acknowledged (201): in the ledger, whatever its body lacks
 
 
 def test_chat_renews_its_token_after_a_401(app: FakeMessenger, endpoints: dict[str, str]) -> None:
@@ -153,7 +170,7 @@ def test_chat_renews_its_token_after_a_401(app: FakeMessenger, endpoints: dict[s
     assert probe.sample().ok
     app.revoke_tokens()  # e.g. the login service's secret rotated
     out = probe.sample()
-    assert (out.ok, out.error) == (False, "send: POST /rooms/drill-r1/messages: HTTP 401 no or invalid token")
+    assert (out.ok, out.error) == (False, "send: HTTP 401 no or invalid token")
     assert probe.sample().ok
     assert app.calls("POST", "/login") == 2
 
@@ -163,14 +180,13 @@ def test_chat_a_hung_send_is_a_timeout(app: FakeMessenger, endpoints: dict[str, 
     app.hang.add("/rooms/")
     out = probe.sample()
     assert (out.ok, out.error) == (False, "send: timeout")
-    assert not out.writes[0].acked
+    assert (out.writes[0].acked, out.writes[0].state) == (False, "unknown")  # it may have been stored
 
 
 def test_chat_read_back_pages_through_the_whole_room(
     app: FakeMessenger, endpoints: dict[str, str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(chat_module, "READ_PAGE", 2)
-    probe = ChatJourney(endpoints, clock, TIMEOUT, run_id="r1")
+    probe = ChatJourney(endpoints, clock, TIMEOUT, run_id="r1", page=2)
     sent = [w.id for _ in range(5) for w in probe.sample().writes]
     app.unreadable.add(sent[3])  # lost after its ack
     (rb,) = probe.read_back()
@@ -183,8 +199,7 @@ def test_chat_read_back_pages_through_the_whole_room(
 def test_chat_read_back_that_breaks_midway_is_incomplete(
     app: FakeMessenger, endpoints: dict[str, str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(chat_module, "READ_PAGE", 2)
-    probe = ChatJourney(endpoints, clock, TIMEOUT, run_id="r1")
+    probe = ChatJourney(endpoints, clock, TIMEOUT, run_id="r1", page=2)
     sent = [w.id for _ in range(3) for w in probe.sample().writes]
     app.seen.clear()
     app.forced.append(("GET", "/rooms/", 200, {"messages": app.rooms["drill-r1"][:2]}))
@@ -199,8 +214,7 @@ def test_chat_read_back_asks_a_page_again_when_its_answer_did_not_come(
     app: FakeMessenger, endpoints: dict[str, str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # the edge sends every other request to a site still recovering: the read-back judges data
-    monkeypatch.setattr(chat_module, "READ_PAGE", 2)
-    probe = ChatJourney(endpoints, clock, 0.2, run_id="r1")
+    probe = ChatJourney(endpoints, clock, 0.2, run_id="r1", page=2)
     sent = [w.id for _ in range(3) for w in probe.sample().writes]
     app.forced.append(("GET", "/rooms/", 503, {"error": "no primary database"}))
     app.forced.append(("GET", "/rooms/", 502, {"error": "bad gateway"}))
@@ -225,15 +239,13 @@ def test_chat_read_back_does_not_ask_again_when_the_answer_is_final(
 def test_chat_read_back_is_bounded(
     app: FakeMessenger, endpoints: dict[str, str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(chat_module, "MAX_PAGES", 3)
-    monkeypatch.setattr(chat_module, "READ_PAGE", 1)
-    probe = ChatJourney(endpoints, clock, TIMEOUT, run_id="r1")
+    probe = ChatJourney(endpoints, clock, TIMEOUT, run_id="r1", page=1, max_pages=3)
     for _ in range(5):
         probe.sample()
     app.seen.clear()
     (rb,) = probe.read_back()
     assert len(rb.ids) == 3 and app.calls("GET") == 3
-    assert rb.complete is False and rb.error == "stopped after 3 pages of 1"  # never "complete" when cut short
+    assert rb.complete is False and rb.error == "stopped after 3 pages"  # never "complete" when cut short
 
 
 # -- devtools ---------------------------------------------------------------------------------------
@@ -422,7 +434,7 @@ def test_devtools_config_changes_are_in_the_ledger_with_their_state(
 
 def test_journeys_without_a_run_id_get_distinct_names(endpoints: dict[str, str]) -> None:
     a, b = ChatJourney(endpoints, clock, TIMEOUT), ChatJourney(endpoints, clock, TIMEOUT)
-    assert a.room != b.room and a.room.startswith("drill-")
+    assert a.run_id != b.run_id and a.run_id
     d1, d2 = DevtoolsJourney(endpoints, clock, TIMEOUT), DevtoolsJourney(endpoints, clock, TIMEOUT)
     assert d1.key != d2.key
 

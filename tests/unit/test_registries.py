@@ -46,7 +46,7 @@ def test_the_schema_names_exactly_what_is_registered() -> None:
     assert faults["properties"]["type"]["enum"] == sorted(FAULT_TYPES)
     assert sorted(b["if"]["properties"]["type"]["const"] for b in faults["allOf"]) == sorted(FAULT_TYPES)
     probes = _props("properties.probes.properties")
-    assert sorted(probes["journeys"]["items"]["enum"]) == sorted(JOURNEYS)
+    assert sorted(probes["journeys"]["items"]["anyOf"][0]["enum"]) == sorted(JOURNEYS)
     assert probes["custom"]["items"]["properties"]["type"]["enum"] == sorted(PROBE_TYPES)
     checks = set(_props("properties.checks.properties")) - {"per_capability"}
     assert checks == {name for name, c in REGISTRY.items() if c.schema is not None}

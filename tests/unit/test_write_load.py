@@ -56,9 +56,14 @@ def test_the_writers_are_staggered_across_a_period_not_one_burst_per_period(tmp_
 
 
 def test_refused_writes_are_failed_and_answerless_ones_unknown(tmp_path: Path) -> None:
-    _, tl = run_load({"chat": f"http://127.0.0.1:{closed_port()}", "login": f"http://127.0.0.1:{closed_port()}"},
-                     tmp_path, 0.2, LoadSpec(writers=1, rate=20))  # fmt: skip
+    app = FakeMessenger(site="b", primary="pg-b@1")
+    with serve(app) as url:  # logged in, then the chat service refuses the connection
+        _, tl = run_load({"chat": f"http://127.0.0.1:{closed_port()}", "login": url}, tmp_path, 0.2,
+                         LoadSpec(writers=1, rate=20))  # fmt: skip
     assert tl.writes() and {w.state for w in tl.writes()} == {"failed"}  # refused: nothing was sent
+    load, tl = run_load({"chat": f"http://127.0.0.1:{closed_port()}", "login": f"http://127.0.0.1:{closed_port()}"},
+                        tmp_path / "1", 0.2, LoadSpec(writers=1, rate=20))  # fmt: skip
+    assert tl.writes() == [] and load.counts["not_sent"] > 0  # no login: no write was even attempted
     app = FakeMessenger(site="b", primary="pg-b@1")
     app.hang = {"/rooms/"}  # the service never answers a write
     with serve(app) as url:
