@@ -14,6 +14,7 @@ Every call below raises only :mod:`drills.errors` types (the adapters translate)
 
 from __future__ import annotations
 
+import sys
 import threading
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -42,6 +43,12 @@ def compose_files(scenario: Scenario) -> list[Path]:
     return files
 
 
+def _say_builds(text: str) -> None:
+    """A build's progress on stderr (a first build takes minutes); an image present says nothing."""
+    if not text.endswith("present, skipped"):
+        print(f"drill: {text.strip()}", file=sys.stderr, flush=True)
+
+
 class ComposeStack:
     def __init__(self, scenario: Scenario, run_id: str, project: str) -> None:
         self.scenario, self.project = scenario, project
@@ -62,7 +69,18 @@ class ComposeStack:
             self.reaper_state = "on"
         except ReaperError as exc:  # the run goes on: a later `drill run` sweeps a killed run instead
             self.reaper_state = f"off: {exc}"
+        self.build_images()
         self.compose.up(wait=True)
+
+    def build_images(self) -> None:
+        """Build the images the topology declares (``image:`` with ``build:``) that the engine lacks
+        or built from another context: a stack of your own needs no setup step of its own."""
+        from drills.adapters.compose_config import read_model
+        from drills.setup.replica_images import build_specs, specs_from_model
+
+        files = compose_files(self.scenario)
+        specs = specs_from_model(read_model(files, self.scenario.topology.compose.parent))
+        build_specs(self.client, specs, progress=_say_builds)
 
     def endpoints(self, capabilities: Sequence[str]) -> dict[str, str]:
         return {cap: self.compose.endpoint_url(cap) for cap in capabilities}

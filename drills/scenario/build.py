@@ -195,7 +195,7 @@ def _topology_error(
     if exc.rule == "compose file not found":
         return fail(("topology", "compose"), f"compose file not found: {exc.file} (repo root {root})")
     if exc.rule == "variant file not found":
-        known = ", ".join(available_variants(root)) or "none"
+        known = ", ".join(available_variants(root, root / compose)) or "none"
         return fail(("topology", "variant"), f"unknown variant '{variant}' (variants: {known}; looked for {exc.file})")
     return ScenarioError(str(exc.file), exc.field, exc.rule, exc.line)
 

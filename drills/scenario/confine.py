@@ -48,4 +48,5 @@ def confine_topology(root: Path, compose: str, variant: str | None, fail: Fail) 
                    "compose file is one of the repository's files")  # fmt: skip
     if variant and not VARIANT_NAME.fullmatch(variant):
         raise fail(("topology", "variant"), f"{shown(variant)} is not a variant name (letters, digits, . _ -; the "
-                   f"file {VARIANTS_DIR}/<name>.yml): a variant is a name, not a path")  # fmt: skip
+                   f"file variants/<name>.yml next to the compose file, or {VARIANTS_DIR}/<name>.yml): a variant "
+                   "is a name, not a path")  # fmt: skip

@@ -59,7 +59,7 @@ from drills.scenario.compose_source import (
 )
 from drills.scenario.wiring import resources, service_wiring
 
-__all__ = ["VARIANTS_DIR", "ModelReader", "TopologyProblem", "discover", "fallback_only"]
+__all__ = ["VARIANTS_DIR", "ModelReader", "TopologyProblem", "discover", "fallback_only", "variant_dirs"]
 
 DOMAIN_LABEL = "org.drills.domain"
 CAPABILITY_LABEL = "org.drills.capability"
@@ -197,7 +197,8 @@ def discover(repo_root: Path, compose: Path, variant: str | None, reader: ModelR
     files = [compose_file]
     variant_file: Path | None = None
     if variant:
-        variant_file = repo_root / VARIANTS_DIR / f"{variant}.yml"
+        places = [d / f"{variant}.yml" for d in variant_dirs(repo_root, compose_file)]
+        variant_file = next((f for f in places if f.is_file()), places[0])
         if not variant_file.is_file():
             raise TopologyProblem(variant_file, "", "variant file not found")
         files.append(variant_file)
@@ -224,8 +225,13 @@ def discover(repo_root: Path, compose: Path, variant: str | None, reader: ModelR
     )
 
 
-def available_variants(repo_root: Path) -> tuple[str, ...]:
-    folder = repo_root / VARIANTS_DIR
-    if not folder.is_dir():
-        return ()
-    return tuple(sorted(p.stem for p in folder.glob("*.yml")))
+def variant_dirs(repo_root: Path, compose_file: Path) -> tuple[Path, ...]:
+    """Where a variant of ``compose_file`` is looked for, in order: ``variants/`` next to it (a
+    stack of your own keeps its variants with it), then the repository's ``fixtures/variants/``
+    (the reference replica's)."""
+    return tuple(dict.fromkeys([compose_file.parent / "variants", repo_root / VARIANTS_DIR]))
+
+
+def available_variants(repo_root: Path, compose_file: Path | None = None) -> tuple[str, ...]:
+    dirs = variant_dirs(repo_root, compose_file or repo_root / "docker-compose.yml")
+    return tuple(sorted({p.stem for d in dirs if d.is_dir() for p in d.glob("*.yml")}))

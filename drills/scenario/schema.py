@@ -162,8 +162,8 @@ def _build() -> JsonSchema:
                         ),
                         "variant": {
                             "type": ["string", "null"],
-                            "description": "Broken variant: fixtures/variants/<variant>.yml is layered on top "
-                            "(default none).",
+                            "description": "Broken variant, layered on top: variants/<variant>.yml next to the compose "
+                            "file, else fixtures/variants/<variant>.yml (default none).",
                         },
                     },
                 ),

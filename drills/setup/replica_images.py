@@ -26,7 +26,15 @@ import docker.errors
 from drills.adapters.compose_config import ComposeModel, ComposeRejected, ModelReader, read_model
 from drills.errors import ComposeUnavailable, ImageError
 
-__all__ = ["DIGEST_LABEL", "ImageSpec", "build_images", "context_digest", "image_specs", "specs_from_model"]
+__all__ = [
+    "DIGEST_LABEL",
+    "ImageSpec",
+    "build_images",
+    "build_specs",
+    "context_digest",
+    "image_specs",
+    "specs_from_model",
+]
 
 DIGEST_LABEL = "org.drills.context-digest"
 
@@ -85,8 +93,14 @@ def build_images(
     compose_file: str = "docker-compose.yml",
 ) -> list[str]:
     """Build every image the compose file declares; return the tags that were built."""
+    return build_specs(client, image_specs(repo_root, compose_file), progress, force)
+
+
+def build_specs(client: Any, specs: list[ImageSpec], progress: Callable[[str], None] = print,
+                force: bool = False) -> list[str]:  # fmt: skip
+    """Build each of ``specs`` the engine lacks (or built from another context); the tags built."""
     built = []
-    for spec in image_specs(repo_root, compose_file):
+    for spec in specs:
         digest = context_digest(spec.context)
         if not force:
             try:

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import jsonschema
@@ -260,3 +261,21 @@ def test_a_missing_type_says_so_not_another_types_unknown_field(tmp_path: Path, 
     with pytest.raises(ScenarioError) as info:
         load_scenario(write(tmp_path, f"name: typeless\n{body}\n"), repo_root=REPO)
     assert info.value.rule == "missing required field 'type'", str(info.value)
+
+
+def test_a_stack_of_your_own_keeps_its_variants_next_to_its_compose_file(tmp_path: Path) -> None:
+    """variants/<name>.yml next to the compose file first, then the repository's fixtures/variants/."""
+    stack = tmp_path / "examples" / "shop"
+    shutil.copytree(REPO, stack)  # its compose file and the files it mounts
+    (stack / "variants").mkdir()
+    (stack / "variants" / "no-b-chat.yml").write_text("services:\n  chat-b:\n    profiles: [off]\n")
+    (tmp_path / "fixtures" / "variants").mkdir(parents=True)
+    (tmp_path / "fixtures" / "variants" / "theirs.yml").write_text("services: {}\n")
+    body = "name: own\ntopology: {compose: examples/shop/docker-compose.yml, variant: %s}\n"
+    s = load_scenario(write(tmp_path, body % "no-b-chat"), repo_root=tmp_path)
+    assert s.topology.variant_file == stack / "variants" / "no-b-chat.yml"
+    assert "chat-b" in s.topology.disabled
+    assert load_scenario(write(tmp_path, body % "theirs"), repo_root=tmp_path).topology.variant_file == (
+        tmp_path / "fixtures" / "variants" / "theirs.yml")  # fmt: skip
+    with pytest.raises(ScenarioError, match=r"unknown variant 'nope' \(variants: no-b-chat, theirs; looked for "):
+        load_scenario(write(tmp_path, body % "nope"), repo_root=tmp_path)
