@@ -49,7 +49,8 @@ def render(scenario: Scenario, verdicts: tuple[Verdict, ...]) -> list[str]:
     """The lines ``drill lint`` prints for one scenario."""
     topo = scenario.topology
     variant = f" + variant {topo.variant}" if topo.variant else ""
-    return [f"{scenario.path}  ({scenario.name}: {topo.compose.name}{variant})", *_verdict_lines(verdicts)]
+    files = " + ".join(f.name for f in (topo.compose, *topo.overrides))
+    return [f"{scenario.path}  ({scenario.name}: {files}{variant})", *_verdict_lines(verdicts)]
 
 
 def _verdict_lines(verdicts: tuple[Verdict, ...]) -> list[str]:

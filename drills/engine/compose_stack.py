@@ -36,8 +36,8 @@ __all__ = ["ComposeStack", "compose_files"]
 
 
 def compose_files(scenario: Scenario) -> list[Path]:
-    """The compose file of the scenario's topology, then its variant override (if any)."""
-    files = [scenario.topology.compose]
+    """The compose file of the scenario's topology, its overrides, then its variant (if any)."""
+    files = [scenario.topology.compose, *scenario.topology.overrides]
     if scenario.topology.variant_file is not None:
         files.append(scenario.topology.variant_file)
     return files

@@ -76,7 +76,8 @@ class Plan:
         s = self.scenario
         fd = format_duration
         topo = s.topology
-        compose = topo.compose.name + (f" + variant {topo.variant}" if topo.variant else "")
+        compose = " + ".join(f.name for f in (topo.compose, *topo.overrides)) + (
+            f" + variant {topo.variant}" if topo.variant else "")
         rows: list[tuple[str, str, str]] = [
             ("bring-up", "", f"compose up {compose}; wait until every service is ready"),
             ("steady-state", "", (f"{s.steady_state.min_consecutive} consecutive ok samples per journey over "

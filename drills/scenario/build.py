@@ -87,11 +87,12 @@ def build_scenario(
     topo_data = data.get("topology") or {}
     compose = str(topo_data.get("compose", "docker-compose.yml"))
     variant = topo_data.get("variant")
-    confine_topology(repo_root, compose, variant, fail)
+    overrides = tuple(str(o) for o in topo_data.get("overrides") or ())
+    confine_topology(repo_root, compose, variant, fail, overrides)
     try:
-        topology = discover(repo_root, Path(compose), variant)
+        topology = discover(repo_root, Path(compose), variant, overrides=tuple(Path(o) for o in overrides))
     except TopologyProblem as exc:
-        raise _topology_error(exc, fail, repo_root, compose, variant) from exc
+        raise _topology_error(exc, fail, repo_root, compose, variant, overrides) from exc
 
     probes = _probes(data.get("probes") or {}, topology, compose, fail, dur)
     ss = data.get("steady_state") or {}
@@ -190,10 +191,12 @@ def _read_only(capabilities: tuple[str, ...]) -> tuple[str, ...]:
 
 
 def _topology_error(
-    exc: TopologyProblem, fail: Fail, root: Path, compose: str, variant: str | None
+    exc: TopologyProblem, fail: Fail, root: Path, compose: str, variant: str | None, overrides: tuple[str, ...] = ()
 ) -> ScenarioError:
     if exc.rule == "compose file not found":
-        return fail(("topology", "compose"), f"compose file not found: {exc.file} (repo root {root})")
+        missing = [i for i, o in enumerate(overrides) if (root / o).resolve() == exc.file.resolve()]
+        field: FieldPath = ("topology", "overrides", missing[0]) if missing else ("topology", "compose")
+        return fail(field, f"compose file not found: {exc.file} (repo root {root})")
     if exc.rule == "variant file not found":
         known = ", ".join(available_variants(root, root / compose)) or "none"
         return fail(("topology", "variant"), f"unknown variant '{variant}' (variants: {known}; looked for {exc.file})")

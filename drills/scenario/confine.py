@@ -37,15 +37,20 @@ VARIANT_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")  # whole string: fullma
 Fail = Callable[[FieldPath, str], ScenarioError]
 
 
-def confine_topology(root: Path, compose: str, variant: str | None, fail: Fail) -> None:
-    """Raise unless ``compose`` and ``variant`` name files inside ``root`` (see the module docstring)."""
-    if "\0" in compose:
-        raise fail(("topology", "compose"), f"{shown(compose)} is not a path: it holds a NUL character")
-    base = Path(os.path.normpath(root.absolute()))
-    where = Path(os.path.normpath(base / compose))
-    if where != base and not where.is_relative_to(base):
-        raise fail(("topology", "compose"), f"{shown(compose)} is outside the repository ({root}): a scenario's "
-                   "compose file is one of the repository's files")  # fmt: skip
+def confine_topology(root: Path, compose: str, variant: str | None, fail: Fail,
+                     overrides: tuple[str, ...] = ()) -> None:  # fmt: skip
+    """Raise unless ``compose``, ``overrides`` and ``variant`` name files inside ``root`` (see the
+    module docstring)."""
+    named: list[tuple[FieldPath, str]] = [(("topology", "compose"), compose)]
+    named += [(("topology", "overrides", i), o) for i, o in enumerate(overrides)]
+    for field, path in named:
+        if "\0" in path:
+            raise fail(field, f"{shown(path)} is not a path: it holds a NUL character")
+        base = Path(os.path.normpath(root.absolute()))
+        where = Path(os.path.normpath(base / path))
+        if where != base and not where.is_relative_to(base):
+            raise fail(field, f"{shown(path)} is outside the repository ({root}): a scenario's compose files are "
+                       "the repository's files")  # fmt: skip
     if variant and not VARIANT_NAME.fullmatch(variant):
         raise fail(("topology", "variant"), f"{shown(variant)} is not a variant name (letters, digits, . _ -; the "
                    f"file variants/<name>.yml next to the compose file, or {VARIANTS_DIR}/<name>.yml): a variant "

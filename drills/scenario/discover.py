@@ -185,8 +185,10 @@ def _links(proxies: Path | None, domains: tuple[str, ...]) -> list[Link]:
     return out
 
 
-def discover(repo_root: Path, compose: Path, variant: str | None, reader: ModelReader | None = None) -> Topology:
-    """Read the topology of ``compose`` (+ variant) under ``repo_root``; raise TopologyProblem.
+def discover(repo_root: Path, compose: Path, variant: str | None, reader: ModelReader | None = None,
+             overrides: Sequence[Path] = ()) -> Topology:  # fmt: skip
+    """Read the topology of ``compose`` (+ its ``overrides``, then the variant) under ``repo_root``;
+    raise TopologyProblem.
 
     ``reader`` asks for the merged model (default: Compose itself, cached per process); when it
     raises ComposeUnavailable the hand-written reader stands in.
@@ -195,6 +197,11 @@ def discover(repo_root: Path, compose: Path, variant: str | None, reader: ModelR
     if not compose_file.is_file():
         raise TopologyProblem(compose_file, "", "compose file not found")
     files = [compose_file]
+    for o in overrides:
+        extra = o if o.is_absolute() else repo_root / o
+        if not extra.is_file():
+            raise TopologyProblem(extra, "", "compose file not found")
+        files.append(extra)
     variant_file: Path | None = None
     if variant:
         places = [d / f"{variant}.yml" for d in variant_dirs(repo_root, compose_file)]
@@ -213,6 +220,7 @@ def discover(repo_root: Path, compose: Path, variant: str | None, reader: ModelR
         compose=compose_file,
         variant=variant,
         variant_file=variant_file,
+        overrides=tuple(files[1 : 1 + len(overrides)]),
         services=tuple(services),
         links=tuple(_links(proxies, (*sites, EDGE))),
         sites=sites,

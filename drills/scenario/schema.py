@@ -160,6 +160,12 @@ def _build() -> JsonSchema:
                         "compose": string(
                             "Compose file, relative to the repo root (default docker-compose.yml).", minLength=1
                         ),
+                        "overrides": {
+                            "type": "array", "maxItems": 10, "items": {"type": "string", "minLength": 1},
+                            "description": "Compose files layered on the compose file, in order, before the "
+                            "variant (relative to the repo root): e.g. the labels `drill init` proposes for a file "
+                            "you keep as it is.",
+                        },
                         "variant": {
                             "type": ["string", "null"],
                             "description": "Broken variant, layered on top: variants/<variant>.yml next to the compose "

@@ -279,3 +279,20 @@ def test_a_stack_of_your_own_keeps_its_variants_next_to_its_compose_file(tmp_pat
         tmp_path / "fixtures" / "variants" / "theirs.yml")  # fmt: skip
     with pytest.raises(ScenarioError, match=r"unknown variant 'nope' \(variants: no-b-chat, theirs; looked for "):
         load_scenario(write(tmp_path, body % "nope"), repo_root=tmp_path)
+
+
+def test_overrides_are_layered_on_the_compose_file_before_the_variant(tmp_path: Path) -> None:
+    """topology.overrides: e.g. the labels `drill init` proposes for a compose file kept as it is."""
+    shutil.copytree(REPO, tmp_path / "repo")
+    root = tmp_path / "repo"
+    (root / "labels.yml").write_text("services:\n  chat-b:\n    labels: {org.drills.capability: talk}\n")
+    body = "name: own\ntopology: {compose: docker-compose.yml, overrides: [%s]}\n"
+    s = load_scenario(write(tmp_path, body % "labels.yml"), repo_root=root)
+    assert s.topology.overrides == (root / "labels.yml",)
+    assert "talk" in s.topology.capabilities  # the override's label is read
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(write(tmp_path, body % "nope.yml"), repo_root=root)
+    assert info.value.field == "topology.overrides[0]" and "compose file not found" in info.value.rule
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(write(tmp_path, body % "../x.yml"), repo_root=root)
+    assert info.value.field == "topology.overrides[0]" and "outside the repository" in info.value.rule
