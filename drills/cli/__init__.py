@@ -3,6 +3,7 @@
     setup     setup, doctor                      the machine
     scenario  validate, plan, schema, list       scenario files only; nothing starts
     lint      lint                               the dualization lint of scenario files (no Docker)
+    init      init                               labels and a starter scenario for your own stack
     run       run                                drills end to end
     stack     sweep, up, down                    the replica by hand, and leftovers
     report    report, verify, history            evidence bundles, offline
@@ -28,7 +29,7 @@ import sys
 from collections.abc import Sequence
 
 from drills import __version__
-from drills.cli import lint, reference, report, run, scenario, setup, stack
+from drills.cli import init, lint, reference, report, run, scenario, setup, stack
 from drills.cli.common import Command
 from drills.errors import EXIT_ENVIRONMENT, EXIT_INTERRUPTED, EXIT_INVALID, EXIT_OK, DrillsError
 
@@ -38,6 +39,7 @@ COMMANDS: dict[str, Command] = {
     **setup.COMMANDS,
     **scenario.COMMANDS,
     **lint.COMMANDS,
+    **init.COMMANDS,
     **run.COMMANDS,
     **stack.COMMANDS,
     **report.COMMANDS,

@@ -59,7 +59,15 @@ from drills.scenario.compose_source import (
 )
 from drills.scenario.wiring import resources, service_wiring
 
-__all__ = ["VARIANTS_DIR", "ModelReader", "TopologyProblem", "discover", "fallback_only", "variant_dirs"]
+__all__ = [
+    "VARIANTS_DIR",
+    "ModelReader",
+    "TopologyProblem",
+    "discover",
+    "fallback_only",
+    "variant_dirs",
+    "wan_proxies_file",
+]
 
 DOMAIN_LABEL = "org.drills.domain"
 CAPABILITY_LABEL = "org.drills.capability"
@@ -139,6 +147,18 @@ def _mounted(mounts: tuple[Mount, ...], path: PurePosixPath) -> Mount | None:
     """The mount holding ``path`` in the container: the deepest target at or above it."""
     holding = [m for m in mounts if path == PurePosixPath(m.target) or PurePosixPath(m.target) in path.parents]
     return max(holding, key=lambda m: len(PurePosixPath(m.target).parts), default=None)
+
+
+def wan_proxies_file(w: Wiring) -> Path | None:
+    """The host file a Toxiproxy service loads with ``-config``, when a bind mount holds it."""
+    config = _config_arg(w.entrypoint) or _config_arg(w.command)
+    if config is None:
+        return None
+    path = PurePosixPath("/") / config
+    mount = _mounted(w.mounts, path)
+    if mount is None or mount.kind != "bind" or not mount.source:
+        return None
+    return Path(mount.source) / path.relative_to(mount.target)
 
 
 def _proxies_file(services: list[Service], wiring: dict[str, Wiring], sources: Sequence[Source]) -> Path | None:
