@@ -84,6 +84,10 @@ class UsageError(InvalidInput):
     pass
 
 
+class PluginError(InvalidInput):
+    """A module named in DRILLS_PLUGINS could not be imported (or failed while registering)."""
+
+
 class EnvironmentFailure(DrillsError):
     exit_code = EXIT_ENVIRONMENT
 

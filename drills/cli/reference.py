@@ -22,7 +22,10 @@ __all__ = ["COMMANDS", "render_reference"]
 
 def _kind(schema: JsonSchema) -> str:
     if "anyOf" in schema:
-        return "duration"
+        kinds = [_kind(sub) for sub in schema["anyOf"]]
+        return "duration" if any("pattern" in sub for sub in schema["anyOf"]) else " or ".join(kinds)
+    if "type" not in schema:
+        return "any JSON"
     kind = schema.get("type", "")
     if kind == "array" and isinstance(schema.get("items"), dict) and schema["items"].get("type"):
         return f"list of {schema['items']['type']}"
@@ -39,7 +42,27 @@ def _fields(fields: dict[str, Any], required: tuple[str, ...] = ()) -> list[str]
     return [*rows, ""]
 
 
+def _declared_fields() -> list[str]:
+    from drills.probes.spec import journey_schema
+
+    journey = journey_schema()
+    props = journey["properties"]
+    step = props["steps"]["items"]
+    read = props["read_back"]["items"]
+    parts = [("A declared journey (`probes.journeys[]`)", journey),
+             ("A step (`steps[]`, `session[]`)", step),
+             ("An assertion (`assert[]`)", step["properties"]["assert"]["items"]),
+             ("A write (`write`)", step["properties"]["write"]),
+             ("A read-back (`read_back[]`)", read)]  # fmt: skip
+    out: list[str] = []
+    for title, schema in parts:
+        out += [f"### {title}", "", *_fields(schema["properties"], tuple(schema.get("required", ())))]
+    return out
+
+
 def render_reference() -> str:
+    import yaml
+
     from drills.actions import ACTION_TYPES
     from drills.checks import REGISTRY
     from drills.faults import FAULT_TYPES
@@ -65,11 +88,19 @@ def render_reference() -> str:
     for name, at in sorted(ACTION_TYPES.items()):
         out += [f"### `{name}`", "", at.summary, "", *_fields(at.fields, at.required)]
     order = ", ".join(default_journeys())
-    out += ["## Journeys (`probes.journeys`)", "", f"Default: all of them, in this order: {order}.", ""]
+    intro = (f"Default: all of them, in this order: {order}. An item is a built-in journey's name, or a journey "
+             "you declare (below; docs/your-stack.md).")  # fmt: skip
+    out += ["## Journeys (`probes.journeys`)", "", intro, ""]
     for name in default_journeys():
         j = JOURNEYS[name]
         ledger = f" Writes go to the RPO ledger stream(s): {', '.join(j.streams)}." if j.streams else ""
         out += [f"### `{name}`", "", j.summary + ledger, ""]
+        if j.declaration is not None:
+            out += ["Declared in the same form a scenario uses:", "", "```yaml",
+                    yaml.safe_dump([j.declaration], sort_keys=False, width=110).rstrip(), "```", ""]  # fmt: skip
+        else:
+            out += ["Written in Python (drills/probes/journeys/): see docs/your-stack.md for why.", ""]
+    out += _declared_fields()
     out += ["## Custom probe types (`probes.custom[].type`)", "",
             "Every custom probe also takes `name` and `capability`.", ""]
     for name, pt in sorted(PROBE_TYPES.items()):

@@ -254,6 +254,7 @@ class JourneyType:
     streams: tuple[str, ...] = ()  # RPO ledger streams its writes go to
     order: int = 100  # place among the default journeys (and in reports): lower first, then by name
     definition: Any = None  # a declared journey's JourneyDef (drills.probes.declared); None: written in Python
+    declaration: dict[str, Any] | None = None  # ... and the mapping it was parsed from (drill reference prints it)
 
 
 def default_journeys() -> tuple[str, ...]:

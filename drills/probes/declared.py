@@ -379,11 +379,14 @@ class DeclaredJourney:
             raise
 
 
-def declared_type(defn: JourneyDef, *, order: int = 100) -> JourneyType:
+def declared_type(declaration: dict[str, Any], *, order: int = 100) -> JourneyType:
     """A built-in journey written as a declaration: registered like a Python one."""
+    from drills.probes.spec import journey_from_mapping
+
+    defn = journey_from_mapping(declaration)
 
     def make(endpoints: dict[str, str], clock: Clock, timeout: float, *, run_id: str = "") -> DeclaredJourney:
         return DeclaredJourney(defn, endpoints, clock, timeout, run_id=run_id)
 
     return JourneyType(name=defn.name, summary=defn.summary, make=make, streams=defn.streams, order=order,
-                       definition=defn)  # fmt: skip
+                       definition=defn, declaration=declaration)  # fmt: skip

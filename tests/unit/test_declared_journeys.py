@@ -8,6 +8,9 @@ register), the serving site in a response header."""
 from __future__ import annotations
 
 import itertools
+import os
+import subprocess
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,6 +34,7 @@ from drills.scenario.expect import written_streams
 from tests.unit.fakes_http import App, Reply, closed_port, serve
 
 REPO = Path(__file__).parent / "data" / "repo"
+ROOT = Path(__file__).resolve().parents[2]
 _ticks = itertools.count(1)
 
 
@@ -424,3 +428,42 @@ def test_a_scenario_with_a_broken_declaration_fails_with_its_file_line_and_field
         load(tmp_path, SCENARIO.replace(old, new))
     text = str(info.value)
     assert text.startswith(f"{tmp_path / 's.yaml'}:") and error in text, text
+
+
+# -- a journey that needs code: a plugin module named in DRILLS_PLUGINS ------------------------------
+
+PLUGIN = '''
+from drills.model.timeline import ReadBack
+from drills.probes import JourneyType, Outcome, register_journey
+
+class Ping:
+    def __init__(self, endpoints, clock, timeout, *, run_id=""):
+        self.name, self.capability = "ping", "chat"
+
+    def sample(self):
+        return Outcome(True)
+
+register_journey(JourneyType(name="ping", summary="Always answers.", make=Ping, order=90))
+'''
+
+
+def _drill(tmp_path: Path, plugins: str, *argv: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "DRILLS_PLUGINS": plugins,
+           "PYTHONPATH": os.pathsep.join([str(tmp_path), str(ROOT), os.environ.get("PYTHONPATH", "")])}  # fmt: skip
+    return subprocess.run([sys.executable, "-m", "drills", *argv], env=env, cwd=ROOT, capture_output=True,
+                          text=True, timeout=60, check=False)  # fmt: skip
+
+
+def test_a_plugin_module_registers_a_journey_of_code_a_scenario_can_name(tmp_path: Path) -> None:
+    (tmp_path / "shop_journeys.py").write_text(PLUGIN)
+    scenario = tmp_path / "s.yaml"
+    scenario.write_text(f"name: own\ntopology: {{compose: {REPO / 'docker-compose.yml'}}}\n"
+                        "probes: {journeys: [login, ping]}\n")  # fmt: skip
+    done = _drill(tmp_path, "shop_journeys", "validate", str(scenario))
+    assert done.returncode == 0, done.stderr
+    done = _drill(tmp_path, "", "validate", str(scenario))  # without the plugin, ping is unknown
+    assert done.returncode == 2 and "'ping' is not allowed" in done.stderr
+    done = _drill(tmp_path, "shop_journeys, missing_module", "validate", str(scenario))
+    assert done.returncode == 2
+    assert done.stderr.strip() == ("drill: error: DRILLS_PLUGINS: cannot load plugin 'missing_module': "
+                                   "ModuleNotFoundError: No module named 'missing_module'")  # fmt: skip

@@ -53,4 +53,4 @@ CHAT = room_journey("chat", "drill-${run}", read=True, summary="Send a message w
                     "every acknowledged message is in the RPO ledger.")  # fmt: skip
 LOAD = journey_from_mapping(room_journey("load", "load-${run}", read=False))
 
-register_journey(declared_type(journey_from_mapping(CHAT), order=10))
+register_journey(declared_type(CHAT, order=10))

@@ -10,7 +10,6 @@ from typing import Any
 
 from drills.probes.base import register_journey
 from drills.probes.declared import declared_type
-from drills.probes.spec import journey_from_mapping
 
 USER = ("alice", "alice-pw")
 
@@ -27,4 +26,4 @@ LOGIN: dict[str, Any] = {
     ],
 }  # fmt: skip
 
-register_journey(declared_type(journey_from_mapping(LOGIN), order=20))
+register_journey(declared_type(LOGIN, order=20))
