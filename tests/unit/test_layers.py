@@ -2,7 +2,7 @@
 
 Layers, lowest first (a module may import its own layer and the ones below):
 
-    errors, model  <  adapters  <  setup | lint  <  faults | probes | checks  <  actions  <  scenario
+    errors, model  <  adapters  <  setup | lint | init  <  faults | probes | checks  <  actions  <  scenario
                    <  engine  <  report  <  cli  <  pytest_plugin, __main__
 
 faults, probes and checks are peers that never import one another; actions (an operator reaching
@@ -18,8 +18,9 @@ from pathlib import Path
 PKG = Path(__file__).resolve().parents[2] / "drills"
 RANK = {
     "drills": 0, "drills.errors": 0, "drills.model": 1, "drills.adapters": 2, "drills.setup": 3, "drills.lint": 3,
-    "drills.faults": 4, "drills.probes": 4, "drills.checks": 4, "drills.actions": 5, "drills.scenario": 6,
-    "drills.engine": 7, "drills.report": 8, "drills.cli": 9, "drills.pytest_plugin": 10, "drills.__main__": 10,
+    "drills.init": 3, "drills.faults": 4, "drills.probes": 4, "drills.checks": 4, "drills.actions": 5,
+    "drills.scenario": 6, "drills.engine": 7, "drills.report": 8, "drills.cli": 9, "drills.pytest_plugin": 10,
+    "drills.__main__": 10,
 }  # fmt: skip
 PEERS = {"drills.faults", "drills.probes", "drills.checks"}
 
