@@ -11,8 +11,8 @@ user can see - and correct - what was inferred:
                  (Postgres, MySQL/MariaDB, Redis, Mongo...), consensus / witness (etcd, ZooKeeper,
                  Consul, Redis Sentinel), else app (a service in a site)
     capability   an app's name without its site part (``notes-a`` -> notes)
-    endpoints    the entry point's published ports paired with the capabilities in file order,
-                 when their counts match (else left out, and said)
+    endpoints    the entry point's published ports, ascending, paired with the capabilities in
+                 file order, when their counts match (else left out, and said)
     site endpoints  from the WAN's proxies file: a proxy from the edge to a site whose upstream is
                  an app of capability C, its listen port published -> ``<site>/C:<port>``
     run          org.drills.run: ${DRILLS_RUN_ID:-manual} on every service, network and volume
@@ -196,7 +196,7 @@ def propose(model: ComposeModel, proxies: Callable[[str], Sequence[ProxyEntry]] 
             out.say(name, f"capability {cap}", "its name without the site")
         if cap:
             caps[name] = cap
-            out.health_paths.setdefault(cap, _health_path(spec))
+            out.health_paths[cap] = out.health_paths.get(cap) or _health_path(spec)
     _entry(model, have, out, caps)
     _site_entries(model, have, out, caps, domains, proxies)
     for kind, declared, dest in (("network", model.networks, out.networks), ("volume", model.volumes, out.volumes)):
@@ -246,8 +246,8 @@ def _entry(model: ComposeModel, have: Mapping[str, Mapping[str, str]], out: Prop
     out.endpoints = dict(zip(wanted, ports, strict=True))
     value = ",".join(f"{c}:{p}" for c, p in out.endpoints.items())
     out.services[entries[0]][ENDPOINTS] = value
-    out.say(entries[0], f"endpoints {value}", "its published ports in order, paired with the capabilities in file "
-            "order: a guess - check it")  # fmt: skip
+    out.say(entries[0], f"endpoints {value}", "its published ports in ascending order, paired with the capabilities "
+            "in file order: a guess - check it")  # fmt: skip
 
 
 def _site_entries(model: ComposeModel, have: Mapping[str, Mapping[str, str]], out: Proposal,
@@ -312,7 +312,7 @@ def starter_scenario(p: Proposal, name: str, compose: str, override: str) -> str
     journeys = []
     for cap in p.endpoints:
         path = p.health_paths.get(cap) or "/"
-        journeys += [f"    - name: {cap}-starter", f"      capability: {cap}", "      steps:",
+        journeys += [f"    - name: {_slug(cap)}-starter", f"      capability: {cap}", "      steps:",
                      f"        - {{name: get, path: {_quote(path)}, expect: [200]}}  # TODO: edit"]  # fmt: skip
     if not journeys:
         journeys = ["    []  # TODO: declare a journey per entry point (docs/your-stack.md)"]
@@ -320,7 +320,7 @@ def starter_scenario(p: Proposal, name: str, compose: str, override: str) -> str
     return "\n".join([
         f"# A starter drill written by `drill init` for {compose}. Edit the journeys first: each GETs one",
         "# path; a real journey logs in, writes with a unique id and reads it back (docs/your-stack.md).",
-        f"name: {name}",
+        f"name: {_slug(name)}",
         "description: >-",
         f"  Site {site} loses power 3 s into the fault phase for 30 s; every capability must keep",
         "  serving from the other site.",
@@ -340,9 +340,14 @@ def starter_scenario(p: Proposal, name: str, compose: str, override: str) -> str
         "  availability: {target: 0.5}",
         "  max_outage: {target: 20s}",
         "  rto: {target: 20s, stable_for: 5s}",
-        "  failover: {enabled: true, surviving_sites: true}",
+        "  failover: {enabled: true}  # declare site: in a journey to also judge surviving_sites",
         "",
     ])  # fmt: skip
+
+
+def _slug(text: str) -> str:
+    """A scenario or journey name: lowercase letters, digits, . _ - (what the schema allows)."""
+    return re.sub(r"[^a-z0-9._-]+", "-", text.lower()).strip("-._") or "stack"
 
 
 def default_override_name(compose: Path) -> str:

@@ -77,11 +77,14 @@ def cmd_init(args: argparse.Namespace) -> int:
     override.write_text(override_yaml(proposal, compose.name))
     _say(f"wrote {override} (the labels; {compose.name} is unchanged)")
     root = repo_root(scenario)
+    if not compose.is_relative_to(root):
+        _say(f"the scenario's repo root would be {root} (the nearest folder above it with a compose file), which "
+             f"does not hold {compose.name}: write into a folder inside {compose.parent}")  # fmt: skip
 
     def rel(p: Path) -> str:  # the scenario's paths: relative to its repo root
         return os.path.relpath(p, root)
 
-    scenario.write_text(starter_scenario(proposal, f"{out_dir.name}-site-{first}-power-cut".lower(), rel(compose),
+    scenario.write_text(starter_scenario(proposal, f"{out_dir.name}-site-{first}-power-cut", rel(compose),
                                          rel(override)))  # fmt: skip
     _say(f"wrote {scenario} (repo root {root}); edit its journeys, then: drill run {scenario}")
     status = EXIT_OK
@@ -96,7 +99,7 @@ def cmd_init(args: argparse.Namespace) -> int:
         _say(f"still missing: [{f.rule}] {f.subject}: {f.message}; fix: {f.fix}")
     if missing:
         _say(f"{len(missing)} piece(s) of the contract still missing (docs/your-stack.md); drill lint --compose "
-             f"{args.compose} lists them again")  # fmt: skip
+             f"{args.compose} --override {os.path.relpath(override)} lists them again")  # fmt: skip
         status = EXIT_CHECK_FAILED
     return status
 

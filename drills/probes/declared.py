@@ -30,15 +30,26 @@ import json
 import re
 import threading
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
+from urllib.parse import quote
 
 from drills.model.journey import PLACEHOLDER, Assertion, JourneyDef, ReadBackDecl, Step, WriteDecl
 from drills.model.timeline import ReadBack, Write
-from drills.probes.base import Clock, JourneyType, Outcome
+from drills.probes.base import Clock, JourneyType, Outcome, short_error
 from drills.probes.client import ApiError, Http, Response, TransportError, failed, read_retrying, write_state
 
-__all__ = ["MISSING", "DeclaredJourney", "StepFailed", "declared_type", "json_equal", "render", "resolve"]
+__all__ = [
+    "MISSING",
+    "DeclaredJourney",
+    "StepFailed",
+    "declared_type",
+    "json_equal",
+    "render",
+    "render_known",
+    "render_path",
+    "resolve",
+]
 
 
 
@@ -64,13 +75,29 @@ def _text(value: Any) -> str:
     return json.dumps(value, separators=(",", ":"), sort_keys=True)
 
 
-def render(template: str, variables: Mapping[str, Any]) -> str:
-    """``template`` with each ``${name}`` replaced by its variable as text and ``$$`` by ``$``."""
+def render(template: str, variables: Mapping[str, Any], escape: Callable[[str], str] | None = None) -> str:
+    """``template`` with each ``${name}`` replaced by its variable as text (passed through ``escape``,
+    e.g. percent-encoding in a URL path) and ``$$`` by ``$``."""
 
     def one(m: re.Match[str]) -> str:
-        return "$" if m.group(1) is None else _text(variables[m.group(1)])
+        if m.group(1) is None:
+            return "$"
+        text = _text(variables[m.group(1)])
+        return escape(text) if escape else text
 
     return PLACEHOLDER.sub(one, template)
+
+
+def render_path(template: str, variables: Mapping[str, Any]) -> str:
+    """A URL path: each value percent-encoded (a space, ``?``, ``#``, ``%`` or a non-ASCII letter in
+    an extracted value cannot break the request); ``/`` kept, so a value may name a sub-path."""
+    return render(template, variables, lambda v: quote(v, safe="/"))
+
+
+def render_known(template: str, variables: Mapping[str, Any]) -> str:
+    """``template`` rendered as far as ``variables`` go: an unknown ``${name}`` stays as written."""
+    return PLACEHOLDER.sub(lambda m: "$" if m.group(1) is None else (
+        _text(variables[m.group(1)]) if m.group(1) in variables else m.group(0)), template)  # fmt: skip
 
 
 def render_value(value: Any, variables: Mapping[str, Any]) -> Any:
@@ -252,8 +279,9 @@ class DeclaredJourney:
             answer = self._send(step, variables, headers=self.defn.headers)
         except StepFailed as exc:
             if step.write is not None:
-                cause = exc.__cause__ if isinstance(exc.__cause__, Exception) else exc
-                writes.append(self._write(step.write, variables, sent, state=write_state(cause)))
+                cause = exc.__cause__
+                state = write_state(cause) if isinstance(cause, TransportError | ApiError) else "failed"  # unsent
+                writes.append(self._write(step.write, variables, sent, state=state))
             raise
         site = _scalar(resolve(answer, self.defn.site)) if self.defn.site else ""
         if step.write is not None:
@@ -267,10 +295,12 @@ class DeclaredJourney:
         its status is expected, caused by the TransportError or ApiError."""
         try:
             sent = {render(k, variables): render(v, variables) for k, v in (*headers, *step.headers)}
-            params = {k: render(v, variables) for k, v in step.params}
+            params = {render(k, variables): render(v, variables) for k, v in step.params}
             body = None if step.json is None else render_value(step.json, variables)
-            resp = self.http[step.entry].call(step.method, render(step.path, variables), step.expect,
-                                           json=body, params=params or None, headers=sent)  # fmt: skip
+            resp = self.http[step.entry].call(step.method, render_path(step.path, variables), step.expect,
+                                              json=body, params=params or None, headers=sent)  # fmt: skip
+        except ValueError as exc:  # a header value http.client refuses (a newline, a non-Latin-1 letter): unsent
+            raise StepFailed(f"{step.label}: cannot send: {short_error(exc)}") from exc
         except (TransportError, ApiError) as exc:
             if isinstance(exc, ApiError) and exc.status in self.defn.renew_on and self.defn.session:
                 with self._lock:
@@ -317,7 +347,7 @@ class DeclaredJourney:
         return [self._read(rb, base) for rb in self.defn.read_back]
 
     def _read(self, rb: ReadBackDecl, base: dict[str, Any]) -> ReadBack:
-        key = render(rb.key, base)
+        key = render_known(rb.key, base)
 
         def result(ids: list[str], error: str = "") -> ReadBack:
             return ReadBack(t=round(self.clock(), 4), stream=rb.stream, key=key, ids=tuple(ids),
@@ -325,6 +355,8 @@ class DeclaredJourney:
 
         ids: list[str] = []
         try:
+            variables = {**base, **read_retrying(self._session_vars, base)}  # a key may use the session's
+            key = render(rb.key, variables)
             if rb.mode == "register":
                 answer = read_retrying(self._page, rb, base, "", (200, *rb.missing))
                 if answer.resp.status_code in rb.missing:
@@ -333,7 +365,7 @@ class DeclaredJourney:
                 if value is MISSING:
                     return result([], f"{rb.value} is missing")
                 return result([] if value is None else [_text(value)])
-            cursor = render(rb.cursor_start, base)
+            cursor = render(rb.cursor_start, variables)
             for _ in range(rb.max_pages):
                 records = resolve(read_retrying(self._page, rb, base, cursor, (200,)), rb.items)
                 if not isinstance(records, list):
@@ -346,32 +378,41 @@ class DeclaredJourney:
                         return result(ids, f"a record has no {rb.id}")
                     ids.append(_text(got))
                 if not rb.cursor_next:
+                    if any(v.isdigit() and int(v) == len(records) for _, v in rb.params):  # a full page
+                        return result(ids, f"one page of {len(records)} read and no cursor to read on: there may "
+                                      "be more")  # fmt: skip
                     break
                 nxt = walk(records[-1], rb.cursor_next)
                 if nxt is MISSING:
                     return result(ids, f"the last record has no {rb.cursor_next}")
+                if _text(nxt) == cursor:  # an inclusive cursor, or one no request uses: the same page again
+                    return result(ids, f"the cursor did not advance (still {cursor!r})")
                 cursor = _text(nxt)
             else:  # every page was full: there may be more than the bound lets us read
                 return result(ids, f"stopped after {rb.max_pages} pages")
-        except (TransportError, ApiError, StepFailed) as exc:
+        except (TransportError, ApiError, StepFailed, ValueError) as exc:
             return result(ids, str(exc) if isinstance(exc, StepFailed) else failed(exc).error)
         return result(ids)
+
+    def _session_vars(self, base: Mapping[str, Any]) -> dict[str, Any]:
+        """The session's variables for a read-back: a failed login raises its cause, so read_retrying
+        asks again when it was transient."""
+        try:
+            return self.session(base)
+        except StepFailed as exc:
+            if isinstance(exc.__cause__, TransportError | ApiError):
+                raise exc.__cause__ from exc
+            raise
 
     def _page(self, rb: ReadBackDecl, base: dict[str, Any], cursor: str, expect: tuple[int, ...]) -> Answer:
         """One page of a read-back (the session's headers included); an expired session is dropped
         (read_retrying asks again)."""
-        try:
-            session = self.session(base)
-        except StepFailed as exc:  # the login failed: transient or not as its cause was (read_retrying decides)
-            if isinstance(exc.__cause__, TransportError | ApiError):
-                raise exc.__cause__ from exc
-            raise
-        variables = {**base, **session, "cursor": cursor}
+        variables = {**base, **self._session_vars(base), "cursor": cursor}
         sent = {render(k, variables): render(v, variables) for k, v in self.defn.headers}
-        params = {k: render(v, variables) for k, v in rb.params}
+        params = {render(k, variables): render(v, variables) for k, v in rb.params}
         try:
-            return Answer(self.http[rb.entry].call("GET", render(rb.path, variables), expect, params=params or None,
-                                                headers=sent))  # fmt: skip
+            return Answer(self.http[rb.entry].call("GET", render_path(rb.path, variables), expect,
+                                                   params=params or None, headers=sent))  # fmt: skip
         except ApiError as exc:
             if exc.status in self.defn.renew_on and self.defn.session:
                 with self._lock:

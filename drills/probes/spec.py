@@ -6,9 +6,9 @@
       - every ``${name}`` is known where it is used: id, run, seq, then the session's
         extractions (in order), then earlier steps'; a read-back knows run, the session's and
         ``cursor``; a write's key only run and the session's (one key for every sample)
-      - a write's id is unique per sample (it uses ${id} or ${seq}); every write's (stream, key)
+      - a write's id is unique per sample and probe (it uses ${id}); every write's (stream, key)
         has a read_back with the same stream and key, and every read_back a write
-      - capabilities (the journey's, each step's ``on``) are the topology's; answer paths start
+      - capabilities (the journey's, each step's ``entry``) are the topology's; answer paths start
         with status, text, header. or body; regular expressions compile; a path with a query
         string takes no params; an assertion has exactly one of equals, contains, matches, exists
       - names: unique among the scenario's probes, not a built-in journey's; streams not another
@@ -81,7 +81,7 @@ def _step_schema() -> JsonSchema:
                     "stream": string("The ledger stream (a name of your choosing, e.g. orders).", minLength=1),
                     "key": string("Where it is written (a room, an account), a template using ${run} and session "
                                   "variables only; its read_back lists this key.", minLength=1),
-                    "id": string("The write's unique id, a template using ${id} or ${seq}.", minLength=1),
+                    "id": string("The write's unique id, a template using ${id}.", minLength=1),
                     "server_id": string("Answer path of the id the service gave it."),
                     "primary": string("Answer path of the datastore node that committed it (split-brain check)."),
                     "system_id": string("Answer path of the datastore cluster's identity (split-brain check)."),
@@ -259,8 +259,8 @@ class _Builder:
     def write(self, w: Mapping[str, Any], names: Sequence[str], *keys: str | int) -> WriteDecl:
         self.known(str(w["key"]), self.key_vars, "a key is the same for every sample", *keys, "key")
         self.known(str(w["id"]), names, "known here", *keys, "id")
-        if not {"id", "seq"} & set(placeholders(str(w["id"]))):
-            raise self.fail("a write's id must be unique per sample: use ${id} (or ${seq})", *keys, "id")
+        if "id" not in placeholders(str(w["id"])):  # ${seq} repeats across probes (per site) and runs
+            raise self.fail("a write's id must be unique per sample: use ${id}", *keys, "id")
         fields = ("server_id", "primary", "system_id", "timeline")
         paths = {f: self.answer_path(w[f], *keys, f) for f in fields if f in w}
         return WriteDecl(stream=str(w["stream"]), key=str(w["key"]), id=str(w["id"]), **paths)
@@ -271,9 +271,17 @@ class _Builder:
         self.known(str(r["path"]), names, "known in a read-back", *keys, "path")
         params = _pairs(r.get("params"))
         for k, v in params:
+            self.known(k, names, "known in a read-back", *keys, "params")
             self.known(v, names, "known in a read-back", *keys, "params", k)
         mode = str(r.get("mode", "log"))
         cursor = r.get("cursor") or {}
+        if cursor:
+            self.known(str(cursor["start"]), self.key_vars, "a cursor starts the same for every sample", *keys,
+                       "cursor", "start")  # fmt: skip
+            used = placeholders(str(r["path"])) + [n for k, v in params for n in placeholders(k) + placeholders(v)]
+            if "cursor" not in used:
+                raise self.fail("a cursor no request uses reads the same page again: put ${cursor} in path or "
+                                "params", *keys, "cursor")  # fmt: skip
         if mode == "register" and ("cursor" in r or "items" in r or "id" in r):
             raise self.fail("a register is read in one answer: no items, id or cursor", *keys)
         if mode == "log" and ("value" in r or "missing" in r):
@@ -302,6 +310,7 @@ class _Builder:
         self.key_vars = ["run", *(v for s in session for v, _ in s.extract)]
         headers = _pairs(d.get("headers"))
         for k, v in headers:
+            self.known(k, self.key_vars, "a journey's headers know run and the session's variables", "headers")
             self.known(v, self.key_vars, "a journey's headers know run and the session's variables", "headers", k)
         steps = tuple(self.step(s, names, "steps", i) for i, s in enumerate(d["steps"]))
         reads = tuple(self.read_back(r, "read_back", i) for i, r in enumerate(d.get("read_back") or []))

@@ -63,6 +63,7 @@ from drills.probes.spec import build_journey
 from drills.scenario.confine import confine_topology
 from drills.scenario.discover import TopologyProblem, available_variants, discover
 from drills.scenario.expect import build_expectation
+from drills.scenario.root import default_compose
 from drills.scenario.windows import check_windows
 from drills.scenario.yamlsrc import LineMap, render_path
 
@@ -85,7 +86,7 @@ def build_scenario(
             raise fail(p, str(exc)) from exc
 
     topo_data = data.get("topology") or {}
-    compose = str(topo_data.get("compose", "docker-compose.yml"))
+    compose = str(topo_data.get("compose", default_compose(repo_root)))
     variant = topo_data.get("variant")
     overrides = tuple(str(o) for o in topo_data.get("overrides") or ())
     confine_topology(repo_root, compose, variant, fail, overrides)

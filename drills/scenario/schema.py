@@ -158,7 +158,8 @@ def _build() -> JsonSchema:
                     "The replica to bring up.",
                     {
                         "compose": string(
-                            "Compose file, relative to the repo root (default docker-compose.yml).", minLength=1
+                            "Compose file, relative to the repo root (default: Compose's own, compose.yaml ... "
+                            "docker-compose.yml).", minLength=1
                         ),
                         "overrides": {
                             "type": "array", "maxItems": 10, "items": {"type": "string", "minLength": 1},

@@ -63,7 +63,7 @@ class Notes(App):
         parts = path.strip("/").split("/")
         if method == "PUT" and parts[0] == "notes" and len(parts) == 3:
             n = len(self.notes) + 1
-            self.notes.append({"n": n, "book": parts[1], "note": parts[2], "text": body["text"]})
+            self.notes.append({"n": n, "book": parts[1], "note": parts[2], "text": body["text"], "v": 1})
             return Reply(201, {"n": n, "node": "db-b", "epoch": 7}, headers=site)
         if method == "GET" and parts[0] == "notes" and len(parts) == 2:
             after, limit = int(query.get("after", 0)), int(query.get("limit", 100))
@@ -467,3 +467,63 @@ def test_a_plugin_module_registers_a_journey_of_code_a_scenario_can_name(tmp_pat
     assert done.returncode == 2
     assert done.stderr.strip() == ("drill: error: DRILLS_PLUGINS: cannot load plugin 'missing_module': "
                                    "ModuleNotFoundError: No module named 'missing_module'")  # fmt: skip
+
+
+# -- review fixes: keys from the session, cursors that do not move, encoding, unsendable headers ----
+
+
+def test_a_read_back_key_may_use_the_sessions_variables(app: Notes, url: str) -> None:
+    spec = {**NOTES, "session": [{**NOTES["session"][0], "extract": {"token": "body.token", "who": "body.token"}}]}
+    spec["steps"] = [{**NOTES["steps"][0], "path": "/notes/book-${who}/${id}",
+                      "write": {**NOTES["steps"][0]["write"], "key": "book-${who}"}}, NOTES["steps"][1]]
+    spec["steps"][1] = {**spec["steps"][1], "path": "/notes/book-${who}"}
+    spec["read_back"] = [{**NOTES["read_back"][0], "key": "book-${who}", "path": "/notes/book-${who}"}]
+    probe = journey(url, spec)
+    writes = [w for _ in range(2) for w in probe.sample().writes]
+    (rb,) = probe.read_back()
+    assert rb.key == writes[0].key == "book-t1" and list(rb.ids) == [w.id for w in writes] and rb.complete
+
+
+def test_a_cursor_that_does_not_move_is_incomplete_not_a_duplicate(app: Notes, url: str) -> None:
+    spec = {**NOTES, "read_back": [{**NOTES["read_back"][0], "params": {"after": "${cursor}", "limit": 2},
+                                    "cursor": {"start": "0", "next": "v"}}]}  # every record: the same v
+    probe = journey(url, spec)
+    for _ in range(3):
+        probe.sample()
+    (rb,) = probe.read_back()
+    assert (rb.complete, rb.error) == (False, "the cursor did not advance (still '1')")
+
+
+def test_one_full_page_without_a_cursor_is_incomplete(app: Notes, url: str) -> None:
+    spec = {**NOTES, "read_back": [{**NOTES["read_back"][0], "params": {"limit": 2}}]}
+    del spec["read_back"][0]["cursor"]
+    probe = journey(url, spec)
+    for _ in range(3):
+        probe.sample()
+    (rb,) = probe.read_back()
+    assert (rb.complete, len(rb.ids)) == (False, 2) and "one page of 2 read and no cursor" in rb.error
+
+
+def test_values_are_percent_encoded_in_paths_and_an_unsendable_header_is_a_failed_write(
+    app: Notes, url: str
+) -> None:
+    spec = {**NOTES, "steps": [NOTES["steps"][0]]}
+    probe = DeclaredJourney(journey_from_mapping(spec), {"chat": url}, clock, 2.0, run_id="r 1#ü")
+    out = probe.sample()
+    assert out.ok, out.error
+    assert app.seen[-1][1] == f"/notes/book-r%201%23%C3%BC/{out.writes[0].id}"  # the run id's value, encoded
+    spec = {**NOTES, "headers": {"Authorization": "Token ${token}", "X-Note": "line\nbreak"}}
+    out = journey(url, spec).sample()
+    assert out.ok is False and out.error.startswith("write: cannot send: ")
+    assert [(w.acked, w.state) for w in out.writes] == [(False, "failed")]  # nothing left the client
+
+
+def test_a_write_id_must_use_id_not_seq() -> None:
+    with pytest.raises(ValueError, match=r"a write's id must be unique per sample: use \$\{id\}"):
+        journey_from_mapping(_mutated({"write": {"stream": "notes", "key": "book-${run}", "id": "n-${seq}"}},
+                                      "steps.0"))
+
+
+def test_a_cursor_no_request_uses_is_refused() -> None:
+    with pytest.raises(ValueError, match=r"read_back\.0\.cursor: a cursor no request uses"):
+        journey_from_mapping(_mutated({"params": {"limit": 2}}, "read_back.0"))

@@ -138,7 +138,7 @@ def test_drill_lint_compose_on_an_unlabelled_file_lists_the_fixes_and_judges_no_
     out = capsys.readouterr().out
     assert "  - [domain] web: no org.drills.domain label" in out
     assert "      fix: label it org.drills.domain: <site>" in out
-    assert "dualization: not judged until the contract holds (every service needs the label org.drills.domain" in out
+    assert "dualization: not judged: every service needs the label org.drills.domain" in out
 
 
 @pytest.mark.parametrize(
@@ -148,7 +148,7 @@ def test_drill_lint_compose_on_an_unlabelled_file_lists_the_fixes_and_judges_no_
         (["lint", "--compose", "docker-compose.yml", "scenarios/kakao-2022.yaml"], "name no scenario"),
         (["lint", "--compose", "docker-compose.yml", "--variant", "kakao-2099"],
          "--variant kakao-2099: no such variant"),
-        (["lint", "scenarios/kakao-2022.yaml", "--variant", "x"], "--variant goes with --compose"),
+        (["lint", "scenarios/kakao-2022.yaml", "--variant", "x"], "--variant and --override go with --compose"),
     ],
 )  # fmt: skip
 def test_drill_lint_compose_usage_errors_exit_2(
@@ -157,3 +157,16 @@ def test_drill_lint_compose_usage_errors_exit_2(
     monkeypatch.chdir(ROOT)
     assert main(argv) == 2
     assert error in capsys.readouterr().err
+
+
+def test_drill_lint_compose_layers_an_override_such_as_the_labels_drill_init_proposed(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    f = tmp_path / "compose.yml"
+    f.write_text("services:\n  web:\n    image: nginx\n")
+    labels = tmp_path / "compose.drills.yml"
+    labels.write_text("services:\n  web:\n    labels: {org.drills.domain: a, org.drills.run: x}\n")
+    assert main(["lint", "--compose", str(f), "--override", str(labels)]) == 1
+    out = capsys.readouterr().out
+    assert f"{f} + {labels}  (contract" in out
+    assert "[domain]" not in out and "[sites] *: 1 site(s) (a)" in out  # the override's labels were read

@@ -296,3 +296,15 @@ def test_overrides_are_layered_on_the_compose_file_before_the_variant(tmp_path: 
     with pytest.raises(ScenarioError) as info:
         load_scenario(write(tmp_path, body % "../x.yml"), repo_root=root)
     assert info.value.field == "topology.overrides[0]" and "outside the repository" in info.value.rule
+
+
+def test_a_folder_with_compose_yaml_is_a_repo_root_and_its_default_compose_file(tmp_path: Path) -> None:
+    """Compose's own file names count: a stack whose file is compose.yaml is drilled from its folder."""
+    stack = tmp_path / "stack"
+    shutil.copytree(REPO, stack)
+    (stack / "docker-compose.yml").rename(stack / "compose.yaml")
+    (stack / "scenarios").mkdir()
+    scenario = stack / "scenarios" / "s.yaml"
+    scenario.write_text("name: own\n")
+    assert repo_root(scenario) == stack
+    assert load_scenario(scenario).topology.compose == stack / "compose.yaml"
