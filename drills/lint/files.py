@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from itertools import islice
@@ -41,6 +42,7 @@ __all__ = ["Haproxy", "MountedFile", "Patroni", "Proxy", "Server", "content_dige
 
 MAX_BYTES = 256 * 1024
 MAX_FILES = 50
+MAX_ENTRIES = 5000  # directory entries looked at while finding those files
 
 
 @dataclass(frozen=True)
@@ -89,15 +91,31 @@ class MountedFile:
 def read_mount(source: str) -> Iterator[MountedFile]:
     """The files of one bind mount's source, parsed (see module docstring)."""
     path = Path(source)
-    files = sorted(p for p in path.rglob("*") if p.is_file())[:MAX_FILES] if path.is_dir() else [path]
+    files = _first_files(path) if path.is_dir() else [path]
     for file in files:
         try:
-            data = file.read_bytes()[:MAX_BYTES]
+            with file.open("rb") as f:  # bounded: a huge file (or a device) is never read to its end
+                data = f.read(MAX_BYTES)
             text = data.decode("utf-8")
         except (OSError, UnicodeDecodeError) as exc:
             yield MountedFile(file, file.name, notes=(f"{file}: not read ({exc.__class__.__name__})",))
             continue
         yield parse_file(file, text)
+
+
+def _first_files(folder: Path) -> list[Path]:
+    """The first MAX_FILES regular files under ``folder``, in name order, looking at no more than
+    MAX_ENTRIES entries: a mount of a large tree (a home directory, a repository with its
+    virtualenv) costs the lint milliseconds, not a walk of the whole tree."""
+    out: list[Path] = []
+    seen = 0
+    for root, dirs, names in os.walk(folder):
+        dirs.sort()
+        seen += len(dirs) + len(names)
+        out.extend(p for n in sorted(names) if (p := Path(root) / n).is_file())
+        if len(out) >= MAX_FILES or seen >= MAX_ENTRIES:
+            break
+    return out[:MAX_FILES]
 
 
 def parse_file(path: Path, text: str) -> MountedFile:
