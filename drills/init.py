@@ -54,7 +54,7 @@ _SITE_NETWORK = re.compile(r"^(?:.*[-_])?(?:site|dc|zone)[-_]?([a-z0-9]+)$|^.*[-
 _KINDS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("wan", re.compile(r"toxiproxy")),
     ("consensus", re.compile(r"etcd|zookeeper|consul|sentinel")),
-    ("datastore", re.compile(r"postgres|patroni|mysql|mariadb|redis|mongo|cockroach|(^|[-_/])db([-_:]|$)")),
+    ("datastore", re.compile(r"postgres|patroni|mysql|mariadb|redis|mongo|cockroach|(^|[-_/])(db|pg)([-_:]|$)")),
     ("entrypoint", re.compile(r"haproxy|nginx|traefik|envoy|caddy|(^|[-_/])(lb|proxy|gateway|ingress)([-_:]|$)")),
 )
 
@@ -98,8 +98,13 @@ def _site_among(name: str, sites: Sequence[str]) -> str:
 
 
 def _kind(name: str, spec: Mapping[str, Any]) -> str:
-    text = f"{name} {spec.get('image') or ''}".lower()
-    return next((kind for kind, pattern in _KINDS if pattern.search(text)), "")
+    """What a service is, from its name, else from its image - the product at the start of the
+    image's own name (``redis:7``, ``bitnami/postgresql``; not ``shop/notes-redis-app``)."""
+    by_name = next((kind for kind, pattern in _KINDS if pattern.search(name.lower())), "")
+    if by_name:
+        return by_name
+    image = str(spec.get("image") or "").lower().rsplit("/", 1)[-1].split(":", 1)[0]
+    return next((kind for kind, pattern in _KINDS if (m := pattern.search(image)) and m.start() == 0), "")
 
 
 def _capability(name: str, site: str) -> str:
