@@ -72,6 +72,16 @@ def _unmet(graph: Graph, loss: Loss, service: str) -> Dependency | None:
     return next((d for d in graph.needs(service) if not any(loss.reaches(t) for t in d.targets)), None)
 
 
+def _cause(graph: Graph, loss: Loss, service: str) -> Dependency | None:
+    """The unmet dependency that took ``service`` down: one whose every target was gone in an
+    earlier round. A dependency unmet only later (in a cycle: two services that need each other)
+    is a consequence, not the cause: following it would walk the cycle forever."""
+    died = loss.died.get(service, len(loss.died) + 1)
+    return next((d for d in graph.needs(service)
+                 if not any(loss.reaches(t) for t in d.targets) and all(_round(loss, t) < died for t in d.targets)),
+                None)  # fmt: skip
+
+
 def _no_quorum(graph: Graph, loss: Loss, service: str) -> tuple[int, int] | None:
     """(members alive, size) when ``service``'s consensus group has no strict majority alive."""
     group = graph.group_of(service, "consensus")
@@ -85,6 +95,7 @@ def explain(graph: Graph, loss: Loss, service: str) -> Path:
     """Why ``service`` is down when ``loss.lost`` is lost: the path to the first cause."""
     hops: list[str] = []
     current = service
+    seen: set[str] = set()
     while True:
         hops.append(current)
         domain = graph.domain(current)
@@ -92,7 +103,10 @@ def explain(graph: Graph, loss: Loss, service: str) -> Path:
             return Path(tuple(hops), current, graph.missing_why(current))
         if domain == loss.lost:
             return Path(tuple(hops), current, f"in site {loss.lost}")
-        dep = _unmet(graph, loss, current)
+        if current in seen:  # cannot happen (rounds strictly decrease below); a guard, never a hang
+            return Path(tuple(hops), current, "a dependency cycle")
+        seen.add(current)
+        dep = _cause(graph, loss, current)
         if dep is None:
             group = graph.group_of(current, "consensus")
             if group is None:  # cannot happen: a service goes down for a dependency or a quorum

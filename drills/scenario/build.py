@@ -125,8 +125,14 @@ def build_scenario(
     cut_sites = tuple(dict.fromkeys(site for f in faults if (site := site_cut(f))))
     restore = _restore(data["restore"], cut_sites, topology, compose, fail, dur) if "restore" in data else None
     load_data, wan = data.get("load") or {}, data.get("wan") or {}
-    load = LoadSpec(writers=int(load_data.get("writers", LoadSpec.writers)),
-                    rate=float(load_data.get("rate", LoadSpec.rate)))  # fmt: skip
+    # the write load is the reference messenger's chat send (through its login): another stack has none
+    messenger = {"chat", "login"} <= set(topology.capabilities)
+    writers = int(load_data.get("writers", LoadSpec.writers if messenger else 0))
+    if writers and not messenger:
+        raise fail(("load", "writers"), "the write load sends the reference messenger's chat messages, and "
+                   f"{compose} serves no chat and login: set writers: 0 (a journey's declared writes are the "
+                   "ledger here)")  # fmt: skip
+    load = LoadSpec(writers=writers, rate=float(load_data.get("rate", LoadSpec.rate)))
     return Scenario(
         name=str(data["name"]),
         description=" ".join(str(data.get("description", "")).split()),

@@ -206,7 +206,8 @@ def _build() -> JsonSchema:
                 ),
                 "load": obj(
                     "A background write load that runs from the steady phase through the fault: every "
-                    "write is in the RPO ledger (stream chat), so a weak replication mode shows up as loss.",
+                    "write is in the RPO ledger (stream chat), so a weak replication mode shows up as loss. "
+                    "It is the reference messenger's chat: on by default only where chat and login are served.",
                     {
                         "writers": integer("Concurrent writers (default 4; 0 turns the load off; at most "
                                            f"{MAX_WRITERS}).", minimum=0, maximum=MAX_WRITERS),

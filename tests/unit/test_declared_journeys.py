@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import itertools
 import os
+import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -527,3 +528,18 @@ def test_a_write_id_must_use_id_not_seq() -> None:
 def test_a_cursor_no_request_uses_is_refused() -> None:
     with pytest.raises(ValueError, match=r"read_back\.0\.cursor: a cursor no request uses"):
         journey_from_mapping(_mutated({"params": {"limit": 2}}, "read_back.0"))
+
+
+def test_the_write_load_is_off_by_default_on_a_stack_without_chat_and_refused_when_asked(tmp_path: Path) -> None:
+    stack = tmp_path / "stack"
+    shutil.copytree(REPO, stack)
+    text = (stack / "docker-compose.yml").read_text().replace("capability: chat", "capability: talk")
+    (stack / "docker-compose.yml").write_text(text)
+    body = "name: own\nprobes: {journeys: [login, {name: t, capability: talk, steps: [{path: /}]}]}\n"
+    scenario = stack / "s.yaml"
+    scenario.write_text(body)
+    assert load_scenario(scenario).load.writers == 0
+    scenario.write_text(body + "load: {writers: 2}\n")
+    with pytest.raises(ScenarioError, match=r"load\.writers: the write load sends the reference messenger's chat"):
+        load_scenario(scenario)
+    assert load(tmp_path, SCENARIO).load.writers == 4  # the reference: on by default

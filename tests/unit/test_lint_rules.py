@@ -7,6 +7,7 @@ thing. data/lint/three-site has three sites and no witness.
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -214,3 +215,30 @@ def test_without_a_site_cut_every_site_loss_is_judged() -> None:
     assert result["chat"] == [("activate-b calls devtools through site b, the site that is lost: losing site b "
                                "leaves no way to activate")]  # fmt: skip
     assert activation(None, action(ActionReach("capability", "devtools")), cut=())["chat"] == []
+
+
+CYCLE = """\
+services:
+  store-a: {image: x, labels: {org.drills.domain: a, org.drills.role: datastore}}
+  node-b: {image: x, labels: {org.drills.domain: b, org.drills.role: datastore},
+           environment: {SENTINELS: "sentinel-a,sentinel-b"}}
+  sentinel-a: {image: x, labels: {org.drills.domain: a}, depends_on: [node-b, store-a]}
+  sentinel-b: {image: x, labels: {org.drills.domain: b}, depends_on: [node-b, store-a]}
+  app-a: {image: x, labels: {org.drills.domain: a, org.drills.capability: notes}, environment: {STORE: store-a}}
+  app-b: {image: x, labels: {org.drills.domain: b, org.drills.capability: notes}, environment: {STORE: node-b}}
+"""
+
+
+def test_a_dependency_cycle_is_explained_by_its_first_cause_and_the_lint_ends(tmp_path: Path) -> None:
+    """node-b needs the sentinels, sentinel-b needs node-b (and store-a, in site a). Losing site a,
+    sentinel-b goes first (store-a), then node-b, then app-b: the path follows the causes back to
+    site a. Following 'any unmet dependency' walked node-b <-> sentinel-b forever (a drill lint hung)."""
+    (tmp_path / "docker-compose.yml").write_text(CYCLE)
+    out: list[dict[str, list[dict[str, str]]]] = []
+    worker = threading.Thread(target=lambda: out.append(found(tmp_path, None)), daemon=True)
+    worker.start()
+    worker.join(30)
+    assert out, "the lint did not end"
+    [cross] = [f for f in out[0]["notes"] if f["rule"] == "cross-site"]
+    assert cross["path"] == "app-b -> STORE -> node-b -> SENTINELS -> sentinel-b -> depends_on -> store-a"
+    assert cross["component"] == "store-a"
