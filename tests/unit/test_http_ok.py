@@ -123,3 +123,11 @@ def test_a_pass_from_an_earlier_start_of_the_container_does_not_count(app: Serve
     assert http_ok(tmp_path, "--hold", "10", str(port), "/ready") == 0
     assert len(a.seen) == 1
     assert mark.read_text().strip() == boot()
+
+
+def test_the_notes_example_image_contexts_carry_the_same_helper_scripts() -> None:
+    """Each Docker build context needs its own copy; the copies must not drift apart."""
+    images = FIXTURES.parent / "examples" / "notes-redis" / "images"
+    for name, count in (("hold-check", 3), ("http-200", 2)):
+        copies = [p.read_bytes() for p in images.glob(f"*/{name}")]
+        assert len(copies) == count and len(set(copies)) == 1, name

@@ -131,3 +131,38 @@ def test_a_proposal_keeps_labels_already_there_and_guesses_the_rest() -> None:
     # two capabilities (checkout, api), one published port: no pairing is guessed, and it says so
     assert "org.drills.endpoints" not in p.services["lb"]
     assert any(s.subject == "lb" and s.what == "no endpoints" for s in p.steps)
+
+
+def test_init_on_the_example_stacks_unlabelled_compose_file_writes_a_scenario_that_validates(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """examples/notes-redis, every drills label stripped: what drill init proposes must load."""
+    stack = tmp_path / "notes-redis"
+    shutil.copytree(ROOT / "examples" / "notes-redis", stack)
+    labelled = _labels(stack / "docker-compose.yml")
+    data = _strip(yaml.safe_load((stack / "docker-compose.yml").read_text()))
+    (stack / "docker-compose.yml").write_text(yaml.safe_dump(data, sort_keys=False))
+    shutil.rmtree(stack / "scenarios")
+    assert main(["init", "--compose", str(stack / "docker-compose.yml")]) in (0, 1)
+    out = capsys.readouterr().out
+    assert "validates" in out, out
+    proposed = _labels(stack / "docker-compose.drills.yml")
+    for name, labels in labelled.items():  # every domain and capability found again
+        for key in ("org.drills.domain", "org.drills.capability"):
+            assert proposed[name].get(key) == labels.get(key), (name, key)
+    s = load_scenario(stack / "scenarios" / "site-a-power-cut.yaml")
+    assert [d.capability for d in s.probes.declared] == list(dict.fromkeys(
+        lab["org.drills.capability"] for lab in labelled.values() if "org.drills.capability" in lab))  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("name", "image", "kind"),
+    [("notes-a", "shop/notes-redis-app:1", ""), ("cache-a", "redis:7", "datastore"),
+     ("store-b", "bitnami/postgresql:15", "datastore"), ("pg-a", "drills/replica-db:0.1.0", "datastore"),
+     ("front", "haproxy:2.8", "entrypoint"), ("wan", "ghcr.io/shopify/toxiproxy:2.5.0", "wan"),
+     ("sentinel-w", "redis:7", "consensus"), ("api-b", "shop/api-gateway-client", "")],
+)  # fmt: skip
+def test_a_services_kind_comes_from_its_name_else_the_product_its_image_is(name: str, image: str, kind: str) -> None:
+    from drills.init import _kind
+
+    assert _kind(name, {"image": image}) == kind
