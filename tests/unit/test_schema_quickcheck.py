@@ -70,7 +70,7 @@ def variations(draw: st.DrawFn) -> Any:
         for part in path[:-1]:
             parent = parent[part]
         op = draw(st.sampled_from(["replace", "remove", "copy", "add", "swap", "swap"]))
-        if op == "swap":  # a value another shipped scenario gives this key: valid more often than not
+        if op == "swap" and path[-1] in BY_KEY:  # a value another shipped scenario gives this key: often valid
             parent[path[-1]] = copy.deepcopy(draw(st.sampled_from(BY_KEY[path[-1]])))
         elif op == "remove":
             del parent[path[-1]]
