@@ -1,7 +1,8 @@
 """The loader's fast path (drills/scenario/quickcheck.py) never calls an invalid scenario valid.
 
 ``conforms`` answering True skips jsonschema, so True must mean jsonschema finds no error: checked
-here against jsonschema itself over the shipped scenarios and several hundred generated
+here against jsonschema itself over the shipped scenarios (the examples' too, whose journeys are
+declared) and several hundred generated
 variations of them (values replaced, removed, copied; the same generator as the loader's fuzz
 test), and keyword by keyword on the cases where JSON Schema's rules are easy to get wrong (true
 is not 1, 1.0 is an integer, patterns search). A False where jsonschema says valid only costs time,
@@ -22,8 +23,11 @@ from jsonschema import Draft202012Validator
 
 from drills.scenario.quickcheck import conforms
 from drills.scenario.schema import scenario_schema
-from tests.unit.test_hostile_scenarios import _VALUES, SHIPPED, _paths
+from tests.unit.test_hostile_scenarios import _VALUES, _paths
+from tests.unit.test_hostile_scenarios import SHIPPED as REFERENCE
 
+# the reference's scenarios, and the example stack's, whose journeys are declared (their schema part)
+SHIPPED = [*REFERENCE, *sorted((REFERENCE[0].parents[1] / "examples").glob("*/scenarios/*.yaml"))]
 SCHEMA = scenario_schema()
 JSONSCHEMA = Draft202012Validator(SCHEMA)
 
