@@ -48,10 +48,20 @@ class ImageSpec:
     dockerfile: str
 
 
+BYTECODE = ("__pycache__", ".pyc")  # left in a context by tests importing its Python: not part of the image
+
+
+def _built_from(path: Path, context: Path) -> bool:
+    rel = path.relative_to(context)
+    return BYTECODE[0] not in rel.parts and path.suffix != BYTECODE[1]
+
+
 def context_digest(context: Path) -> str:
-    """sha256 over the relative paths and contents of every file under ``context``."""
+    """sha256 over the relative paths and contents of every file under ``context`` that goes into
+    the image: Python bytecode is left out (each context's .dockerignore keeps it out of the build
+    too), so running the unit tests does not make the next drill rebuild an image."""
     digest = hashlib.sha256()
-    for path in sorted(p for p in context.rglob("*") if p.is_file()):
+    for path in sorted(p for p in context.rglob("*") if p.is_file() and _built_from(p, context)):
         digest.update(str(path.relative_to(context)).encode() + b"\0")
         digest.update(path.read_bytes() + b"\0")
     return digest.hexdigest()
