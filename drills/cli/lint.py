@@ -24,6 +24,7 @@ default targets.
 from __future__ import annotations
 
 import argparse
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -78,12 +79,12 @@ def lint_args(p: argparse.ArgumentParser) -> None:
                    "(variants/NAME.yml next to the compose file)")  # fmt: skip
 
 
-def lint_compose(compose: str, variant: str | None, overrides: list[str] = []) -> int:  # noqa: B006 - read only
+def lint_compose(compose: str, variant: str | None, overrides: Sequence[str] = ()) -> int:
     """``drill lint --compose``: the contract's findings, then the dualization lint's."""
     from drills.adapters.compose_config import read_model
     from drills.checks.dualization import dualization_lint
     from drills.lint.contract import contract_findings
-    from drills.scenario.discover import TopologyProblem, discover, variant_dirs
+    from drills.scenario.discover import TopologyProblem, discover, variant_places
     from drills.scenario.root import repo_root
 
     path = Path(compose)
@@ -97,7 +98,7 @@ def lint_compose(compose: str, variant: str | None, overrides: list[str] = []) -
             raise UsageError(f"--override {o}: no such file")
         files.append(Path(o).resolve())
     if variant:
-        places = [d / f"{variant}.yml" for d in variant_dirs(root, path)]
+        places = variant_places(root, path, variant)
         found = next((f for f in places if f.is_file()), None)
         if found is None:
             raise UsageError(f"--variant {variant}: no such variant (looked for {', '.join(map(str, places))})")

@@ -88,6 +88,11 @@ def render(template: str, variables: Mapping[str, Any], escape: Callable[[str], 
     return PLACEHOLDER.sub(one, template)
 
 
+def _rendered(pairs: tuple[tuple[str, str], ...], variables: Mapping[str, Any]) -> dict[str, str]:
+    """Headers or query parameters: names and values are templates (a later pair wins)."""
+    return {render(k, variables): render(v, variables) for k, v in pairs}
+
+
 def render_path(template: str, variables: Mapping[str, Any]) -> str:
     """A URL path: each value percent-encoded (a space, ``?``, ``#``, ``%`` or a non-ASCII letter in
     an extracted value cannot break the request); ``/`` kept, so a value may name a sub-path."""
@@ -294,8 +299,8 @@ class DeclaredJourney:
         """Send ``step`` (the journey's ``headers`` first, the step's over them); StepFailed unless
         its status is expected, caused by the TransportError or ApiError."""
         try:
-            sent = {render(k, variables): render(v, variables) for k, v in (*headers, *step.headers)}
-            params = {render(k, variables): render(v, variables) for k, v in step.params}
+            sent = _rendered((*headers, *step.headers), variables)
+            params = _rendered(step.params, variables)
             body = None if step.json is None else render_value(step.json, variables)
             resp = self.http[step.entry].call(step.method, render_path(step.path, variables), step.expect,
                                               json=body, params=params or None, headers=sent)  # fmt: skip
@@ -408,8 +413,8 @@ class DeclaredJourney:
         """One page of a read-back (the session's headers included); an expired session is dropped
         (read_retrying asks again)."""
         variables = {**base, **self._session_vars(base), "cursor": cursor}
-        sent = {render(k, variables): render(v, variables) for k, v in self.defn.headers}
-        params = {render(k, variables): render(v, variables) for k, v in rb.params}
+        sent = _rendered(self.defn.headers, variables)
+        params = _rendered(rb.params, variables)
         try:
             return Answer(self.http[rb.entry].call("GET", render_path(rb.path, variables), expect,
                                                    params=params or None, headers=sent))  # fmt: skip

@@ -66,6 +66,7 @@ __all__ = [
     "discover",
     "fallback_only",
     "variant_dirs",
+    "variant_places",
     "wan_proxies_file",
 ]
 
@@ -224,7 +225,7 @@ def discover(repo_root: Path, compose: Path, variant: str | None, reader: ModelR
         files.append(extra)
     variant_file: Path | None = None
     if variant:
-        places = [d / f"{variant}.yml" for d in variant_dirs(repo_root, compose_file)]
+        places = variant_places(repo_root, compose_file, variant)
         variant_file = next((f for f in places if f.is_file()), places[0])
         if not variant_file.is_file():
             raise TopologyProblem(variant_file, "", "variant file not found")
@@ -251,6 +252,11 @@ def discover(repo_root: Path, compose: Path, variant: str | None, reader: ModelR
         volumes=resources(model.volumes),
         proxies_file=proxies,
     )
+
+
+def variant_places(repo_root: Path, compose_file: Path, variant: str) -> list[Path]:
+    """The files variant ``variant`` of ``compose_file`` may be, in the order they are looked for."""
+    return [d / f"{variant}.yml" for d in variant_dirs(repo_root, compose_file)]
 
 
 def variant_dirs(repo_root: Path, compose_file: Path) -> tuple[Path, ...]:
