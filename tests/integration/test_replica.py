@@ -14,6 +14,7 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import docker
 import pytest
@@ -184,3 +185,37 @@ def test_failed_bring_up_explains_itself_and_leaves_nothing(
     assert "hint:" in message, message
     left = leftovers(docker_client, project.run_id)
     assert left.total == 0, f"a failed __enter__ left resources behind: {left}"
+
+
+def _in_sync(container: Any) -> str:
+    """The node's own answer to the rejoin question (replica-db in-sync): its last line."""
+    rc, out = container.exec_run(["replica-db", "in-sync"], user="postgres")
+    return f"{rc}: {out.decode(errors='replace').strip().splitlines()[-1]}"
+
+
+def test_watchdog_restarts_a_standby_patroni_left_without_a_source(docker_client: docker.DockerClient) -> None:
+    """The state a full-cycle fidelity run hit (docs/measuring.md): a standby Postgres with no
+    primary_conninfo that refuses connections while Patroni says it follows the leader. Made here by
+    hand - the setting removed, Postgres restarted behind Patroni's back with hot standby off - and
+    Patroni alone never leaves it (tried: 20 s of "following a leader (pg-a)"). The replica's
+    watchdog must bring the standby back to streaming."""
+    with replica(docker_client) as topo:
+        nodes = {c.labels["com.docker.compose.service"]: c for c in topo.containers()
+                 if c.labels.get("org.drills.role") == "datastore"}
+        standby = next(c for c in nodes.values() if "synchronous standby, streaming" in _in_sync(c))
+        data = "/var/lib/postgresql/data/pgdata"
+        rc, out = standby.exec_run(["bash", "-c", (
+            f"sed -i '/^primary_conninfo/d' {data}/postgresql.conf && "
+            f"pg_ctl -D {data} -m fast -w restart -o '--config-file={data}/postgresql.conf -c hot_standby=off'"
+        )], user="postgres")
+        assert rc == 0, out.decode(errors="replace")
+        stuck = _in_sync(standby)
+        assert not stuck.startswith("0:"), f"the test did not leave the standby without a source: {stuck}"
+
+        deadline, state = time.monotonic() + RECOVERY_BOUND_S, stuck
+        while time.monotonic() < deadline and not state.startswith("0:"):
+            time.sleep(1.0)
+            state = _in_sync(standby)
+        log = standby.logs().decode(errors="replace")
+        assert state.startswith("0:") and state.endswith("streaming"), f"still stuck: {state}"
+        assert "replica-db: watchdog:" in log, "the standby came back, but not through the watchdog"
