@@ -2,9 +2,14 @@
 
 Merged into the ``drill`` command by drills.cli._command_tables. Exit codes:
 
-    report BUNDLE [--force]     0 regenerated; 2 not a bundle / evidence fails verification
-    verify BUNDLE               0 intact; 1 a file is missing, unlisted or tampered (one line
-                                each on stdout); 2 the path is not a bundle (UsageError)
+    report BUNDLE [--force] [--sign-key KEY]
+                                0 regenerated (and signed); 2 not a bundle / evidence fails
+                                verification / the key cannot sign
+    verify BUNDLE [--signers FILE]
+                                0 intact and consistent (and signed by a key FILE allows); 1 a
+                                file is missing, unlisted or tampered, a claim disagrees with the
+                                evidence (drills.report.integrity), or the signature is missing or
+                                bad (one line each on stdout); 2 not a bundle, no such FILE
     history DIR [--html OUT]    0 no regression in the latest run of any capability; 1 there
                                 is one (so a nightly job can fail on it); 2 no bundles in DIR,
                                 a bad option, or an --html path that cannot be written
@@ -33,22 +38,41 @@ def _bundle_arg(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("bundle", type=Path, metavar="BUNDLE", help="a bundle directory (reports/<utc>-<scenario>/)")
 
 
+def sign_key_arg(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--sign-key", type=Path, metavar="KEY",
+                        help="sign the bundle's SHA256SUMS with this SSH private key (ssh-keygen -Y sign; "
+                             "writes SHA256SUMS.sig)")
+
+
 def _report_args(parser: argparse.ArgumentParser) -> None:
     _bundle_arg(parser)
     parser.add_argument("--force", action="store_true",
                         help="regenerate even when the evidence fails verification (the new SHA256SUMS then covers it)")
+    sign_key_arg(parser)
+
+
+def _verify_args(parser: argparse.ArgumentParser) -> None:
+    _bundle_arg(parser)
+    parser.add_argument("--signers", type=Path, metavar="FILE",
+                        help="require a signature by a key this allowed-signers file lists "
+                             "(git's format: 'principal key-type key' per line)")
 
 
 def cmd_report(args: argparse.Namespace) -> int:
     from drills.report.bundle import regenerate
     from drills.report.view import fmt_utc, status_word
 
-    out = regenerate(args.bundle, force=args.force)
+    key = None
+    if args.sign_key is not None:
+        from drills.report.signing import signing_key
+
+        key = signing_key(args.sign_key)
+    out = regenerate(args.bundle, force=args.force, sign_key=key)
     r = out.result
     print(f"{status_word(r)}: {r.scenario_name} ({fmt_utc(r.started_utc)}, run {r.run_id})")
     if r.expectation is not None:
         print(f"  expect: {r.expectation.outcome}: {r.expectation.reason}")
-    print(f"  rewrote report.html, summary.md, junit.xml and SHA256SUMS in {out.directory}")
+    print(f"  rewrote report.html, summary.md, junit.xml and SHA256SUMS{' (signed)' if key else ''} in {out.directory}")
     if out.recomputed:
         print(f"  {out.recomputed}")
     for note in out.notes:
@@ -58,14 +82,31 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 def cmd_verify(args: argparse.Namespace) -> int:
     from drills.report.bundle import verify_bundle
+    from drills.report.evidence import SIGNATURE
+    from drills.report.integrity import consistency
+    from drills.report.signing import check_signature
 
-    problems = verify_bundle(args.bundle)
+    if args.signers is not None and not args.signers.is_file():
+        raise UsageError(f"--signers {args.signers}: no such allowed-signers file")
+    files = verify_bundle(args.bundle)
+    claims = consistency(args.bundle)
+    signed = check_signature(args.bundle, args.signers) if args.signers is not None else None
+    problems = [*files, *claims.problems, *([signed.sentence] if signed is not None and not signed.ok else [])]
     for p in problems:
         print(p)
     if problems:
-        print(f"{args.bundle}: NOT intact ({len(problems)} problem(s))")
+        print(f"{args.bundle}: REJECTED ({len(problems)} problem(s))")
         return EXIT_CHECK_FAILED
     print(f"{args.bundle}: intact (every file matches SHA256SUMS)")
+    if claims.rejudged:
+        print("  consistent: the status, the expectation and every verdict follow from the timeline and scenario")
+    else:
+        print("  consistent: the status and the expectation follow from the verdicts; the verdicts were NOT "
+              f"re-judged from the timeline: {claims.note}")
+    if signed is not None:
+        print(f"  {signed.sentence}")
+    elif (args.bundle / SIGNATURE).is_file():
+        print(f"  {SIGNATURE} present, not checked (pass --signers FILE to check it)")
     return EXIT_OK
 
 
@@ -122,6 +163,7 @@ def cmd_history(args: argparse.Namespace) -> int:
 COMMANDS: dict[str, Command] = {
     "report": ("regenerate report.html, summary.md and junit.xml of a bundle from its evidence",
                _report_args, cmd_report),
-    "verify": ("check a bundle against its SHA256SUMS: missing, unlisted or tampered files", _bundle_arg, cmd_verify),
+    "verify": ("check a bundle: files against SHA256SUMS, claims against the evidence, the signature",
+               _verify_args, cmd_verify),
     "history": ("compare many bundles per capability over time and flag regressions", _history_args, cmd_history),
 }
