@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import xml.etree.ElementTree as ET
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 
@@ -125,7 +126,7 @@ def test_junit_one_testcase_per_verdict() -> None:
     cases = suite.findall("testcase")
     assert [c.get("name") for c in cases] == [v.name for v in FAILED.verdicts]
     assert {c.get("classname") for c in cases} == {"site-a-power-cut"}
-    assert suite.get("timestamp") == FAILED.started_utc
+    assert suite.get("timestamp") == FAILED.started_utc[:19]  # UTC, whole seconds, no zone
     assert suite.get("tests") == str(len(FAILED.verdicts)) and suite.get("failures") == "4"
     by_name = {c.get("name"): c for c in cases}
     fail = by_name["availability[devtools]"].find("failure")
@@ -135,6 +136,37 @@ def test_junit_one_testcase_per_verdict() -> None:
     ok = by_name["availability[chat]"]
     assert ok.find("failure") is None
     assert ok.findtext("system-out") == "chat availability 97.8% >= target 95.0%"
+
+
+JUNIT_XSD = Path(__file__).parent / "data" / "junit.xsd"
+
+
+@pytest.mark.parametrize("result", [PASSED, FAILED, ERROR, ABORTED], ids=lambda r: r.status)
+def test_junit_is_valid_against_the_junit_schema(result: DrillResult) -> None:
+    import xmlschema
+
+    schema = xmlschema.XMLSchema(str(JUNIT_XSD))
+    schema.validate(render_junit(result))
+    # and the schema is strict where the old output was wrong: a zoned, fractional timestamp fails
+    zoned = render_junit(result).replace(f'timestamp="{result.started_utc[:19]}"',
+                                         'timestamp="2026-11-28T02:00:00.000000+00:00"')
+    assert not schema.is_valid(zoned)
+
+
+def test_junit_testcase_time_is_the_judged_window_and_failure_text_is_readable() -> None:
+    v = Verdict("availability", "devtools", "fail", "devtools availability 0% < target 95%", 0.95, 0.0, "ratio",
+                None, ">=", details={"window": [120.0, 420.0], "ok": 0, "by_site": {"a": 0}, "note": "plain"})
+    rto = Verdict("rto_first", "chat", "pass", "chat RTO 6.5s", 30.0, 6.5, "s", 0.1, "<=")
+    lint = Verdict("dualization", "devtools", "fail", "devtools data only in site a")
+    phases = (PhaseSpan("steady", "", "", 10.0, 20.0), PhaseSpan("fault", "", "", 20.0, 80.0),
+              PhaseSpan("settle", "", "", 80.0, 95.0), PhaseSpan("verify", "", "", 95.0, 99.0))
+    cases = {c.get("name"): c for c in _junit(replace(FAILED, verdicts=(v, rto, lint), phases=phases)).iter("testcase")}
+    assert cases["availability[devtools]"].get("time") == "300.000"  # its recorded window
+    assert cases["rto_first[chat]"].get("time") == "75.000"  # first fault -> verify
+    assert cases["dualization[devtools]"].get("time") == "0.000"  # the static lint judged no stretch of the run
+    text = cases["availability[devtools]"].findtext("failure") or ""
+    assert text.splitlines() == ["devtools availability 0% < target 95%", 'by_site: {"a": 0}', "note: plain",
+                                 "ok: 0", "window: [120.0, 420.0]"]
 
 
 def test_junit_broken_run_is_an_error() -> None:
