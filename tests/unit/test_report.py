@@ -9,11 +9,12 @@ from pathlib import Path
 
 import pytest
 
+from drills.model.expectation import Expectation, ExpectedFailure, judge
 from drills.model.result import DrillResult, PhaseSpan, Verdict
 from drills.model.timeline import Timeline
 from drills.report import render_html, render_junit, render_markdown
 from drills.report.synthetic import synthetic_run
-from drills.report.view import findings
+from drills.report.view import CONTROLS, failing_first, findings, objectives
 
 FAILED, RECORDS = synthetic_run()
 TIMELINE = Timeline(tuple(RECORDS))
@@ -194,3 +195,46 @@ def test_chart_shades_the_rto_checks_spans_and_is_downsampled() -> None:
     assert chat.count("<rect") < 20
     points = re.search(r'<polyline points="([^"]*)"', chat)
     assert points is not None and len(points.group(1).split()) <= 600
+
+
+def test_objectives_give_each_capability_target_to_measured_worst() -> None:
+    rows = {o.capability: o for o in objectives(FAILED)}
+    assert list(rows) == list(dict.fromkeys(v.capability for v in FAILED.verdicts
+                                            if v.capability != "*" and v.check != "rpo"))  # fmt: skip
+    dev = rows["devtools"]
+    assert dev.status == "fail" and dev.availability is not None and dev.availability.status == "fail"
+    assert dev.availability.text == "≥ 95% → 0%"
+    chat = rows["chat"]
+    assert chat.rto is not None and chat.rto.text.startswith("≤ 30s → ") and chat.rto.status == "pass"
+
+
+def test_a_confirmed_known_bad_run_labels_its_declared_failures_expected() -> None:
+    failing = tuple(ExpectedFailure(v.check, v.capability) for v in FAILED.verdicts if v.status == "fail")
+    unknown_free = replace(FAILED, verdicts=tuple(v for v in FAILED.verdicts if v.status != "unknown"))
+    judged = judge(Expectation(failing), unknown_free.verdicts, "failed")
+    assert judged.confirmed
+    confirmed = replace(unknown_free, expectation=judged)
+    assert {o.capability: o.status for o in objectives(confirmed)}["devtools"] == "expected"
+    order = [v.status for v in failing_first(confirmed)]
+    assert order == sorted(order, key=lambda s: s == "pass")  # every declared failure before the passes
+    html = render_html(confirmed, TIMELINE)
+    assert "NOT MET (expected)" in html
+
+
+def test_the_first_screen_has_verdict_scope_objectives_controls_then_checks_failing_first() -> None:
+    html = render_html(FAILED, TIMELINE)
+    marks = ['id="verdict"', 'id="scope"', 'id="objectives"', 'id="controls"', 'id="checks"', 'id="findings"']
+    positions = [html.index(m) for m in marks]
+    assert positions == sorted(positions), dict(zip(marks, positions, strict=True))
+    assert "not production" in html and "ISO 22301" in html and "DORA" in html
+    rows = re.findall(r'<tr class="check-row">.*?class="s-(\w+)"', html, re.DOTALL)
+    assert rows[0] != "pass" and rows == sorted(rows, key=lambda s: {"fail": 0, "unknown": 1, "pass": 2}[s])
+    md = render_markdown(FAILED)
+    assert md.index("| Capability | Result |") < md.index("| Check | Capability |")
+    assert "not production" in md and "| devtools | ❌ not met | ≥ 95% → 0% |" in md
+
+
+def test_the_control_mapping_is_the_one_docs_reports_md_documents() -> None:
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "reports.md").read_text()
+    rows = re.findall(r"^\| ((?:ISO|SOC|DORA)[^|]+) \| ([^|]+) \|$", doc, re.MULTILINE)
+    assert [(a.strip(), b.strip()) for a, b in rows] == list(CONTROLS)

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from drills.engine.lifecycle import LOGS_DIR
+from drills.engine.provenance import TOPOLOGY_DIR
 from drills.model.result import PhaseSpan
 from drills.model.timeline import AFTER_RESTORE, Timeline
 from drills.report import bundle_files, regenerate, render_html, render_junit, verify_bundle, write_bundle
@@ -46,7 +47,7 @@ def test_registry_bundle_lists_and_docs_name_the_same_formats() -> None:
     assert set(bundle_files()) == {*EVIDENCE_FILES, *derived_files(), MANIFEST}
     # logs/ is a directory of the run's own (one file per service): named, not listed file by file;
     # the signature is optional (drill run --sign-key), so not in every bundle
-    assert _doc_tree() == {*bundle_files(), f"{LOGS_DIR}/", SIGNATURE}
+    assert _doc_tree() == {*bundle_files(), f"{LOGS_DIR}/", f"{TOPOLOGY_DIR}/", SIGNATURE}
 
 
 def test_the_html_report_links_every_other_file_of_the_bundle() -> None:

@@ -2,9 +2,12 @@
 
     format ``html`` -> report.html           render_html(result, timeline, recomputed="", notes=()) -> str
 
-Sections, in reading order for someone who was not there: verdict (with a scenario's
-``expect:``, whether it failed exactly as declared: EXPECTED FAILURE CONFIRMED), what/when/how long,
-checks (target vs measured), findings, a timeline chart per capability, phases (UTC),
+Sections, in reading order for someone who was not there. The first screen: the verdict (with a
+scenario's ``expect:``, whether it failed exactly as declared: EXPECTED FAILURE CONFIRMED), when and
+how long, the scope in one sentence (a replica, not production), objectives vs achieved per
+capability (availability, RTO, RPO: target -> measured worst), the control mapping, then the checks
+with those that did not pass first. Then findings, a timeline chart per capability, the run's
+facts, phases (UTC),
 fault events, remediation and sign-off (blank, for a person to fill in), objectives
 and targets, environment, and the evidence files of the bundle (relative links: the
 evidence, every other registered report format, the manifest).
@@ -23,16 +26,20 @@ from drills.report.chart import capability_chart, phase_bands, rto_spans, timeli
 from drills.report.evidence import EVIDENCE, MANIFEST, MANIFEST_DESCRIPTION
 from drills.report.formats.base import FORMATS, Rendering, ReportFormat, register
 from drills.report.view import (
+    CONTROLS,
     Clock,
     expectation_text,
     expected_failure,
+    failing_first,
     findings,
     flatten,
     fmt_bound,
     fmt_target,
     fmt_utc,
     fmt_value,
+    objectives,
     run_duration,
+    scope_sentence,
     status_class,
     status_word,
     template_env,
@@ -61,7 +68,7 @@ def _checks(result: DrillResult) -> list[dict[str, str]]:
             "expected": "expected" if expected_failure(result, v) else "",
             "message": v.message,
         }
-        for v in result.verdicts
+        for v in failing_first(result)
     ]
 
 
@@ -107,6 +114,10 @@ def render_html(
         "duration": run_duration(result),
         "t0": fmt_utc(clock.t0) if clock.t0 else "—",
         "checks": _checks(result),
+        "failing": any(v.status != "pass" for v in result.verdicts),
+        "objectives": objectives(result),
+        "scope": scope_sentence(result),
+        "controls": CONTROLS,
         "findings": found,
         "charts": _charts(result, timeline, clock),
         "legend_bands": any(p.phase in AFTER_RESTORE for p in timeline.phases()),
