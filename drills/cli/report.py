@@ -82,19 +82,27 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 def cmd_verify(args: argparse.Namespace) -> int:
     from drills.report.bundle import verify_bundle
-    from drills.report.evidence import SIGNATURE
+    from drills.report.evidence import ANNOTATIONS, ANNOTATIONS_SIGNATURE, SIGNATURE
     from drills.report.integrity import consistency
-    from drills.report.signing import check_signature
+    from drills.report.signing import check_file_signature, check_signature
 
     if args.signers is not None and not args.signers.is_file():
         raise UsageError(f"--signers {args.signers}: no such allowed-signers file")
     files = verify_bundle(args.bundle)
     claims = consistency(args.bundle)
     signed = check_signature(args.bundle, args.signers) if args.signers is not None else None
+    notes_file = args.bundle / ANNOTATIONS
+    notes_signed = None
+    if args.signers is not None and notes_file.is_file() and (args.bundle / ANNOTATIONS_SIGNATURE).is_file():
+        notes_signed = check_file_signature(notes_file, args.signers)
     problems = [*files, *claims.problems, *([signed.sentence] if signed is not None and not signed.ok else [])]
+    if notes_signed is not None and not notes_signed.ok:
+        problems.append(f"annotations: {notes_signed.sentence}")
     for p in problems:
         print(p)
     if problems:
+        if notes_signed is not None and notes_signed.ok:  # the annotations' own answer, whatever the run's
+            print(f"annotations: {notes_signed.sentence}")
         print(f"{args.bundle}: REJECTED ({len(problems)} problem(s))")
         return EXIT_CHECK_FAILED
     print(f"{args.bundle}: intact (every file matches SHA256SUMS)")
@@ -107,6 +115,74 @@ def cmd_verify(args: argparse.Namespace) -> int:
         print(f"  {signed.sentence}")
     elif (args.bundle / SIGNATURE).is_file():
         print(f"  {SIGNATURE} present, not checked (pass --signers FILE to check it)")
+    if notes_signed is not None:
+        print(f"  annotations: {notes_signed.sentence}")
+    elif notes_file.is_file():
+        signed_too = (args.bundle / ANNOTATIONS_SIGNATURE).is_file()
+        print(f"  {ANNOTATIONS} present (added after the run, outside the manifest); "
+              f"{'signed, not checked (pass --signers FILE)' if signed_too else 'not signed'}")
+    return EXIT_OK
+
+
+def _annotate_args(parser: argparse.ArgumentParser) -> None:
+    from drills.report.annotations import ROLES, STATUSES
+
+    _bundle_arg(parser)
+    parser.add_argument("--finding", metavar="ID", help="the finding to annotate (DR-...; without options: list them)")
+    parser.add_argument("--owner", help="who fixes it")
+    parser.add_argument("--due", metavar="YYYY-MM-DD", help="by when")
+    parser.add_argument("--status", choices=STATUSES, help="where the remediation stands")
+    parser.add_argument("--note", help="one line: what is being done, or why the risk is accepted")
+    parser.add_argument("--sign-off", metavar="ROLE=NAME",
+                        help=f"sign the drill off, today, as one of: {', '.join(ROLES)} (e.g. 'reviewer=Ana Li')")
+    sign_key_arg(parser)
+
+
+def cmd_annotate(args: argparse.Namespace) -> int:
+    import json
+
+    from drills.model.result import DrillResult
+    from drills.report.annotations import Change, annotate, load
+    from drills.report.rootcause import root_causes
+
+    path = args.bundle / "result.json"
+    if not path.is_file():
+        raise UsageError(f"{args.bundle}: not a drill bundle (no result.json)")
+    try:
+        result = DrillResult.from_dict(json.loads(path.read_text(encoding="utf-8")))
+    except (OSError, ValueError, TypeError) as exc:
+        raise UsageError(f"{path}: cannot read the drill result: {exc}") from exc
+    key = None
+    if args.sign_key is not None:
+        from drills.report.signing import signing_key
+
+        key = signing_key(args.sign_key)
+    sign_off = None
+    if args.sign_off is not None:
+        role, sep, name = args.sign_off.partition("=")
+        if not sep:
+            raise UsageError(f"--sign-off {args.sign_off!r}: ROLE=NAME, e.g. 'reviewer=Ana Li'")
+        sign_off = (role.strip().lower(), name)
+    change = Change(args.finding, args.owner, args.due, args.status, args.note, sign_off)
+    changing = args.finding is not None or sign_off is not None or any(
+        x is not None for x in (args.owner, args.due, args.status, args.note))
+    notes = annotate(args.bundle, result, change) if changing else load(args.bundle)
+    if key is not None:
+        from drills.report.evidence import ANNOTATIONS
+        from drills.report.signing import sign_file
+
+        if not (args.bundle / ANNOTATIONS).is_file():
+            raise UsageError(f"{args.bundle}: no annotations to sign yet")
+        sign_file(args.bundle / ANNOTATIONS, key)
+    for c in root_causes(result):
+        n = notes.findings.get(c.id)
+        track = f"{n.status}{', owner ' + n.owner if n.owner else ''}{', due ' + n.due if n.due else ''}" if n else "-"
+        print(f"{c.id}  {c.capability:<10} {track:<34} {c.title}")
+    for s in notes.sign_off:
+        print(f"signed off: {s.role}: {s.name} ({s.date})")
+    if changing:
+        print(f"wrote {args.bundle / 'annotations.json'}{' (signed)' if key else ''}; the run's SHA256SUMS is "
+              "unchanged (drill report BUNDLE shows the annotations in report.html)")
     return EXIT_OK
 
 
@@ -166,4 +242,6 @@ COMMANDS: dict[str, Command] = {
     "verify": ("check a bundle: files against SHA256SUMS, claims against the evidence, the signature",
                _verify_args, cmd_verify),
     "history": ("compare many bundles per capability over time and flag regressions", _history_args, cmd_history),
+    "annotate": ("record remediation (owner, due date, status) per finding and sign-off, beside a bundle",
+                 _annotate_args, cmd_annotate),
 }

@@ -33,6 +33,8 @@ from drills.engine.environment import collect_environment
 from drills.errors import UsageError
 from drills.model.result import DrillResult
 from drills.model.timeline import Timeline, load_timeline
+from drills.report.annotations import Annotations
+from drills.report.annotations import load as load_annotations
 from drills.report.evidence import EVIDENCE_FILES, MANIFEST, SIGNATURE, UNLISTED
 from drills.report.formats import FORMATS, Rendering
 from drills.report.recompute import recompute_verdicts
@@ -92,9 +94,10 @@ def write_manifest(directory: Path) -> None:
     _write(directory / MANIFEST, "".join(lines))
 
 
-def _render_all(directory: Path, result: DrillResult, timeline: Timeline, recomputed: str, notes: list[str]) -> None:
+def _render_all(directory: Path, result: DrillResult, timeline: Timeline, recomputed: str, notes: list[str],
+                annotations: Annotations | None = None) -> None:
     """Write every registered report format's file."""
-    rendering = Rendering(result, timeline, recomputed, tuple(notes))
+    rendering = Rendering(result, timeline, recomputed, tuple(notes), annotations)
     for fmt in FORMATS.values():
         _write(directory / fmt.file, fmt.render(rendering))
 
@@ -224,7 +227,7 @@ def regenerate(directory: Path, force: bool = False, sign_key: Path | None = Non
         result = outcome.result
     elif outcome.note:
         notes.append(outcome.note)
-    _render_all(directory, result, timeline, outcome.sentence, notes)
+    _render_all(directory, result, timeline, outcome.sentence, notes, load_annotations(directory))
     manifest, sig = directory / MANIFEST, directory / SIGNATURE
     before = manifest.read_bytes() if manifest.is_file() else b""
     write_manifest(directory)

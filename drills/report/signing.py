@@ -20,9 +20,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from drills.errors import UsageError
-from drills.report.evidence import MANIFEST, SIGNATURE
+from drills.report.evidence import MANIFEST
 
-__all__ = ["NAMESPACE", "SignatureCheck", "check_signature", "sign_manifest", "signing_key"]
+__all__ = ["NAMESPACE", "SignatureCheck", "check_file_signature", "check_signature", "sign_file", "sign_manifest",
+           "signing_key"]
 
 NAMESPACE = "drills-bundle"
 TIMEOUT_S = 30.0
@@ -57,17 +58,23 @@ def signing_key(path: Path) -> Path:
     return path
 
 
+def sign_file(path: Path, key: Path) -> Path:
+    """Sign ``path`` with ``key`` (namespace drills-bundle); returns ``<path>.sig``. UsageError when it cannot."""
+    if not path.is_file():
+        raise UsageError(f"{path}: nothing to sign (no such file)")
+    sig = path.with_name(path.name + ".sig")
+    sig.unlink(missing_ok=True)  # ssh-keygen refuses to overwrite
+    done = _run(["-Y", "sign", "-f", str(key), "-n", NAMESPACE, str(path)])
+    if done.returncode != 0 or not sig.is_file():
+        raise UsageError(f"--sign-key {key}: ssh-keygen could not sign {path}: {_last_line(done.stderr)}")
+    return sig
+
+
 def sign_manifest(bundle: Path, key: Path) -> Path:
     """Sign the bundle's SHA256SUMS with ``key``; returns SHA256SUMS.sig. UsageError when it cannot."""
-    manifest = bundle / MANIFEST
-    if not manifest.is_file():
+    if not (bundle / MANIFEST).is_file():
         raise UsageError(f"{bundle}: no {MANIFEST} to sign")
-    sig = bundle / SIGNATURE
-    sig.unlink(missing_ok=True)  # ssh-keygen refuses to overwrite
-    done = _run(["-Y", "sign", "-f", str(key), "-n", NAMESPACE, str(manifest)])
-    if done.returncode != 0 or not sig.is_file():
-        raise UsageError(f"--sign-key {key}: ssh-keygen could not sign {manifest}: {_last_line(done.stderr)}")
-    return sig
+    return sign_file(bundle / MANIFEST, key)
 
 
 @dataclass(frozen=True)
@@ -79,22 +86,27 @@ class SignatureCheck:
 def check_signature(bundle: Path, signers: Path) -> SignatureCheck:
     """Is SHA256SUMS signed, for drills bundles, by a key ``signers`` allows? Never raises for a bad
     or missing signature (that is the answer); UsageError for an unreadable signers file."""
+    return check_file_signature(bundle / MANIFEST, signers)
+
+
+def check_file_signature(path: Path, signers: Path) -> SignatureCheck:
+    """Is ``path`` signed (``<path>.sig``), for drills bundles, by a key ``signers`` allows?"""
     if not signers.is_file():
         raise UsageError(f"--signers {signers}: no such allowed-signers file")
-    manifest, sig = bundle / MANIFEST, bundle / SIGNATURE
+    sig = path.with_name(path.name + ".sig")
     if not sig.is_file():
-        return SignatureCheck(False, f"not signed: no {SIGNATURE} (--signers asks for a signature)")
-    if not manifest.is_file():
-        return SignatureCheck(False, f"bad signature: {MANIFEST} is missing")
+        return SignatureCheck(False, f"not signed: no {sig.name} (--signers asks for a signature)")
+    if not path.is_file():
+        return SignatureCheck(False, f"bad signature: {path.name} is missing")
     found = _run(["-Y", "find-principals", "-s", str(sig), "-f", str(signers)])
     principals = [p for p in found.stdout.decode(errors="replace").split() if p]
     if found.returncode != 0 or not principals:
-        return SignatureCheck(False, f"bad signature: {SIGNATURE} was not made by a key {signers} allows "
+        return SignatureCheck(False, f"bad signature: {sig.name} was not made by a key {signers} allows "
                                      f"({_last_line(found.stderr)})")
-    data = manifest.read_bytes()
+    data = path.read_bytes()
     for principal in principals:
         done = _run(["-Y", "verify", "-f", str(signers), "-I", principal, "-n", NAMESPACE, "-s", str(sig)], data)
         if done.returncode == 0:
-            return SignatureCheck(True, f"signed by {principal} (a key {signers} allows), over {MANIFEST} as it is")
-    return SignatureCheck(False, f"bad signature: {SIGNATURE} does not match {MANIFEST} as it is, for "
+            return SignatureCheck(True, f"signed by {principal} (a key {signers} allows), over {path.name} as it is")
+    return SignatureCheck(False, f"bad signature: {sig.name} does not match {path.name} as it is, for "
                                  f"{', '.join(principals)} ({_last_line(done.stderr)})")

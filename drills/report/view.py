@@ -181,6 +181,13 @@ def _headline(v: Verdict) -> str:
     return f"{label} of {v.subject} failed"
 
 
+def observed(result: DrillResult, names: tuple[str, ...]) -> list[str]:
+    """What each verdict of a root cause showed, in words (its check's own finding); the dualization
+    verdict itself is the cause's title, so it is left out."""
+    by_name = {v.name: v for v in result.verdicts}
+    return [_headline(by_name[n]) for n in names if n in by_name and by_name[n].check != "dualization"]
+
+
 def findings(result: DrillResult) -> list[Finding]:
     """Plain-words findings: one per verdict that did not pass, with its cause when known."""
     out: list[Finding] = []

@@ -22,9 +22,11 @@ from markupsafe import Markup
 from drills import __version__
 from drills.model.result import DrillResult
 from drills.model.timeline import AFTER_RESTORE, Timeline
+from drills.report.annotations import Annotations
 from drills.report.chart import capability_chart, phase_bands, rto_spans, timeline_extent
 from drills.report.evidence import EVIDENCE, MANIFEST, MANIFEST_DESCRIPTION
 from drills.report.formats.base import FORMATS, Rendering, ReportFormat, register
+from drills.report.rootcause import root_causes
 from drills.report.view import (
     CONTROLS,
     Clock,
@@ -38,6 +40,7 @@ from drills.report.view import (
     fmt_utc,
     fmt_value,
     objectives,
+    observed,
     run_duration,
     scope_sentence,
     status_class,
@@ -97,10 +100,20 @@ def _charts(result: DrillResult, timeline: Timeline, clock: Clock) -> list[dict[
     return charts
 
 
+def _causes(result: DrillResult, annotations: Annotations | None) -> list[dict[str, Any]]:
+    notes = annotations.findings if annotations is not None else {}
+    return [{"id": c.id, "kind": c.kind, "capability": c.capability, "title": c.title, "fix": c.fix,
+             "status": c.status, "expected": c.expected, "verdicts": ", ".join(c.verdicts),
+             "observed": observed(result, c.verdicts), "note": notes.get(c.id)}
+            for c in root_causes(result)]  # fmt: skip
+
+
 def render_html(
-    result: DrillResult, timeline: Timeline, recomputed: str = "", notes: tuple[str, ...] = ()
+    result: DrillResult, timeline: Timeline, recomputed: str = "", notes: tuple[str, ...] = (),
+    annotations: Annotations | None = None,
 ) -> str:
-    """Render the report. ``recomputed``: a sentence when verdicts were recomputed offline."""
+    """Render the report. ``recomputed``: a sentence when verdicts were recomputed offline;
+    ``annotations``: remediation and sign-off recorded after the run (drill annotate)."""
     header = timeline.header
     clock = Clock.of(header.t0_utc if header else None, result.started_utc)
     found = findings(result)
@@ -137,14 +150,16 @@ def render_html(
         "evidence": evidence_links(),
         "recomputed": recomputed,
         "notes": notes,
-        "remediation_rows": [f.text for f in found] + ["", ""],
+        "causes": _causes(result, annotations),
+        "run_findings": [f for f in found if f.check in ("run", "expect")],
+        "sign_off": {s.role: s for s in annotations.sign_off} if annotations is not None else {},
         "version": __version__,
     }
     return template_env().get_template("report.html.j2").render(**context)
 
 
 def _render(r: Rendering) -> str:
-    return render_html(r.result, r.timeline, recomputed=r.recomputed, notes=r.notes)
+    return render_html(r.result, r.timeline, recomputed=r.recomputed, notes=r.notes, annotations=r.annotations)
 
 
 register(ReportFormat(NAME, "report.html", "the report for people (self-contained: open it offline, print it)",

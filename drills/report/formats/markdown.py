@@ -12,7 +12,9 @@ EXPECTED FAILURE CONFIRMED (not FAILED), and each declared failing verdict reads
 from __future__ import annotations
 
 from drills.model.result import DrillResult
+from drills.report.annotations import Annotations
 from drills.report.formats.base import Rendering, ReportFormat, register
+from drills.report.rootcause import root_causes
 from drills.report.view import (
     CONTROLS,
     expectation_text,
@@ -24,6 +26,7 @@ from drills.report.view import (
     fmt_utc,
     fmt_value,
     objectives,
+    observed,
     run_duration,
     scope_sentence,
     status_class,
@@ -41,7 +44,7 @@ def _cell(text: str) -> str:
     return text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
 
 
-def render_markdown(result: DrillResult, recomputed: str = "") -> str:
+def render_markdown(result: DrillResult, recomputed: str = "", annotations: Annotations | None = None) -> str:
     word = status_word(result)
     lines = [
         f"## {_ICON.get(status_class(result), '')} {word}: drill `{result.scenario_name}`".replace("  ", " "),
@@ -89,10 +92,20 @@ def render_markdown(result: DrillResult, recomputed: str = "") -> str:
         lines.append("")
     else:
         lines += ["No verdicts were computed.", ""]
-    found = findings(result)
-    if found:
+    found = [f for f in findings(result) if f.check in ("run", "expect")]
+    causes = root_causes(result)
+    if found or causes:
         lines += ["### Findings", ""]
         lines += [f"- **{_cell(f.capability).replace('*', 'all')}**: {f.text}" for f in found]
+        notes = annotations.findings if annotations is not None else {}
+        for c in causes:
+            who = "the system" if c.capability == "*" else c.capability
+            tag = " (expected)" if c.expected else ""
+            note = notes.get(c.id)
+            track = f" · **{note.status}**" + (f", owner {note.owner}" if note.owner else "") + (
+                f", due {note.due}" if note.due else "") if note else ""
+            lines.append(f"- `{c.id}` **{who}**{tag}: {c.title} — fix: {c.fix}{track}")
+            lines += [f"  - {o}" for o in observed(result, c.verdicts)]
         lines.append("")
     lines += ["Evidences: " + "; ".join(control for control, _ in CONTROLS) + ".", ""]
     lines += [
@@ -106,7 +119,7 @@ def render_markdown(result: DrillResult, recomputed: str = "") -> str:
 
 
 def _render(r: Rendering) -> str:
-    return render_markdown(r.result, recomputed=r.recomputed)
+    return render_markdown(r.result, recomputed=r.recomputed, annotations=r.annotations)
 
 
 register(ReportFormat("markdown", "summary.md", "short Markdown summary, for CI job pages", _render))
