@@ -10,9 +10,12 @@ Merged into the ``drill`` command by drills.cli._command_tables. Exit codes:
                                 file is missing, unlisted or tampered, a claim disagrees with the
                                 evidence (drills.report.integrity), or the signature is missing or
                                 bad (one line each on stdout); 2 not a bundle, no such FILE
-    history DIR [--html OUT]    0 no regression in the latest run of any capability; 1 there
-                                is one (so a nightly job can fail on it); 2 no bundles in DIR,
-                                a bad option, or an --html path that cannot be written
+    history DIR [--html OUT] [--max-age AGE] [--signers FILE]
+                                0 no regression in the latest run of any capability, every bundle
+                                verifies, and (with --max-age) every scenario passed recently
+                                enough; 1 otherwise (so a nightly job can fail on it); 2 no
+                                bundles in DIR, a bad option, or an --html path that cannot be
+                                written
 
 The report package (Jinja2, the check registry) is imported by the handlers and by the argument
 builder of ``history`` (its defaults are the rule's), which runs only for ``drill history``.
@@ -197,6 +200,11 @@ def _history_args(parser: argparse.ArgumentParser) -> None:
                              "(default %(default)s)")
     parser.add_argument("--rto-rise", type=float, default=Rule.rto_rise,
                         help="RTO rise above the median that is a regression, as a ratio (default %(default)s = 50%%)")
+    parser.add_argument("--max-age", metavar="AGE",
+                        help="exit 1 when a scenario's last passing run is older than AGE (36h, 7d, 2w): proof "
+                             "that the drill ran as often as required")
+    parser.add_argument("--signers", type=Path, metavar="FILE",
+                        help="exclude bundles not signed by a key this allowed-signers file lists")
 
 
 def _rule_text(rule: Rule) -> str:
@@ -210,30 +218,60 @@ def cmd_history(args: argparse.Namespace) -> int:
         raise UsageError("--window must be >= 1, --avail-drop and --rto-rise finite numbers >= 0")
     if args.html:
         output_file(args.html, "--html")  # before reading the bundles, not after
-    from drills.report.history import Rule, flag, latest_regressions, load_history, series
+    if args.signers is not None and not args.signers.is_file():
+        raise UsageError(f"--signers {args.signers}: no such allowed-signers file")
+    from datetime import UTC, datetime
+
+    from drills.report.history import (
+        Rule,
+        finding_events,
+        flag,
+        latest_regressions,
+        load_history,
+        parse_age,
+        series,
+        stale,
+    )
     from drills.report.view import fmt_utc
 
+    max_age = parse_age(args.max_age) if args.max_age is not None else None
     rule = Rule(window=args.window, avail_drop=args.avail_drop, rto_rise=args.rto_rise)
-    flagged = {k: flag(pts, rule) for k, pts in series(load_history(args.directory)).items()}
+    hist = load_history(args.directory, signers=args.signers)
+    for bundle, why in hist.excluded:
+        print(f"EXCLUDED (does not verify): {bundle}: {why}")
+    flagged = {k: flag(pts, rule) for k, pts in series(hist.results).items()}
+    word = {"pass": "met", "fail": "NOT MET", "unknown": "not proven", "expected": "expected"}
     for (scenario, cap), pts in sorted(flagged.items()):
         print(f"{scenario} / {cap}")
-        print(f"  {'run start (UTC)':<24} {'status':<8} {'availability':>12} {'RTO':>16}")
+        print(f"  {'run start (UTC)':<24} {'result':<10} {'availability':>12} {'RTO':>16} {'RPO':>5}  findings")
         for p in pts:
             avail = "—" if p.availability is None else f"{p.availability * 100:.2f}%"
             rto = ("never recovered" if p.rto_judged else "—") if p.rto is None else f"{p.rto:.1f}s"
+            rpo = "—" if p.rpo is None else f"{p.rpo:g}"
             mark = "  REGRESSION: " + "; ".join(p.regressions) if p.regressions else ""
-            print(f"  {fmt_utc(p.started_utc):<24} {p.status:<8} {avail:>12} {rto:>16}{mark}")
+            print(f"  {fmt_utc(p.started_utc):<24} {word.get(p.status, p.status):<10} {avail:>12} {rto:>16} "
+                  f"{rpo:>5}  {' '.join(p.findings) or '-'}{mark}")
+    events = finding_events(hist.results)
+    for scenario, evs in sorted(events.items()):
+        for e in evs:
+            state = f"closed {fmt_utc(e.closed)}" if e.closed else "OPEN in the latest run"
+            print(f"{scenario}: {e.id} first seen {fmt_utc(e.first_seen)}, {state}: {e.title}")
     print(f"rule: {_rule_text(rule)}")
+    too_old = stale(hist.results, max_age, datetime.now(UTC)) if max_age is not None else []
+    for line in too_old:
+        print(f"TOO OLD: {line}")
     if args.html:
         from drills.report.history_html import render_history_html
 
-        args.html.write_text(render_history_html(flagged, _rule_text(rule)), encoding="utf-8")
+        args.html.write_text(render_history_html(flagged, _rule_text(rule), events, hist.excluded, too_old),
+                             encoding="utf-8")
         print(f"wrote {args.html}")
     latest = latest_regressions(flagged)
     if latest:
         print(f"regression in the latest run: {len(latest)}")
-        return EXIT_CHECK_FAILED
-    return EXIT_OK
+    if hist.excluded:
+        print(f"bundles that do not verify: {len(hist.excluded)} (drill verify BUNDLE says why)")
+    return EXIT_CHECK_FAILED if latest or hist.excluded or too_old else EXIT_OK
 
 
 COMMANDS: dict[str, Command] = {

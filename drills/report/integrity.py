@@ -34,7 +34,7 @@ from drills import __version__
 from drills.model.expectation import judge
 from drills.model.result import ENDED_EARLY, DrillResult, Verdict, overall_status
 
-__all__ = ["Consistency", "consistency"]
+__all__ = ["Consistency", "claim_problems", "consistency"]
 
 _TOLERANCE = 1e-6  # a measured value read back from JSON and recomputed: the same float, give or take
 
@@ -73,6 +73,11 @@ def _expectation_problems(result: DrillResult) -> list[str]:
     return []
 
 
+def claim_problems(result: DrillResult) -> list[str]:
+    """The checks that need nothing but result.json: its status and its expectation follow from its verdicts."""
+    return _status_problems(result) + _expectation_problems(result)
+
+
 def _same(a: float | None, b: float | None) -> bool:
     if a is None or b is None:
         return a is b
@@ -105,7 +110,7 @@ def consistency(bundle: Path) -> Consistency:
     result = _load_result(bundle)
     if isinstance(result, str):
         return Consistency((result,), rejudged=False, note="result.json could not be read")
-    problems = _status_problems(result) + _expectation_problems(result)
+    problems = claim_problems(result)
     again = recompute_verdicts(bundle, result)
     if again.result is None:
         return Consistency(tuple(problems), rejudged=False, note=again.note)

@@ -31,7 +31,7 @@ def test_template_calls_only_existing_subcommands_and_options(template: Path) ->
     text = template.read_text()
     yaml.safe_load(text)  # valid YAML
     calls = CALL.findall(text)
-    assert {c for c, _ in calls} >= {"run", "verify"}, calls
+    assert {c for c, _ in calls} >= {"run", "verify", "history"}, calls
     for command, rest in calls:
         known = _options(command)
         used = set(re.findall(r"(?<![\w-])--[a-z][a-z-]*", rest))
@@ -41,6 +41,6 @@ def test_template_calls_only_existing_subcommands_and_options(template: Path) ->
 @pytest.mark.parametrize("template", TEMPLATES, ids=lambda p: p.name)
 def test_template_signs_and_checks_signatures_and_keeps_bundles_for_an_audit_period(template: Path) -> None:
     text = template.read_text()
-    assert "--sign-key" in text and "--signers" in text
+    assert "--sign-key" in text and "--signers" in text and "--max-age" in text
     days = [int(d) for d in re.findall(r"(?:retention-days:|expire_in:)\s*(\d+)", text)]
     assert days and min(days) >= 400, days
