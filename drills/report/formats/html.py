@@ -23,7 +23,7 @@ from drills import __version__
 from drills.model.result import DrillResult
 from drills.model.timeline import AFTER_RESTORE, Timeline
 from drills.report.annotations import Annotations
-from drills.report.chart import capability_chart, phase_bands, rto_spans, timeline_extent
+from drills.report.chart import capability_chart, phase_bands, rto_spans, site_colours, system_chart, timeline_extent
 from drills.report.evidence import EVIDENCE, MANIFEST, MANIFEST_DESCRIPTION
 from drills.report.formats.base import FORMATS, Rendering, ReportFormat, register
 from drills.report.rootcause import root_causes
@@ -83,15 +83,19 @@ def _charts(result: DrillResult, timeline: Timeline, clock: Clock) -> list[dict[
     charts = []
     order = [v.capability for v in result.verdicts]
     caps = sorted(timeline.capabilities(), key=lambda c: (order.index(c) if c in order else len(order), c))
+    phases = timeline.phases()
+    colours = site_colours([s.site for s in timeline.samples() if s.site])
     for cap in caps:
         samples = timeline.samples(cap)
         bad = sum(1 for s in samples if not s.ok)
+        period = min((p.period for p in timeline.probes(cap) if p.period > 0), default=0.0)
         charts.append(
             {
                 "capability": cap,
                 # capability_chart escapes every text it puts in the SVG
                 "svg": Markup(capability_chart(cap, samples, faults, extent, t0_label,  # noqa: S704
-                                               rto_spans(timeline, cap, extent[1]), bands, actions)),
+                                               rto_spans(timeline, cap, extent[1]), bands, actions,
+                                               phases=phases, period=period, colours=colours)),
                 "samples": len(samples),
                 "failed": bad,
                 "probes": ", ".join(sorted({s.probe for s in samples})),
@@ -133,6 +137,9 @@ def render_html(
         "controls": CONTROLS,
         "findings": found,
         "charts": _charts(result, timeline, clock),
+        "system_chart": Markup(system_chart(timeline, timeline_extent(timeline),  # noqa: S704 - escaped inside
+                                            fmt_utc(clock.t0) if clock.t0 else "unknown")),
+        "site_legend": list(site_colours([s.site for s in timeline.samples() if s.site]).items()),
         "legend_bands": any(p.phase in AFTER_RESTORE for p in timeline.phases()),
         "legend_actions": bool(timeline.actions()),
         "phases": [
