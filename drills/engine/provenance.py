@@ -6,13 +6,16 @@
     keep_topology(scenario, bundle)  copies of the files the scenario's topology was read from, at
                                      their paths in the repository, under ``topology/`` (+ index.json):
                                      ``drill report`` and ``drill verify`` rebuild the scenario from
-                                     them, so a bundle is re-judged the same anywhere, without a checkout
+                                     them, so a bundle is re-judged the same anywhere, without a checkout;
+                                     and compose.resolved.json, the merged Compose model the run used
+                                     (secret-looking environment values redacted), for reading
 
 Files that shape a drill: the scenario; the compose file, its overrides and variant; the WAN's
 proxies file; every bind-mounted host path (config files: HAProxy, etcd, Patroni ...); every image
 build context (the fixtures); the installed drills package when it lives in the same repository.
 Build contexts are named in the provenance, not copied (the image ids in environment.json pin what
-ran). Copies are bounded like the lint's reads: a bind-mounted directory contributes at most its
+ran); a ``.env`` file is never copied (it holds secrets; it is named in the provenance). Copies
+are bounded like the lint's reads: a bind-mounted directory contributes at most its
 first 50 files of <= 256 kB; anything else is listed in index.json's ``skipped`` with the reason.
 
 Operator and trigger come from the CI's own variables (GitHub Actions, GitLab CI, Jenkins; or
@@ -26,6 +29,7 @@ import contextlib
 import getpass
 import json
 import os
+import re
 import shutil
 import subprocess
 from collections.abc import Mapping
@@ -39,6 +43,7 @@ __all__ = ["TOPOLOGY_DIR", "keep_topology", "provenance", "shaping_files"]
 
 TOPOLOGY_DIR = "topology"
 INDEX = "index.json"
+RESOLVED = "compose.resolved.json"  # the merged model, environment secrets redacted (a record, not re-read)
 GIT_TIMEOUT = 5.0
 MAX_BYTES = 256 * 1024  # the lint's per-file bound (drills.lint.files)
 MAX_FILES = 50  # files kept per bind-mounted directory
@@ -199,9 +204,6 @@ def keep_topology(scenario: Scenario, bundle_dir: Path) -> dict[str, Any]:
     root = (topo.root or repo_root(scenario.path)).resolve()
     wanted = [topo.compose, *topo.overrides, *(p for p in (topo.variant_file, topo.proxies_file) if p is not None)]
     wanted += [Path(m.source) for _, w in topo.wiring for m in w.mounts if m.kind == "bind" and m.source]
-    env_file = topo.compose.parent / ".env"
-    if env_file.is_file():
-        wanted.append(env_file)
     dest_root = bundle_dir / TOPOLOGY_DIR
     copied: list[str] = []
     skipped: list[dict[str, str]] = []
@@ -227,6 +229,43 @@ def keep_topology(scenario: Scenario, bundle_dir: Path) -> dict[str, Any]:
     index = {"format": 1, "repository": str(root), "scenario": scenario_rel, "files": sorted(set(copied)),
              "skipped": skipped}  # fmt: skip
     dest_root.mkdir(parents=True, exist_ok=True)
+    resolved = _resolved_model(scenario)
+    if resolved is not None:
+        with contextlib.suppress(OSError):
+            (dest_root / RESOLVED).write_text(json.dumps(resolved, indent=2, sort_keys=True, default=str) + "\n",
+                                              encoding="utf-8")  # fmt: skip
+            index["resolved"] = RESOLVED
     with contextlib.suppress(OSError):
         (dest_root / INDEX).write_text(json.dumps(index, indent=2) + "\n", encoding="utf-8")
     return index
+
+
+_SECRET = re.compile(r"PASS|SECRET|TOKEN|KEY|CREDENTIAL|PRIVATE", re.IGNORECASE)
+
+
+def _redacted(env: Any) -> Any:
+    """A service's environment with the values of secret-looking names replaced (host names stay)."""
+    if isinstance(env, dict):
+        return {k: "<redacted>" if _SECRET.search(str(k)) and v not in (None, "") else v for k, v in env.items()}
+    if isinstance(env, list):
+        return [f"{item.split('=', 1)[0]}=<redacted>" if isinstance(item, str) and "=" in item
+                and _SECRET.search(item.split("=", 1)[0]) else item for item in env]  # fmt: skip
+    return env
+
+
+def _resolved_model(scenario: Scenario) -> dict[str, Any] | None:
+    """The merged Compose model the run used (what ``docker compose config`` made of the files, after
+    interpolation), with secret-looking environment values redacted: a record of what ran. The files
+    that re-judge the bundle are the copies; this one is for reading. None when it cannot be read."""
+    from drills.adapters.compose_config import read_model
+    from drills.engine.compose_stack import compose_files
+
+    try:
+        files = compose_files(scenario)
+        model = read_model(files, files[0].parent)
+    except Exception:  # noqa: BLE001 - a record, never a reason to stop the run
+        return None
+    services = {name: {**svc, "environment": _redacted(svc.get("environment"))} if "environment" in svc else dict(svc)
+                for name, svc in model.services.items()}  # fmt: skip
+    return {"reader": model.reader, "services": services, "disabled": list(model.disabled),
+            "networks": dict(model.networks), "volumes": dict(model.volumes)}  # fmt: skip

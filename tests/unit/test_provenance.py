@@ -126,3 +126,24 @@ def test_the_kept_topology_is_covered_by_the_manifest(kept_bundle: Path, capsys:
     compose.write_text(compose.read_text().replace("org.drills.domain", "org.drills.domian", 1))
     assert main(["verify", str(kept_bundle)]) == 1
     assert "tampered: topology/docker-compose.yml" in capsys.readouterr().out
+
+
+def test_the_kept_topology_holds_no_secrets(tmp_path: Path) -> None:
+    repo = tmp_path / "stack"
+    shutil.copytree(REPO / "tests" / "unit" / "data" / "repo", repo)
+    compose = repo / "docker-compose.yml"
+    compose.write_text(compose.read_text().replace(
+        "    image: postgres\n    labels: {org.drills.domain: a}\n",
+        "    image: postgres\n    labels: {org.drills.domain: a}\n"
+        "    environment: {DB_PASSWORD: \"${DB_PASSWORD}\", PEER_HOST: pg-b-wan}\n", 1))
+    (repo / ".env").write_text("DB_PASSWORD=hunter2-very-secret\n")
+    (repo / "cut.yaml").write_text("name: cut\n")
+    bundle = tmp_path / "bundle"
+    index = keep_topology(load_scenario(repo / "cut.yaml"), bundle)
+    kept = {p.relative_to(bundle).as_posix() for p in bundle.rglob("*") if p.is_file()}
+    assert "topology/.env" not in kept and "topology/docker-compose.yml" in kept
+    assert not any("hunter2" in (bundle / k).read_text(errors="replace") for k in kept)
+    if index.get("resolved"):  # the merged model, when Compose (or its stand-in) could read it
+        resolved = json.loads((bundle / "topology" / "compose.resolved.json").read_text())
+        env = resolved["services"]["pg-a"]["environment"]
+        assert env["DB_PASSWORD"] == "<redacted>" and env["PEER_HOST"] == "pg-b-wan"
