@@ -67,6 +67,9 @@ def cmd_report(args: argparse.Namespace) -> int:
 
     key = None
     if args.sign_key is not None:
+        if args.force:
+            raise UsageError("--force and --sign-key: a signature must never vouch for evidence that fails "
+                             "verification; regenerate with --force, then decide")
         from drills.report.signing import signing_key
 
         key = signing_key(args.sign_key)
@@ -87,7 +90,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
     from drills.report.bundle import verify_bundle
     from drills.report.evidence import ANNOTATIONS, ANNOTATIONS_SIGNATURE, SIGNATURE
     from drills.report.integrity import consistency
-    from drills.report.signing import check_file_signature, check_signature
+    from drills.report.signing import ANNOTATIONS_NAMESPACE, check_file_signature, check_signature
 
     if args.signers is not None and not args.signers.is_file():
         raise UsageError(f"--signers {args.signers}: no such allowed-signers file")
@@ -97,7 +100,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
     notes_file = args.bundle / ANNOTATIONS
     notes_signed = None
     if args.signers is not None and notes_file.is_file() and (args.bundle / ANNOTATIONS_SIGNATURE).is_file():
-        notes_signed = check_file_signature(notes_file, args.signers)
+        notes_signed = check_file_signature(notes_file, args.signers, ANNOTATIONS_NAMESPACE)
     problems = [*files, *claims.problems, *([signed.sentence] if signed is not None and not signed.ok else [])]
     if notes_signed is not None and not notes_signed.ok:
         problems.append(f"annotations: {notes_signed.sentence}")
@@ -109,7 +112,12 @@ def cmd_verify(args: argparse.Namespace) -> int:
         print(f"{args.bundle}: REJECTED ({len(problems)} problem(s))")
         return EXIT_CHECK_FAILED
     print(f"{args.bundle}: intact (every file matches SHA256SUMS)")
-    if claims.rejudged:
+    if claims.rejudged and claims.differences:
+        print("  consistent: the status and the expectation follow from the verdicts; re-judged NOT exactly (by "
+              "another drills version than the one that ran), these differ:")
+        for d in claims.differences:
+            print(f"    {d}")
+    elif claims.rejudged:
         print("  consistent: the status, the expectation and every verdict follow from the timeline and scenario")
     else:
         print("  consistent: the status and the expectation follow from the verdicts; the verdicts were NOT "
@@ -172,11 +180,11 @@ def cmd_annotate(args: argparse.Namespace) -> int:
     notes = annotate(args.bundle, result, change) if changing else load(args.bundle)
     if key is not None:
         from drills.report.evidence import ANNOTATIONS
-        from drills.report.signing import sign_file
+        from drills.report.signing import ANNOTATIONS_NAMESPACE, sign_file
 
         if not (args.bundle / ANNOTATIONS).is_file():
             raise UsageError(f"{args.bundle}: no annotations to sign yet")
-        sign_file(args.bundle / ANNOTATIONS, key)
+        sign_file(args.bundle / ANNOTATIONS, key, ANNOTATIONS_NAMESPACE)
     for c in root_causes(result):
         n = notes.findings.get(c.id)
         track = f"{n.status}{', owner ' + n.owner if n.owner else ''}{', due ' + n.due if n.due else ''}" if n else "-"

@@ -167,10 +167,10 @@ def run_drill(scenario: Scenario, bundle_dir: Path, progress: Progress, *, wirin
             try:
                 d.phase("bringup")
                 keep_scenario(scenario, d.bundle_dir)
-                d.environment["provenance"] = keep_provenance(scenario, d.bundle_dir, progress)
                 # first: a runner killed from here on leaves a record the next command finalises
                 runs.register(d.run_id, d.project, "run", [str(f) for f in compose_files(scenario)],
                               bundle=str(d.bundle_dir.resolve()), scenario=str(scenario.path))  # fmt: skip
+                d.environment["provenance"] = keep_provenance(scenario, d.bundle_dir, progress)
                 stack = w.open_stack(scenario, d.run_id, d.project)
                 sweep_stale(stack, progress)
                 brought_up = True  # from here on, teardown runs even if up() fails half-way

@@ -176,24 +176,44 @@ def _copy(src: Path, dest: Path) -> str | None:
     return None
 
 
-def _dir_files(folder: Path) -> tuple[list[Path], bool]:
-    """The first MAX_FILES regular files under ``folder`` in name order, looking at <= MAX_ENTRIES
-    entries; True when it stopped early."""
+_SECRET_DIRS = {".git", ".ssh", ".gnupg", ".aws", ".azure", ".kube", ".docker", ".config", "secrets"}
+_SECRET_NAME = re.compile(
+    r"^(\.env.*|\.netrc|\.npmrc|\.pypirc|\.pgpass|id_(rsa|dsa|ecdsa|ed25519).*"
+    r"|.*\.(key|pem|p12|pfx|jks|keystore|kdbx|gpg|asc|crt)|.*(secret|credential|password|passwd|token).*)$",
+    re.IGNORECASE)  # fmt: skip
+
+
+def _looks_secret(rel: str) -> bool:
+    """A file that may hold credentials: in a directory like .git or .ssh, or named like a key, a
+    certificate, an .env file or a password/token file. Never copied into a bundle."""
+    *dirs, name = rel.split("/")
+    return bool(_SECRET_DIRS.intersection(d.lower() for d in dirs)) or bool(_SECRET_NAME.match(name))
+
+
+def _dir_files(folder: Path) -> tuple[list[Path], list[Path], bool]:
+    """The first MAX_FILES regular files under ``folder`` in name order (looking at <= MAX_ENTRIES
+    entries), the symbolic links met on the way (never followed: one may point anywhere on the
+    host), and True when files were left out (more than MAX_FILES, or the entry bound hit)."""
     out: list[Path] = []
+    links: list[Path] = []
     seen = 0
     for dirpath, dirnames, filenames in os.walk(folder):
         dirnames.sort()
         for name in sorted(filenames):
             seen += 1
             path = Path(dirpath) / name
-            if path.is_file() and not path.is_symlink():
+            if path.is_symlink():
+                links.append(path)
+            elif path.is_file():
+                if len(out) >= MAX_FILES:
+                    return out, links, True
                 out.append(path)
-            if len(out) >= MAX_FILES or seen >= MAX_ENTRIES:
-                return out, True
+            if seen >= MAX_ENTRIES:
+                return out, links, True
         seen += len(dirnames)
         if seen >= MAX_ENTRIES:
-            return out, True
-    return out, False
+            return out, links, True
+    return out, links, False
 
 
 def keep_topology(scenario: Scenario, bundle_dir: Path) -> dict[str, Any]:
@@ -213,21 +233,28 @@ def keep_topology(scenario: Scenario, bundle_dir: Path) -> dict[str, Any]:
             skipped.append({"path": str(src), "why": "outside the repository"})
             continue
         if src.is_dir():
-            files, cut = _dir_files(src)
+            files, links, cut = _dir_files(src)
             if cut:
                 skipped.append({"path": rel, "why": f"a large directory: its first {len(files)} files kept"})
+            skipped += [{"path": _within(link, root) or str(link), "why": "a symbolic link: not followed"}
+                        for link in links]  # fmt: skip
         else:
             files = [src]
         for f in files:
             frel = _within(f, root) or ""
+            if frel and _looks_secret(frel):
+                skipped.append({"path": frel, "why": "looks like a secret (credentials, keys, .env, .git): not kept"})
+                continue
             why = _copy(f, dest_root / frel) if frel else "outside the repository"
             if why is None:
                 copied.append(frel)
             else:
                 skipped.append({"path": frel or str(f), "why": why})
     scenario_rel = _within(scenario.path.resolve(), root)
+    external = _external_refs(wanted[: 1 + len(topo.overrides) + (topo.variant_file is not None)])
     index = {"format": 1, "repository": str(root), "scenario": scenario_rel, "files": sorted(set(copied)),
-             "skipped": skipped}  # fmt: skip
+             "skipped": skipped, "complete": not skipped and not external,
+             **({"reads_other_files": external} if external else {})}  # fmt: skip
     dest_root.mkdir(parents=True, exist_ok=True)
     resolved = _resolved_model(scenario)
     if resolved is not None:
@@ -240,17 +267,46 @@ def keep_topology(scenario: Scenario, bundle_dir: Path) -> dict[str, Any]:
     return index
 
 
-_SECRET = re.compile(r"PASS|SECRET|TOKEN|KEY|CREDENTIAL|PRIVATE", re.IGNORECASE)
+_SECRET = re.compile(r"PASS|SECRET|TOKEN|KEY|CREDENTIAL|PRIVATE|AUTH", re.IGNORECASE)
+_URL_CREDENTIALS = re.compile(r"(?P<scheme>[a-z][a-z0-9+.-]*://)(?P<user>[^:/@\s]*):[^@/\s]+@", re.IGNORECASE)
+REDACTED = "<redacted>"
 
 
-def _redacted(env: Any) -> Any:
-    """A service's environment with the values of secret-looking names replaced (host names stay)."""
-    if isinstance(env, dict):
-        return {k: "<redacted>" if _SECRET.search(str(k)) and v not in (None, "") else v for k, v in env.items()}
-    if isinstance(env, list):
-        return [f"{item.split('=', 1)[0]}=<redacted>" if isinstance(item, str) and "=" in item
-                and _SECRET.search(item.split("=", 1)[0]) else item for item in env]  # fmt: skip
-    return env
+def _external_refs(compose_files: list[Path]) -> list[str]:
+    """Keys of the compose files that make Compose read files this copy does not hold."""
+    found: set[str] = set()
+    for f in compose_files:
+        with contextlib.suppress(OSError):
+            text = f.read_text(encoding="utf-8", errors="replace")
+            found |= set(re.findall(r"^\s*(env_file|extends|include)\s*:", text, re.MULTILINE))
+    return sorted(found)
+
+
+def _scrub(value: Any, key: str = "") -> Any:
+    """``value`` with secrets replaced, recursively: any value under a secret-looking name, the
+    password of any URL (scheme://user:PASSWORD@host), ``NAME=value`` items with a secret-looking
+    NAME, and the argument after a secret-looking ``--option`` in a command list."""
+    if isinstance(value, Mapping):
+        return {k: REDACTED if _SECRET.search(str(k)) and v not in (None, "", {}, []) else _scrub(v, str(k))
+                for k, v in value.items()}  # fmt: skip
+    if isinstance(value, (list, tuple)):
+        out: list[Any] = []
+        hide_next = False
+        for item in value:
+            if hide_next and isinstance(item, str):
+                out.append(REDACTED)
+                hide_next = False
+                continue
+            hide_next = (isinstance(item, str) and item.startswith("-") and "=" not in item
+                         and bool(_SECRET.search(item)))
+            out.append(_scrub(item, key))
+        return out
+    if isinstance(value, str):
+        name, sep, rest = value.partition("=")
+        if sep and rest and _SECRET.search(name) and " " not in name:
+            return f"{name}={REDACTED}"
+        return _URL_CREDENTIALS.sub(lambda m: f"{m.group('scheme')}{m.group('user')}:{REDACTED}@", value)
+    return value
 
 
 def _resolved_model(scenario: Scenario) -> dict[str, Any] | None:
@@ -265,7 +321,5 @@ def _resolved_model(scenario: Scenario) -> dict[str, Any] | None:
         model = read_model(files, files[0].parent)
     except Exception:  # noqa: BLE001 - a record, never a reason to stop the run
         return None
-    services = {name: {**svc, "environment": _redacted(svc.get("environment"))} if "environment" in svc else dict(svc)
-                for name, svc in model.services.items()}  # fmt: skip
-    return {"reader": model.reader, "services": services, "disabled": list(model.disabled),
-            "networks": dict(model.networks), "volumes": dict(model.volumes)}  # fmt: skip
+    return {"reader": model.reader, "services": _scrub(dict(model.services)), "disabled": list(model.disabled),
+            "networks": _scrub(dict(model.networks)), "volumes": _scrub(dict(model.volumes))}  # fmt: skip

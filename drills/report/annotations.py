@@ -8,8 +8,9 @@
 The run's evidence and its manifest are never touched: annotations.json is one of the files the
 manifest does not list (drills.report.evidence.UNLISTED), so a signed bundle stays valid while
 owners fill in their part; the annotations carry a signature of their own, by whoever annotated.
-``drill report BUNDLE`` shows them in the regenerated report (remediation and sign-off tables);
-``drill history`` shows each finding's status.
+``drill report BUNDLE`` shows them in the regenerated report (remediation and sign-off tables)
+and in summary.md. Signed for the namespace ``drills-annotations``: a key allowed only for it (an
+allowed_signers line with ``namespaces="drills-annotations"``) cannot vouch for a run's evidence.
 
     load(bundle) -> Annotations            empty when the bundle has none; UsageError when unreadable
     annotate(bundle, change) -> Annotations  validated against the bundle's findings, then written

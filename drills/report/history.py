@@ -195,11 +195,17 @@ def finding_events(results: list[tuple[Path, DrillResult]]) -> dict[str, list[Fi
     out: dict[str, list[FindingEvent]] = {}
     for scenario, rs in runs.items():
         open_: dict[str, FindingEvent] = {}
+        judges: dict[str, tuple[str, ...]] = {}  # finding -> the verdicts that showed it
         events: list[FindingEvent] = []
         for r in rs:
-            present = {c.id: c.title for c in root_causes(r) if c.status == "fail"}
+            causes = [c for c in root_causes(r) if c.status == "fail"]
+            present = {c.id: c.title for c in causes}
+            judges.update({c.id: c.verdicts for c in causes})
+            passed = {v.name for v in r.verdicts if v.status == "pass"}
             for fid, ev in list(open_.items()):
-                if fid not in present:
+                # closed only by a run that judged it again and passed every verdict that showed it: a
+                # run that broke, was interrupted or could not judge says nothing about it
+                if fid not in present and r.status in ("passed", "failed") and set(judges[fid]) <= passed:
                     events.append(replace(ev, closed=r.started_utc))
                     del open_[fid]
             for fid, title in present.items():

@@ -44,12 +44,28 @@ class Consistency:
     problems: tuple[str, ...]  # one sentence each; () when every claim agrees with the evidence
     rejudged: bool  # the verdicts were recomputed from the timeline (else see note)
     note: str = ""
+    differences: tuple[str, ...] = ()  # re-judged differently by another drills version than the one that
+    # judged the run (a check may have changed since): shown, not counted as problems
 
 
 def _load_result(bundle: Path) -> DrillResult | str:
+    """The bundle's result, or why it cannot be one: unreadable JSON, or a document that does not match
+    result.json's schema (a string where a verdict belongs, a number spelt as text ...)."""
+    from jsonschema import Draft202012Validator
+
+    from drills.report.schemas import result_schema
+
     try:
-        return DrillResult.from_dict(json.loads((bundle / "result.json").read_text(encoding="utf-8")))
-    except (OSError, ValueError, TypeError, KeyError) as exc:
+        data = json.loads((bundle / "result.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        return f"unreadable: result.json ({type(exc).__name__}: {exc})"
+    error = next(iter(Draft202012Validator(result_schema()).iter_errors(data)), None)
+    if error is not None:
+        where = "/".join(str(x) for x in error.absolute_path) or "the document"
+        return f"unreadable: result.json does not match its schema at {where}: {error.message[:200]}"
+    try:
+        return DrillResult.from_dict(data)
+    except (ValueError, TypeError, KeyError, AttributeError) as exc:
         return f"unreadable: result.json ({type(exc).__name__}: {exc})"
 
 
@@ -115,15 +131,20 @@ def consistency(bundle: Path) -> Consistency:
     if again.result is None:
         return Consistency(tuple(problems), rejudged=False, note=again.note)
     ran = str(result.environment.get("drills_version") or _recorded_version(bundle) or "")
-    by = (f" (judged by drills {ran}, re-judged by {__version__}: a check may have changed)"
-          if ran and ran != __version__ else "")
-    problems += _verdict_problems(result.verdicts, again.result.verdicts, by)
+    other_version = bool(ran) and ran != __version__
+    own_topology = (bundle / "topology").is_dir()
+    by = (f" (judged by drills {ran}, re-judged by {__version__}: a check may have changed)" if other_version
+          else "" if own_topology else " (re-judged against this checkout, as the bundle keeps no topology/: "
+          "verify in a checkout of the commit environment.json names)")
+    found = _verdict_problems(result.verdicts, again.result.verdicts, by)
     fresh_exp, recorded_exp = again.result.expectation, result.expectation
     if (fresh_exp is None) != (recorded_exp is None) or (
         fresh_exp is not None and recorded_exp is not None and fresh_exp.expected != recorded_exp.expected
     ):
-        problems.append("differs from the evidence: the expectation in result.json is not the scenario's expect:")
-    return Consistency(tuple(problems), rejudged=True)
+        found.append("differs from the evidence: the expectation in result.json is not the scenario's expect:")
+    if other_version:  # another drills judged it: what differs is shown, not counted against the bundle
+        return Consistency(tuple(problems), rejudged=True, differences=tuple(found))
+    return Consistency(tuple(problems + found), rejudged=True)
 
 
 def _recorded_version(bundle: Path) -> str | None:

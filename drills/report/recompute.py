@@ -18,6 +18,7 @@ scenario.yaml ``expect:``) is judged again against the recomputed verdicts.
 from __future__ import annotations
 
 import contextlib
+import json
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -70,7 +71,7 @@ def _evaluate(
             where = ("from the topology files in the bundle, nor here" if kept.is_dir()
                      else "here (the bundle keeps no topology/)")  # fmt: skip
             raise _Unavailable(f"the bundle's scenario.yaml could not be rebuilt {where}: {exc}") from exc
-    fresh: tuple[Verdict, ...] = scenario_lint(scenario) if from_kept else ()
+    fresh: tuple[Verdict, ...] = scenario_lint(scenario) if from_kept and _complete(kept) else ()
     phases = {p.phase for p in timeline.phases()}
     status = result.status if result is not None else ""
     broke = status == "error" and result is not None and not any(
@@ -83,6 +84,17 @@ def _evaluate(
                           registry=only)  # fmt: skip
         return fresh, scenario.expect
     return fresh + evaluate_scenario(timeline, scenario), scenario.expect
+
+
+def _complete(kept: Path) -> bool:
+    """The kept topology holds every file the lint read (index.json ``complete``): only then is the
+    lint re-run on it; otherwise a file left out (a secret, a large file, a link, a file outside the
+    repository, an env_file or include) would change its findings, and its verdicts are kept."""
+    try:
+        index = json.loads((kept / "index.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return isinstance(index, dict) and index.get("complete") is True
 
 
 def recompute_verdicts(bundle_dir: Path, result: DrillResult) -> Recomputed:

@@ -25,6 +25,7 @@ it first appeared and when it was closed. Measured numbers never enter it. Pure:
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass
 
 from drills.lint.catalogue import FIXES
@@ -32,8 +33,7 @@ from drills.model.result import DrillResult, Verdict
 
 __all__ = ["RootCause", "finding_id", "root_causes"]
 
-_OUTAGE = ("availability", "max_outage", "rto_first", "rto_stable", "failover", "per_site", "steady_state",
-           "surviving_sites")  # fmt: skip
+_OUTAGE = ("availability", "max_outage", "rto_first", "rto_stable", "failover", "per_site", "surviving_sites")
 _DATA = ("rpo", "duplicates", "split_brain")
 _WAY_BACK = ("rejoin", "failback", "activation")
 
@@ -53,6 +53,8 @@ _FIX = {
                 "not depend on the site that was lost",
     "activation": "make the activation work from the surviving site: the action's tool, credentials and path "
                   "must not depend on the site that was lost",
+    "steady": "make {cap} healthy before drilling it: the stack came up, but {cap} did not answer steadily "
+              "(see the steady phase in the timeline)",
     "drill": "the drill could not sample at its declared rate: run it on a less loaded machine, or lower the "
              "probe rate; no other verdict of this run can be trusted",
     "other": "see the check's message and the timeline",
@@ -73,6 +75,12 @@ class RootCause:
     expected: bool = False  # every verdict it explains is a failure the scenario declares (a confirmed run)
 
 
+def _no_lines(path: str) -> str:
+    """A dependency path without line numbers (``haproxy.cfg:12`` -> ``haproxy.cfg``): editing a file
+    above the finding moves its line, not the defect."""
+    return re.sub(r":\d+\b", "", path)
+
+
 def finding_id(*parts: str) -> str:
     """``DR-`` + the first 8 hex digits of sha256 over ``parts`` (joined with NUL)."""
     return "DR-" + hashlib.sha256("\0".join(parts).encode()).hexdigest()[:8]
@@ -81,6 +89,8 @@ def finding_id(*parts: str) -> str:
 def _family(check: str) -> str:
     if check in _OUTAGE:
         return "outage"
+    if check == "steady_state":  # not up before any fault: another defect than not surviving one
+        return "steady"
     if check in _DATA or check in _WAY_BACK:
         return check
     return "other"
@@ -104,7 +114,7 @@ def _lint_causes(result: DrillResult, v: Verdict) -> list[RootCause]:
         rule, message, path = str(f.get("rule", "")), str(f.get("message", "")), str(f.get("path", ""))
         title = f"{message} (path: {path})" if path else message
         out.append(RootCause(
-            id=finding_id("lint", rule, v.capability, str(f.get("component", "")), path),
+            id=finding_id("lint", rule, v.capability, str(f.get("component", "")), _no_lines(path)),
             kind=rule, capability=v.capability, title=title,
             fix=FIXES.get(rule, "see the dualization lint's finding (docs/lint.md)"),
             status=v.status, verdicts=(v.name,),
@@ -117,6 +127,7 @@ def _title(kind: str, cap: str, status: str, checks: list[str]) -> str:
         return f"{'the system' if cap == '*' else cap}: {', '.join(checks)} could not be judged (not enough data)"
     words = {
         "outage": f"{cap} did not stay available through the scenario's faults ({', '.join(checks)} failed)",
+        "steady": f"{cap} was not up before any fault was injected (steady state not reached)",
         "rpo": f"acknowledged writes of {cap} were lost",
         "duplicates": f"writes of {cap} were applied more than once",
         "split_brain": f"two primaries accepted writes of {cap} (split brain)",

@@ -16,16 +16,27 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 from drills.errors import UsageError
 from drills.report.evidence import MANIFEST
 
-__all__ = ["NAMESPACE", "SignatureCheck", "check_file_signature", "check_signature", "sign_file", "sign_manifest",
-           "signing_key"]
+__all__ = [
+    "ANNOTATIONS_NAMESPACE",
+    "NAMESPACE",
+    "SignatureCheck",
+    "check_file_signature",
+    "check_signature",
+    "sign_file",
+    "sign_manifest",
+    "signing_key",
+]
 
-NAMESPACE = "drills-bundle"
+NAMESPACE = "drills-bundle"  # a run's manifest
+ANNOTATIONS_NAMESPACE = "drills-annotations"  # what people record after the run: a key allowed for this one
+# (allowed_signers: namespaces="drills-annotations") cannot vouch for a run's evidence
 TIMEOUT_S = 30.0
 
 
@@ -51,20 +62,24 @@ def _last_line(data: bytes) -> str:
 
 
 def signing_key(path: Path) -> Path:
-    """The private key named by --sign-key, checked before a drill starts: it exists and is a file."""
+    """The private key named by --sign-key, checked before a drill starts: it exists and signs (a key
+    with a passphrase and no agent fails here, not after the drill)."""
     if not path.is_file():
         raise UsageError(f"--sign-key {path}: no such key file (an SSH private key, e.g. ssh-keygen -t ed25519)")
-    _ssh_keygen()
+    with tempfile.TemporaryDirectory() as tmp:
+        probe = Path(tmp) / "probe"
+        probe.write_text("drills: can this key sign?\n")
+        sign_file(probe, path, namespace="drills-key-check")
     return path
 
 
-def sign_file(path: Path, key: Path) -> Path:
-    """Sign ``path`` with ``key`` (namespace drills-bundle); returns ``<path>.sig``. UsageError when it cannot."""
+def sign_file(path: Path, key: Path, namespace: str = NAMESPACE) -> Path:
+    """Sign ``path`` with ``key`` for ``namespace``; returns ``<path>.sig``. UsageError when it cannot."""
     if not path.is_file():
         raise UsageError(f"{path}: nothing to sign (no such file)")
     sig = path.with_name(path.name + ".sig")
     sig.unlink(missing_ok=True)  # ssh-keygen refuses to overwrite
-    done = _run(["-Y", "sign", "-f", str(key), "-n", NAMESPACE, str(path)])
+    done = _run(["-Y", "sign", "-f", str(key), "-n", namespace, str(path)])
     if done.returncode != 0 or not sig.is_file():
         raise UsageError(f"--sign-key {key}: ssh-keygen could not sign {path}: {_last_line(done.stderr)}")
     return sig
@@ -89,8 +104,8 @@ def check_signature(bundle: Path, signers: Path) -> SignatureCheck:
     return check_file_signature(bundle / MANIFEST, signers)
 
 
-def check_file_signature(path: Path, signers: Path) -> SignatureCheck:
-    """Is ``path`` signed (``<path>.sig``), for drills bundles, by a key ``signers`` allows?"""
+def check_file_signature(path: Path, signers: Path, namespace: str = NAMESPACE) -> SignatureCheck:
+    """Is ``path`` signed (``<path>.sig``), for ``namespace``, by a key ``signers`` allows for it?"""
     if not signers.is_file():
         raise UsageError(f"--signers {signers}: no such allowed-signers file")
     sig = path.with_name(path.name + ".sig")
@@ -105,7 +120,7 @@ def check_file_signature(path: Path, signers: Path) -> SignatureCheck:
                                      f"({_last_line(found.stderr)})")
     data = path.read_bytes()
     for principal in principals:
-        done = _run(["-Y", "verify", "-f", str(signers), "-I", principal, "-n", NAMESPACE, "-s", str(sig)], data)
+        done = _run(["-Y", "verify", "-f", str(signers), "-I", principal, "-n", namespace, "-s", str(sig)], data)
         if done.returncode == 0:
             return SignatureCheck(True, f"signed by {principal} (a key {signers} allows), over {path.name} as it is")
     return SignatureCheck(False, f"bad signature: {sig.name} does not match {path.name} as it is, for "

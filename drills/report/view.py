@@ -250,11 +250,17 @@ class Objective:
 _WORST = {"fail": 2, "unknown": 1, "pass": 0}
 
 
-def _cell(verdicts: list[Verdict]) -> Cell | None:
-    """The worst of ``verdicts`` (one objective measured by one or more checks) as target -> measured."""
+def _cell(verdicts: list[Verdict], higher_is_worse: bool = True) -> Cell | None:
+    """The worst of ``verdicts`` (one objective measured by one or more checks) as target -> measured:
+    the worst status, and among equals the worst number (the longest RTO, the lowest availability)."""
     if not verdicts:
         return None
-    worst = max(verdicts, key=lambda v: _WORST.get(v.status, 1))
+
+    def badness(v: Verdict) -> tuple[int, float]:
+        number = v.measured if v.measured is not None else float("inf")
+        return _WORST.get(v.status, 1), number if higher_is_worse else -number
+
+    worst = max(verdicts, key=badness)
     if worst.measured is not None:
         measured = format_value(worst.measured, worst.unit)
     else:  # an RTO that failed without a number never recovered; anything else could not be measured
@@ -279,7 +285,7 @@ def objectives(result: DrillResult) -> list[Objective]:
             status = max((v.status for v in failing), key=lambda s: _WORST.get(s, 1))
         out.append(Objective(
             cap, status,
-            _cell([v for v in mine if v.check == "availability"]),
+            _cell([v for v in mine if v.check == "availability"], higher_is_worse=False),
             _cell([v for v in mine if v.check in ("rto_first", "rto_stable")]),
             _cell([v for v in result.verdicts if v.check == "rpo" and v.capability == cap]),
         ))  # fmt: skip

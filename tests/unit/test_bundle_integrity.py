@@ -208,3 +208,17 @@ def test_bad_signing_arguments_are_usage_errors(bundle: Path, tmp_path: Path,
     assert "--sign-key" in capsys.readouterr().err
     assert main(["run", str(SCENARIO), "--sign-key", str(tmp_path / "nokey"), "--reports", str(tmp_path / "r")]) == 2
     assert not (tmp_path / "r").exists() or not any((tmp_path / "r").iterdir())  # nothing started
+
+
+@pytest.mark.parametrize(("change", "says"), [
+    ({"expectation": "confirmed"}, "does not match its schema at expectation"),
+    ({"environment": ["not", "a", "mapping"]}, "does not match its schema at environment"),
+    ({"verdicts": [{"check": "rpo", "capability": "chat", "status": "pass", "message": "m", "measured": "0"}]},
+     "does not match its schema at verdicts/0/measured"),
+])  # fmt: skip
+def test_a_malformed_result_json_is_rejected_with_a_reason_not_a_traceback(
+    bundle: Path, change: dict[str, object], says: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    edit_result(bundle, change)
+    code, out = verify(bundle, capsys)
+    assert code == 1 and "unreadable: result.json " + says in out, out

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 from dataclasses import replace
@@ -132,3 +133,55 @@ def test_signed_annotations_are_checked_and_tampering_is_caught(
     notes.write_text(notes.read_text().replace('"fixed"', '"accepted-risk"'))
     main(["verify", str(bundle), "--signers", str(signers)])
     assert "annotations: bad signature: annotations.json.sig does not match" in capsys.readouterr().out
+
+
+@pytest.mark.skipif(shutil.which("ssh-keygen") is None, reason="ssh-keygen (OpenSSH) not installed")
+def test_a_key_allowed_only_for_annotations_cannot_vouch_for_a_runs_evidence(
+    bundle: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    key = tmp_path / "reviewer"
+    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "reviewer", "-f", str(key)], check=True)
+    public = " ".join(key.with_suffix(".pub").read_text().split()[:2])
+    signers = tmp_path / "signers"
+    signers.write_text(f'reviewer namespaces="drills-annotations" {public}\n')
+    result = DrillResult.from_dict(json.loads((bundle / "result.json").read_text()))
+    fid = root_causes(result)[0].id
+    assert main(["annotate", str(bundle), "--finding", fid, "--status", "fixed", "--sign-key", str(key)]) == 0
+    assert main(["report", str(bundle), "--sign-key", str(key)]) == 0  # the reviewer signs the manifest too
+    capsys.readouterr()
+    main(["verify", str(bundle), "--signers", str(signers)])
+    out = capsys.readouterr().out
+    assert "annotations: signed by reviewer" in out
+    assert "bad signature: SHA256SUMS.sig" in out  # not allowed for drills-bundle
+
+
+def test_the_same_lint_finding_keeps_its_id_when_its_file_gains_lines() -> None:
+    moved = replace(LINT, details={**LINT.details, "found": [{**LINT.details["found"][0],
+                                                              "path": "edge-lb (haproxy.cfg:12) -> chat-a"}]})
+    later = replace(LINT, details={**LINT.details, "found": [{**LINT.details["found"][0],
+                                                              "path": "edge-lb (haproxy.cfg:19) -> chat-a"}]})
+    ids = [root_causes(replace(FAILED, verdicts=(v,)))[0].id for v in (moved, later)]
+    assert ids[0] == ids[1]
+
+
+def test_a_steady_state_failure_is_another_finding_than_an_outage_under_a_fault() -> None:
+    steady = Verdict("steady_state", "login", "fail", "login not up before the fault")
+    outage = _outage("login", 40.0)
+    ids = {c.kind: c.id for c in root_causes(replace(FAILED, verdicts=(steady, *outage)))}
+    assert set(ids) == {"steady", "outage"} and ids["steady"] != ids["outage"]
+
+
+def test_bad_signing_arguments_for_report(bundle: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    key = tmp_path / "k"
+    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(key)], check=True)
+    assert main(["report", str(bundle), "--force", "--sign-key", str(key)]) == 2
+    assert "--force and --sign-key" in capsys.readouterr().err
+    locked = tmp_path / "locked"
+    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "a passphrase", "-f", str(locked)], check=True)
+    env_agent = os.environ.pop("SSH_AUTH_SOCK", None)
+    try:
+        assert main(["report", str(bundle), "--sign-key", str(locked)]) == 2  # fails before regenerating
+    finally:
+        if env_agent is not None:
+            os.environ["SSH_AUTH_SOCK"] = env_agent
+    assert "could not sign" in capsys.readouterr().err

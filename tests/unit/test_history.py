@@ -155,3 +155,17 @@ def test_the_history_page_draws_runs_on_the_calendar_with_target_lines(tmp_path:
     assert "availability target 95%" in svg and "RTO target 30s" in svg
     page = render_history_html(flagged, "rule", finding_events(load_history(tmp_path / "r").results), [], [])
     assert "RPO (lost)" in page and "<svg" in page
+
+
+def test_a_run_that_broke_does_not_close_a_finding() -> None:
+    base, _ = synthetic_run(duration=10, hz=1)
+    rpo = Verdict("rpo", "chat", "fail", "m", 0.0, 3.0, "count", None, "==")
+    fixed = replace(rpo, status="pass", measured=0.0)
+    runs = [(Path("b1"), replace(base, started_utc="2026-11-01T02:00:00+00:00", verdicts=(rpo,), status="failed",
+                                 expectation=None)),
+            (Path("b2"), replace(base, started_utc="2026-11-02T02:00:00+00:00", verdicts=(), status="error",
+                                 error="bring-up failed", expectation=None)),
+            (Path("b3"), replace(base, started_utc="2026-11-03T02:00:00+00:00", verdicts=(fixed,), status="passed",
+                                 expectation=None))]  # fmt: skip
+    [event] = finding_events(runs)["site-a-power-cut"]
+    assert event.closed[:10] == "2026-11-03"  # not closed by the broken night

@@ -147,3 +147,70 @@ def test_the_kept_topology_holds_no_secrets(tmp_path: Path) -> None:
         resolved = json.loads((bundle / "topology" / "compose.resolved.json").read_text())
         env = resolved["services"]["pg-a"]["environment"]
         assert env["DB_PASSWORD"] == "<redacted>" and env["PEER_HOST"] == "pg-b-wan"
+
+
+def test_a_bundle_whose_topology_copy_is_incomplete_keeps_its_lint_verdicts(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A mounted file left out of topology/ (too large, a secret, a link) must not change what the
+    lint finds when the bundle is re-judged: the lint is then not re-run, its verdicts are kept."""
+    monkeypatch.chdir(REPO)
+    scenario = load_scenario(REPO / "scenarios" / "kakao-2022.yaml")
+    bundle = tmp_path / "bundle"
+    keep_topology(scenario, bundle)
+    index_path = bundle / "topology" / "index.json"
+    index = json.loads(index_path.read_text())
+    proxies = next(f for f in index["files"] if f.endswith(".json"))
+    haproxy = next(f for f in index["files"] if f.endswith("haproxy.cfg"))
+    (bundle / "topology" / haproxy).write_text("# left out of the copy (e.g. over 256 kB)\n")
+    index.update(complete=False, skipped=[{"path": haproxy, "why": "larger than 256 kB"}])
+    index_path.write_text(json.dumps(index))
+    assert proxies  # the scenario still rebuilds from the copy
+    base, records = synthetic_run(duration=120, hz=5)
+    write_jsonl(records, tmp_path / "timeline.jsonl")
+    timeline, _ = load_timeline(tmp_path / "timeline.jsonl")
+    verdicts = scenario_lint(scenario) + tuple(evaluate_scenario(timeline, scenario))
+    status = overall_status(verdicts)
+    assert scenario.expect is not None
+    result = replace(base, verdicts=verdicts, status=status, expectation=judge(scenario.expect, verdicts, status))
+    write_bundle(result, tmp_path / "timeline.jsonl", scenario.path, bundle, {})
+    assert main(["verify", str(bundle)]) == 0, capsys.readouterr().out
+
+
+def test_secrets_links_and_large_directories_are_not_copied(tmp_path: Path) -> None:
+    repo = tmp_path / "stack"
+    shutil.copytree(REPO / "tests" / "unit" / "data" / "repo", repo)
+    app = repo / "app"
+    (app / ".git").mkdir(parents=True)
+    (app / ".git" / "config").write_text("[http] extraheader = AUTHORIZATION: basic c2VjcmV0\n")
+    (app / ".env").write_text("TOKEN=abc\n")
+    (app / "id_ed25519").write_text("-----BEGIN OPENSSH PRIVATE KEY-----\n")
+    (app / "server.key").write_text("key\n")
+    (app / "nginx.conf").write_text("upstream chat { server chat-a:8080; }\n")
+    (app / "passwd-link").symlink_to("/etc/passwd")
+    compose = repo / "docker-compose.yml"
+    compose.write_text(compose.read_text().replace(
+        "    image: postgres\n    labels: {org.drills.domain: a}\n",
+        "    image: postgres\n    labels: {org.drills.domain: a}\n    volumes: [\"./app:/app:ro\"]\n", 1))
+    (repo / "cut.yaml").write_text("name: cut\n")
+    bundle = tmp_path / "bundle"
+    index = keep_topology(load_scenario(repo / "cut.yaml"), bundle)
+    assert "app/nginx.conf" in index["files"]
+    kept = {p.relative_to(bundle / "topology").as_posix() for p in (bundle / "topology").rglob("*") if p.is_file()}
+    assert not {"app/.env", "app/.git/config", "app/id_ed25519", "app/server.key", "app/passwd-link"} & kept
+    why = {s["path"]: s["why"] for s in index["skipped"]}
+    assert why["app/passwd-link"] == "a symbolic link: not followed" and "secret" in why["app/.env"]
+    assert index["complete"] is False
+
+
+def test_secrets_are_scrubbed_from_the_resolved_model() -> None:
+    from drills.engine.provenance import _scrub
+
+    scrubbed = _scrub({"environment": {"DATABASE_URL": "postgres://app:pw@db/app", "DB_PASSWORD": "x",
+                                       "PEER": "pg-b-wan"},
+                       "command": ["redis-server", "--requirepass", "S3cret", "--port", "6379"],
+                       "build": {"args": ["API_TOKEN=abc", "MODE=fast"]}})  # fmt: skip
+    assert scrubbed == {"environment": {"DATABASE_URL": "postgres://app:<redacted>@db/app", "DB_PASSWORD": "<redacted>",
+                                        "PEER": "pg-b-wan"},
+                        "command": ["redis-server", "--requirepass", "<redacted>", "--port", "6379"],
+                        "build": {"args": ["API_TOKEN=<redacted>", "MODE=fast"]}}  # fmt: skip

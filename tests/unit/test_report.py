@@ -239,3 +239,10 @@ def test_the_control_mapping_is_the_one_docs_reports_md_documents() -> None:
     doc = (Path(__file__).resolve().parents[2] / "docs" / "reports.md").read_text()
     rows = re.findall(r"^\| ((?:ISO|SOC|DORA)[^|]+) \| ([^|]+) \|$", doc, re.MULTILINE)
     assert [(a.strip(), b.strip()) for a, b in rows] == list(CONTROLS)
+
+
+def test_the_rto_objective_shows_the_longer_of_first_and_stable_recovery() -> None:
+    first = Verdict("rto_first", "chat", "pass", "m", 15.0, 4.2, "s", 0.1, "<=")
+    stable = Verdict("rto_stable", "chat", "pass", "m", 15.0, 9.8, "s", 0.1, "<=")
+    [row] = objectives(replace(FAILED, verdicts=(first, stable)))
+    assert row.rto is not None and row.rto.text == "≤ 15s → 9.8s"
