@@ -261,7 +261,7 @@ def keep_provenance(scenario: Scenario, bundle_dir: Path, progress: Progress) ->
 
     try:
         facts = provenance(scenario)
-        index = keep_topology(scenario, bundle_dir)
+        index = keep_topology(scenario, bundle_dir, facts)
     except Exception as exc:  # noqa: BLE001 - evidence about the run, not the run itself
         progress.message(f"drill: could not record the run's provenance or topology: {exc}")
         return {"note": f"not recorded: {type(exc).__name__}: {exc}"}

@@ -216,8 +216,9 @@ def _dir_files(folder: Path) -> tuple[list[Path], list[Path], bool]:
     return out, links, False
 
 
-def keep_topology(scenario: Scenario, bundle_dir: Path) -> dict[str, Any]:
-    """Copy the files the topology was read from into ``bundle_dir/topology``; returns the index."""
+def keep_topology(scenario: Scenario, bundle_dir: Path, facts: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Copy the files the topology was read from into ``bundle_dir/topology``; returns the index.
+    ``facts``: the run's provenance, kept in the index too, so a killed run's bundle has it."""
     from drills.scenario.root import repo_root
 
     topo = scenario.topology
@@ -254,6 +255,7 @@ def keep_topology(scenario: Scenario, bundle_dir: Path) -> dict[str, Any]:
     external = _external_refs(wanted[: 1 + len(topo.overrides) + (topo.variant_file is not None)])
     index = {"format": 1, "repository": str(root), "scenario": scenario_rel, "files": sorted(set(copied)),
              "skipped": skipped, "complete": not skipped and not external,
+             **({"provenance": facts} if facts is not None else {}),
              **({"reads_other_files": external} if external else {})}  # fmt: skip
     dest_root.mkdir(parents=True, exist_ok=True)
     resolved = _resolved_model(scenario)
