@@ -263,7 +263,8 @@ def cmd_history(args: argparse.Namespace) -> int:
     for scenario, evs in sorted(events.items()):
         for e in evs:
             state = f"closed {fmt_utc(e.closed)}" if e.closed else "OPEN in the latest run"
-            print(f"{scenario}: {e.id} first seen {fmt_utc(e.first_seen)}, {state}: {e.title}")
+            track = f" [{e.remediation}]" if e.remediation else ""
+            print(f"{scenario}: {e.id} first seen {fmt_utc(e.first_seen)}, {state}{track}: {e.title}")
     print(f"rule: {_rule_text(rule)}")
     too_old = stale(hist.results, max_age, datetime.now(UTC)) if max_age is not None else []
     for line in too_old:

@@ -91,6 +91,7 @@ class FindingEvent:
     first_seen: str  # UTC start of the first run that had it
     last_seen: str
     closed: str  # UTC start of the first later run without it ("" : still open in the latest run)
+    remediation: str = ""  # the latest annotation of it (drill annotate): "in-progress, owner x, due 2027-01-31"
 
 
 def _problems(bundle: Path, result: DrillResult, signers: Path | None) -> list[str]:
@@ -190,8 +191,10 @@ def finding_events(results: list[tuple[Path, DrillResult]]) -> dict[str, list[Fi
     (the first later run without it; "" when the latest run still has it). A cause that comes back
     after being closed starts a new event."""
     runs: dict[str, list[DrillResult]] = {}
-    for _, r in results:
+    notes: dict[str, str] = {}  # finding -> its latest annotation, the bundles in start order
+    for bundle, r in results:
         runs.setdefault(r.scenario_name, []).append(r)
+        notes.update(_annotated(bundle))
     out: dict[str, list[FindingEvent]] = {}
     for scenario, rs in runs.items():
         open_: dict[str, FindingEvent] = {}
@@ -212,8 +215,22 @@ def finding_events(results: list[tuple[Path, DrillResult]]) -> dict[str, list[Fi
                 seen = open_.get(fid)
                 open_[fid] = (replace(seen, last_seen=r.started_utc) if seen is not None
                               else FindingEvent(fid, title, r.started_utc, r.started_utc, ""))  # fmt: skip
-        out[scenario] = sorted([*events, *open_.values()], key=lambda e: e.first_seen)
+        out[scenario] = sorted([replace(e, remediation=notes.get(e.id, "")) for e in [*events, *open_.values()]],
+                               key=lambda e: e.first_seen)  # fmt: skip
     return out
+
+
+def _annotated(bundle: Path) -> dict[str, str]:
+    """Each annotated finding of ``bundle`` in one phrase; {} when it has no (readable) annotations."""
+    from drills.report.annotations import load
+
+    try:
+        found = load(bundle).findings
+    except UsageError:
+        return {}
+    return {fid: ", ".join(x for x in (n.status, f"owner {n.owner}" if n.owner else "",
+                                      f"due {n.due}" if n.due else "") if x)
+            for fid, n in found.items()}  # fmt: skip
 
 
 _AGE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(h|d|w)\s*$")

@@ -116,7 +116,7 @@ def render_history_html(
         for (s, c), pts in sorted(flagged.items())
     ]  # fmt: skip
     findings = [{"scenario": s, "id": e.id, "title": e.title, "first": fmt_utc(e.first_seen),
-                 "closed": fmt_utc(e.closed) if e.closed else ""}
+                 "closed": fmt_utc(e.closed) if e.closed else "", "remediation": e.remediation}
                 for s, evs in sorted((events or {}).items()) for e in evs]  # fmt: skip
     return template_env().get_template("history.html.j2").render(
         groups=groups, rule_text=rule_text, findings=findings,

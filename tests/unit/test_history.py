@@ -24,6 +24,7 @@ from drills.report.history import (
     stale,
 )
 from drills.report.history_html import history_chart, render_history_html
+from drills.report.rootcause import root_causes
 from drills.report.synthetic import synthetic_run, write_jsonl
 
 
@@ -169,3 +170,17 @@ def test_a_run_that_broke_does_not_close_a_finding() -> None:
                                  expectation=None))]  # fmt: skip
     [event] = finding_events(runs)["site-a-power-cut"]
     assert event.closed[:10] == "2026-11-03"  # not closed by the broken night
+
+
+def test_history_shows_the_latest_remediation_of_each_finding(tmp_path: Path,
+                                                              capsys: pytest.CaptureFixture[str]) -> None:
+    bundles = _write_runs(tmp_path / "r", [0.90, 0.91])  # chat fails both nights: one finding, open
+    [cause] = [c for c in root_causes(DrillResult.from_dict(json.loads((bundles[1] / "result.json").read_text())))
+               if c.status == "fail"]  # fmt: skip
+    assert main(["annotate", str(bundles[1]), "--finding", cause.id, "--owner", "sre", "--due", "2026-12-24",
+                 "--status", "in-progress"]) == 0
+    capsys.readouterr()
+    main(["history", str(tmp_path / "r")])
+    out = capsys.readouterr().out
+    assert (f"{cause.id} first seen 2026-11-01 02:00:00 UTC, OPEN in the latest run "
+            "[in-progress, owner sre, due 2026-12-24]") in out
