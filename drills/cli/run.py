@@ -5,7 +5,9 @@ run aborted, 3 when the environment broke, 130 on SIGINT (Ctrl-C) and 143 on SIG
 abandoned: its stack removed at once, its bundle written with status interrupted). A scenario with ``expect:`` (a known
 DR mistake) exits 0 when it failed exactly as declared ("expected failure
 confirmed"), 1 when it passed or failed differently (the reason is printed).
-With several files, the highest code wins (3 before 1 before 0).
+With several files, the highest code wins (3 before 1 before 0). ``--sign-key KEY`` signs each
+bundle's manifest (drills.report.signing); the key is checked before anything starts (exit 2), and
+a bundle that could not be signed makes the exit code 3.
 """
 
 from __future__ import annotations
@@ -18,10 +20,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from drills.cli.common import Command, output_dir, output_file
+from drills.cli.report import sign_key_arg
 from drills.cli.scenario import files_arg, load_all, scenario_files
 from drills.errors import EXIT_ENVIRONMENT
 
 if TYPE_CHECKING:
+    from rich.console import Console
     from rich.table import Table
 
     from drills.model.result import DrillResult, Verdict
@@ -90,11 +94,31 @@ def write_result_bundle(result: DrillResult, scenario: Scenario, bundle: Path) -
     write_bundle(result, bundle / "timeline.jsonl", scenario.path, bundle, result.environment)
 
 
+def _sign(bundle: Path, key: Path | None, console: Console) -> bool:
+    """Sign the bundle's manifest when asked; False (and why, on the console) when it could not be."""
+    if key is None:
+        return True
+    from drills.errors import UsageError
+    from drills.report.signing import sign_manifest
+
+    try:
+        sign_manifest(bundle, key)
+    except UsageError as exc:
+        console.print(f"drill: the bundle is NOT signed: {exc}", highlight=False, soft_wrap=True)
+        return False
+    return True
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     scenarios = load_all(scenario_files(args))  # every file valid before anything starts
     reports = output_dir(args.reports, "--reports")  # and every output path writable
     if args.junit is not None:
         output_file(args.junit, "--junit")
+    key = None
+    if args.sign_key is not None:
+        from drills.report.signing import signing_key
+
+        key = signing_key(args.sign_key)
 
     from rich.console import Console
 
@@ -112,9 +136,11 @@ def cmd_run(args: argparse.Namespace) -> int:
         try:
             result = run_drill(sc, bundle, progress, keep=partial(write_result_bundle, scenario=sc, bundle=bundle))
         except DrillInterrupted as stop:  # its bundle is written
+            _sign(bundle, key, console)
             console.print(f"drill {sc.name}: {stop.result.error}; evidence: {bundle}/", highlight=False,
                           soft_wrap=True)
             return stop.exit_code  # 130 SIGINT, 143 SIGTERM
+        signed = _sign(bundle, key, console)
         console.print(verdict_table(result))
         for line in outcome_lines(result):
             console.print(line, highlight=False)
@@ -123,7 +149,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             src = bundle / "junit.xml"
             if src.exists():
                 shutil.copy(src, args.junit)
-        codes.append(result.exit_code())
+        codes.append(result.exit_code() if signed else max(result.exit_code(), EXIT_ENVIRONMENT))
     return max(codes) if EXIT_ENVIRONMENT not in codes else EXIT_ENVIRONMENT
 
 
@@ -132,6 +158,7 @@ def _run_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--reports", default="reports", help="where evidence bundles go (default: reports/)")
     p.add_argument("--junit", metavar="PATH", help="also copy the JUnit XML here")
     p.add_argument("--no-live", action="store_true", help="line-by-line progress even on a terminal")
+    sign_key_arg(p)
 
 
 COMMANDS: dict[str, Command] = {

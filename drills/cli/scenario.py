@@ -17,7 +17,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from drills.cli.common import Command, no_args
+from drills.cli.common import Command
 from drills.errors import EXIT_OK, ScenarioError, UsageError
 
 if TYPE_CHECKING:
@@ -111,10 +111,25 @@ def cmd_plan(args: argparse.Namespace) -> int:
 
 
 def cmd_schema(args: argparse.Namespace) -> int:
-    from drills.scenario import schema_json
+    if args.which == "scenario":
+        from drills.scenario import schema_json
 
-    print(schema_json())
+        print(schema_json())
+    else:
+        from drills.report.schemas import schema_text
+
+        print(schema_text(args.which))
     return EXIT_OK
+
+
+def _schema_args(p: argparse.ArgumentParser) -> None:
+    which = p.add_mutually_exclusive_group()
+    which.add_argument("--scenario", dest="which", action="store_const", const="scenario",
+                       help="a scenario file (the default)")
+    for name, what in (("result", "a bundle's result.json"), ("timeline", "one line of a bundle's timeline.jsonl"),
+                       ("environment", "a bundle's environment.json")):
+        which.add_argument(f"--{name}", dest="which", action="store_const", const=name, help=what)
+    p.set_defaults(which="scenario")
 
 
 def cmd_list(args: argparse.Namespace) -> int:
@@ -142,7 +157,8 @@ def _dir_arg(p: argparse.ArgumentParser) -> None:
 COMMANDS: dict[str, Command] = {
     "validate": ("check scenario files without starting anything", files_arg, cmd_validate),
     "plan": ("print a scenario's timed schedule (no side effects)", files_arg, cmd_plan),
-    "schema": ("print the scenario JSON Schema (for editors)", no_args, cmd_schema),
+    "schema": ("print a JSON Schema: a scenario's (for editors), or a bundle file's (--result, ...)",
+               _schema_args, cmd_schema),
     "list": ("list scenarios with their descriptions", _dir_arg, cmd_list),
 }
 

@@ -25,9 +25,10 @@ from drills import __version__
 from drills.adapters.host import LocalHost
 from drills.setup.compose import compose_version
 
-__all__ = ["collect_environment", "describe", "git_facts", "host_facts"]
+__all__ = ["ENVIRONMENT_FORMAT", "collect_environment", "describe", "git_facts", "host_facts"]
 
 GIT_TIMEOUT = 5.0
+ENVIRONMENT_FORMAT = 1  # environment.json's layout version (its JSON Schema: drills.report.schemas)
 
 
 def host_facts() -> dict[str, Any]:
@@ -64,6 +65,7 @@ def git_facts(scenario_path: Path) -> dict[str, Any]:
 
 def collect_environment(runner_facts: dict[str, Any], scenario_path: Path) -> dict[str, Any]:
     env: dict[str, Any] = {
+        "format": ENVIRONMENT_FORMAT,
         "drills_version": __version__,
         "host": host_facts(),
         "scenario_git": git_facts(scenario_path),

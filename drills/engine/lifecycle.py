@@ -170,6 +170,7 @@ def run_drill(scenario: Scenario, bundle_dir: Path, progress: Progress, *, wirin
                 # first: a runner killed from here on leaves a record the next command finalises
                 runs.register(d.run_id, d.project, "run", [str(f) for f in compose_files(scenario)],
                               bundle=str(d.bundle_dir.resolve()), scenario=str(scenario.path))  # fmt: skip
+                d.environment["provenance"] = keep_provenance(scenario, d.bundle_dir, progress)
                 stack = w.open_stack(scenario, d.run_id, d.project)
                 sweep_stale(stack, progress)
                 brought_up = True  # from here on, teardown runs even if up() fails half-way
@@ -180,7 +181,7 @@ def run_drill(scenario: Scenario, bundle_dir: Path, progress: Progress, *, wirin
                 ctx = stack.fault_context()
                 if scenario.restore is not None:  # the rejoin phase judges the restored site's health
                     ctx.heal_waits_healthy = False
-                d.environment = stack.describe()
+                d.environment = {**stack.describe(), **d.environment}
                 if str(d.environment.get("reaper", "on")).startswith("off"):  # say it where it is read
                     progress.message(f"drill: reaper {d.environment['reaper']}; if this runner is killed "
                                      "(SIGKILL), `drill sweep` or the next run removes what it leaves")  # fmt: skip
@@ -251,6 +252,22 @@ def keep_scenario(scenario: Scenario, bundle_dir: Path) -> None:
     if not dest.exists() and scenario.path.is_file():
         bundle_dir.mkdir(parents=True, exist_ok=True)
         dest.write_bytes(scenario.path.read_bytes())
+
+
+def keep_provenance(scenario: Scenario, bundle_dir: Path, progress: Progress) -> dict[str, object]:
+    """Where the run came from (environment.json's provenance) and the topology files it ran, copied
+    into the bundle (drills.engine.provenance). Never stops the run: what failed is recorded."""
+    from drills.engine.provenance import keep_topology, provenance
+
+    try:
+        facts = provenance(scenario)
+        index = keep_topology(scenario, bundle_dir, facts)
+    except Exception as exc:  # noqa: BLE001 - evidence about the run, not the run itself
+        progress.message(f"drill: could not record the run's provenance or topology: {exc}")
+        return {"note": f"not recorded: {type(exc).__name__}: {exc}"}
+    if index["skipped"]:
+        facts["topology_skipped"] = index["skipped"]
+    return facts
 
 
 def tear_down(d: Drill, ctx: FaultContext | None, stack: Stack | None, progress: Progress, error: str) -> str:

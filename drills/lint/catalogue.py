@@ -7,7 +7,7 @@ rules without loading the graph and the rules behind them (``drill validate`` ne
 
 from __future__ import annotations
 
-__all__ = ["RULES"]
+__all__ = ["FIXES", "RULES"]
 
 RULES: dict[str, str] = {
     "no-instance": "the capability has no instance in some site",
@@ -26,4 +26,27 @@ RULES: dict[str, str] = {
     "other content, at that path)",
     "activation-path": "an operator action reaches its tool only through a site the scenario cuts (it cannot run "
     "when it is needed)",
+}
+
+FIXES: dict[str, str] = {  # what usually fixes a finding of each rule (the report's suggested fix)
+    "no-instance": "run an instance of the capability in every site, behind the entry point of each",
+    "never-runs": "declare or enable the service it depends on in that site (a profile or a variant may "
+    "have disabled it)",
+    "cross-site": "give each site its own copy of what the instance needs (or a replica it can fail over to), "
+    "so that losing the other site does not take it down",
+    "unresolved": "add the WAN proxy that forwards this name, or point the wiring at a name that resolves in "
+    "its own site",
+    "lb-one-site": "add servers of the other site(s) to the load balancer's backend for the capability",
+    "lb-no-check": "health-check every server of the backend (HAProxy: 'check' on the server lines or "
+    "default-server), so a dead site is taken out of rotation",
+    "quorum": "place a voting member (a witness) outside the sites, so that any one site's loss leaves a "
+    "majority",
+    "no-replica": "replicate the datastore to another site and let its failover promote the replica",
+    "async-replication": "replicate synchronously (acknowledge a write only once another site has it), or "
+    "accept an RPO above 0 knowingly",
+    "network": "connect the service to other sites only through the WAN (its proxies), not by joining their "
+    "network",
+    "volume": "give each site its own volume and replicate the data between them",
+    "one-site-content": "ship the same content to every site's instance (bake it into the image, or sync it)",
+    "activation-path": "give the operator a way to run the action from every site that can be left alone",
 }

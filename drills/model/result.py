@@ -33,6 +33,7 @@ from drills.model.durations import format_duration
 from drills.model.expectation import Judgement
 
 __all__ = [
+    "RESULT_FORMAT",
     "DrillResult",
     "PhaseSpan",
     "RunStatus",
@@ -43,6 +44,7 @@ __all__ = [
 ]
 
 VerdictStatus = Literal["pass", "fail", "unknown"]
+RESULT_FORMAT = 1  # result.json's layout version (its JSON Schema: drills.report.schemas); none = 1
 _CMP = {">=": "≥", "<=": "≤", "==": "=", ">": ">", "<": "<"}
 
 
@@ -196,11 +198,16 @@ class DrillResult:
         data["verdicts"] = [v.to_dict() for v in self.verdicts]
         data["phases"] = [asdict(p) for p in self.phases]
         data["expectation"] = self.expectation.to_dict() if self.expectation is not None else None
+        data["format"] = RESULT_FORMAT
         return data
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> DrillResult:
         data = dict(data)
+        fmt = data.pop("format", 1)
+        if not isinstance(fmt, int) or fmt > RESULT_FORMAT:
+            raise ValueError(f"result.json format {fmt!r} is newer than this drills reads ({RESULT_FORMAT}): "
+                             "upgrade drills")
         data["verdicts"] = tuple(Verdict.from_dict(v) for v in data.get("verdicts", ()))
         data["phases"] = tuple(PhaseSpan(**p) for p in data.get("phases", ()))
         expectation = data.get("expectation")

@@ -62,6 +62,7 @@ __all__ = [
     "load_timeline",
     "read_timeline",
     "record_from_dict",
+    "record_types",
 ]
 
 PHASES = ("bringup", "steady", "fault", "heal", "rejoin", "settle", "failback", "steady-after", "verify", "teardown")
@@ -287,6 +288,11 @@ _KINDS: dict[str, type] = {
     "action": ActionEvent,
     "rejoin": RejoinState,
 }
+
+
+def record_types() -> dict[str, type]:
+    """Each record kind and the dataclass that holds it (the timeline's JSON Schema is derived from them)."""
+    return dict(_KINDS)
 
 
 def record_to_dict(record: Record) -> dict[str, Any]:

@@ -123,6 +123,7 @@ class Topology:
     volumes: tuple[Resource, ...] = ()
     proxies_file: Path | None = None  # the host file the links were read from (the WAN's -config); None: no WAN
     overrides: tuple[Path, ...] = ()  # compose files layered on ``compose`` before the variant (topology.overrides)
+    root: Path | None = None  # the repo root relative paths were resolved against (None: built by hand)
 
     def wiring_of(self, name: str) -> Wiring:
         return next((w for n, w in self.wiring if n == name), Wiring())

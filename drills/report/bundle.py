@@ -33,7 +33,9 @@ from drills.engine.environment import collect_environment
 from drills.errors import UsageError
 from drills.model.result import DrillResult
 from drills.model.timeline import Timeline, load_timeline
-from drills.report.evidence import EVIDENCE_FILES, MANIFEST
+from drills.report.annotations import Annotations
+from drills.report.annotations import load as load_annotations
+from drills.report.evidence import EVIDENCE_FILES, MANIFEST, SIGNATURE, UNLISTED
 from drills.report.formats import FORMATS, Rendering
 from drills.report.recompute import recompute_verdicts
 
@@ -80,10 +82,10 @@ def _sha256(path: Path) -> str:
 
 
 def _files(directory: Path) -> list[str]:
-    """Every file in the bundle (recursively, hidden ones too) but the manifest itself."""
+    """Every file in the bundle (recursively, hidden ones too) but the manifest and its signature."""
     return sorted(
         rel for rel in (p.relative_to(directory).as_posix() for p in directory.rglob("*") if p.is_file())
-        if rel != MANIFEST
+        if rel not in UNLISTED
     )
 
 
@@ -92,9 +94,10 @@ def write_manifest(directory: Path) -> None:
     _write(directory / MANIFEST, "".join(lines))
 
 
-def _render_all(directory: Path, result: DrillResult, timeline: Timeline, recomputed: str, notes: list[str]) -> None:
+def _render_all(directory: Path, result: DrillResult, timeline: Timeline, recomputed: str, notes: list[str],
+                annotations: Annotations | None = None) -> None:
     """Write every registered report format's file."""
-    rendering = Rendering(result, timeline, recomputed, tuple(notes))
+    rendering = Rendering(result, timeline, recomputed, tuple(notes), annotations)
     for fmt in FORMATS.values():
         _write(directory / fmt.file, fmt.render(rendering))
 
@@ -195,11 +198,13 @@ class Regenerated:
     notes: tuple[str, ...]
 
 
-def regenerate(directory: Path, force: bool = False) -> Regenerated:
+def regenerate(directory: Path, force: bool = False, sign_key: Path | None = None) -> Regenerated:
     """Rewrite every derived file (one per report format) from the bundle's evidence, then SHA256SUMS.
 
     Refuses with the problems (UsageError) when evidence files fail verification and
-    ``force`` is False: a new manifest must never bless a tampered timeline or result."""
+    ``force`` is False: a new manifest must never bless a tampered timeline or result.
+    A signature over the old manifest is removed when the manifest changed (it would no longer
+    verify), unless ``sign_key`` signs the new one."""
     directory = Path(directory)
     _require_bundle(directory)
     blocking = [sentence for name, sentence in _problems(directory) if name not in derived_files()]
@@ -222,6 +227,16 @@ def regenerate(directory: Path, force: bool = False) -> Regenerated:
         result = outcome.result
     elif outcome.note:
         notes.append(outcome.note)
-    _render_all(directory, result, timeline, outcome.sentence, notes)
+    _render_all(directory, result, timeline, outcome.sentence, notes, load_annotations(directory))
+    manifest, sig = directory / MANIFEST, directory / SIGNATURE
+    before = manifest.read_bytes() if manifest.is_file() else b""
     write_manifest(directory)
+    if sign_key is not None:
+        from drills.report.signing import sign_manifest
+
+        sign_manifest(directory, sign_key)
+    elif sig.is_file() and manifest.read_bytes() != before:
+        sig.unlink()
+        notes.append(f"the reports changed, so {MANIFEST} did: its signature ({SIGNATURE}) no longer matched and was "
+                     "removed (sign again with --sign-key)")
     return Regenerated(directory, result, outcome.sentence, outcome.changed, tuple(notes))

@@ -43,16 +43,31 @@ from dataclasses import dataclass
 from html import escape
 
 from drills.checks.rto import recoveries
-from drills.model.timeline import AFTER_RESTORE, ActionEvent, FaultEvent, Sample, Timeline
+from drills.model.timeline import AFTER_RESTORE, ActionEvent, FaultEvent, Phase, Sample, Timeline, Write
 
-__all__ = ["COLUMNS", "Span", "capability_chart", "phase_bands", "rto_spans", "timeline_extent"]
+__all__ = [
+    "COLUMNS",
+    "Span",
+    "capability_chart",
+    "phase_bands",
+    "rto_spans",
+    "site_colours",
+    "system_chart",
+    "timeline_extent",
+]
 
 COLUMNS = 600
 W, PAD_L, PAD_R = 960, 56, 16
-STRIP_Y, STRIP_H = 40, 18
-LAT_Y, LAT_H = 66, 70
+PHASE_Y, PHASE_H = 36, 11  # the run's phases, every one, labelled where they fit
+STRIP_Y, STRIP_H = 50, 16  # up/down
+SITE_Y, SITE_H = 68, 8  # which sites served the successful samples: one thin row per site
+LAT_Y, LAT_H = 82, 64
 AXIS_Y = LAT_Y + LAT_H + 6
 H = AXIS_Y + 34
+SITE_COLOURS = ("#5b84c4", "#e0913c", "#8d6cc0", "#3aa39a", "#b85c7a")  # site a, b, c, ... in name order
+PHASE_FILL = {"steady": "#e8eef7", "fault": "#f6d9d7", "heal": "#dff0e3", "settle": "#eef5e8", "rejoin": "#dde6f0",
+              "failback": "#e6def0", "steady-after": "#e8eef7", "verify": "#f1f1f1", "bringup": "#f1f1f1",
+              "teardown": "#f1f1f1"}  # fmt: skip
 GREEN, RED, GREY, LINE = "#2e9d4f", "#d0312d", "#d9d9d9", "#2b5fb4"
 ACTION_OK, BAND = "#7b3fa0", "#5b7fa6"
 ROWS, BAND_ROWS = 3, 2  # label rows of the markers (top) and of the phase bands (in the latency area)
@@ -124,39 +139,106 @@ class _Scale:
         return PAD_L + (min(max(t, self.lo), self.hi) - self.lo) * self.k
 
 
-def _buckets(samples: list[Sample], lo: float, hi: float, n: int) -> list[tuple[int, int, float]]:
-    """Per column: (ok count, failed count, max latency)."""
+def _slot(t: float, lo: float, width: float, n: int, period: float) -> range:
+    """The columns a sample started at ``t`` stands for: its whole slot ``[t, t + period)``."""
+    i = min(n - 1, max(0, int((t - lo) / width)))
+    last = min(n - 1, max(i, int((t + period - lo) / width - 1e-9))) if period > 0 else i
+    return range(i, last + 1)
+
+
+def _buckets(samples: list[Sample], lo: float, hi: float, n: int, period: float = 0.0) -> list[tuple[int, int, float]]:
+    """Per column: (ok count, failed count, max latency). A sample stands for its whole slot of the
+    probe's schedule, ``[t, t + period)``: a probe slower than a column is drawn as the continuous
+    signal it is, and a grey column is a real gap (no sample started in it), not the space between
+    two samples. The latency is counted in the column the sample started in."""
     cols = [[0, 0, 0.0] for _ in range(n)]
     width = (hi - lo) / n
     for s in samples:
-        i = min(n - 1, max(0, int((s.t - lo) / width)))
-        c = cols[i]
-        if s.ok:
-            c[0] += 1
-        else:
-            c[1] += 1
-        if s.latency > c[2]:
-            c[2] = s.latency
+        slot = _slot(s.t, lo, width, n, period)
+        for j in slot:
+            cols[j][0 if s.ok else 1] += 1
+        first = cols[slot.start]
+        if s.latency > first[2]:
+            first[2] = s.latency
     return [(int(a), int(b), float(m)) for a, b, m in cols]
+
+
+def _sites(samples: list[Sample], lo: float, hi: float, n: int, period: float) -> dict[str, list[bool]]:
+    """Per site that served a successful sample: per column, whether it served one there (both sites
+    do in an active-active steady state; one alone while the other is cut)."""
+    rows: dict[str, list[bool]] = {}
+    width = (hi - lo) / n
+    for s in samples:
+        if s.ok and s.site:
+            row = rows.setdefault(s.site, [False] * n)
+            for j in _slot(s.t, lo, width, n, period):
+                row[j] = True
+    return dict(sorted(rows.items()))
+
+
+def site_colours(sites: Sequence[str]) -> dict[str, str]:
+    """A colour per site name, in name order (the report's legend uses the same)."""
+    return {site: SITE_COLOURS[i % len(SITE_COLOURS)] for i, site in enumerate(sorted(set(sites)))}
+
+
+def _runs(values: Sequence[str]) -> list[tuple[int, int, str]]:
+    """(start column, end column, value) of each run of equal values."""
+    out: list[tuple[int, int, str]] = []
+    start = 0
+    for i in range(1, len(values) + 1):
+        if i == len(values) or values[i] != values[start]:
+            out.append((start, i, values[start]))
+            start = i
+    return out
+
+
+def _phase_lane(phases: Sequence[Phase], sc: _Scale, end: float, y: float = PHASE_Y) -> list[str]:
+    """Every phase of the run as a segment of one lane, labelled inside when the label fits."""
+    out = [f'<text x="4" y="{y + 9}" class="lbl">phase</text>']
+    for i, ph in enumerate(phases):
+        stop = phases[i + 1].t if i + 1 < len(phases) else end
+        x1, x2 = sc.x(ph.t), sc.x(max(stop, ph.t))
+        fill = PHASE_FILL.get(ph.phase, "#eeeeee")
+        label = (f'<text x="{x1 + 2:.1f}" y="{y + 9}" class="tick">{escape(ph.phase)}</text>'
+                 if x2 - x1 > CHAR_W * len(ph.phase) + 4 else "")  # fmt: skip
+        out.append(f'<g class="phase-lane"><title>{escape(ph.phase)}: {ph.t:.1f}s to {stop:.1f}s</title>'
+                   f'<rect x="{x1:.1f}" y="{y}" width="{max(0.5, x2 - x1):.1f}" height="{PHASE_H}" '
+                   f'fill="{fill}" stroke="#fff" stroke-width="0.5"/>{label}</g>')  # fmt: skip
+    return out
 
 
 def capability_chart(
     capability: str, samples: list[Sample], faults: list[FaultEvent], extent: tuple[float, float], t0_label: str,
     spans: list[Span], bands: Sequence[Span] = (), actions: Sequence[ActionEvent] = (),
+    phases: Sequence[Phase] = (), period: float = 0.0, colours: dict[str, str] | None = None,
 ) -> str:
     """One chart; ``spans``: the RTO spans to shade (from :func:`rto_spans`); ``bands``: the phases
-    of the way back (from :func:`phase_bands`); ``actions``: the operator actions to mark."""
+    of the way back (from :func:`phase_bands`); ``actions``: the operator actions to mark;
+    ``phases``: every phase of the run (a lane); ``period``: the probe's period (each sample covers
+    its slot); ``colours``: a colour per serving site (:func:`site_colours`)."""
     lo, hi = extent
     sc = _Scale(lo, hi)
     n = max(1, min(COLUMNS, int(W - PAD_L - PAD_R)))
-    cols = _buckets(samples, lo, hi, n)
+    cols = _buckets(samples, lo, hi, n, period)
     colw = (W - PAD_L - PAD_R) / n
     out: list[str] = [
         f'<svg class="chart" viewBox="0 0 {W} {H}" role="img" aria-label="{escape(capability)} timeline">',
         f"<title>{escape(capability)}: availability and latency over time</title>",
-        f'<text x="4" y="{STRIP_Y + 13}" class="lbl">up/down</text>',
+        f'<text x="4" y="{STRIP_Y + 12}" class="lbl">up/down</text>',
+        f'<text x="4" y="{SITE_Y + 7}" class="lbl">site</text>',
         f'<text x="4" y="{LAT_Y + LAT_H / 2 + 4:.0f}" class="lbl">latency</text>',
     ]
+    if phases:
+        out.extend(_phase_lane(phases, sc, hi))
+    served = _sites(samples, lo, hi, n, period)
+    palette = colours or site_colours(list(served))
+    row_h = SITE_H / max(1, len(served))
+    for k, (site, row) in enumerate(served.items()):
+        for a, b, on in _runs(["x" if x else "" for x in row]):
+            if on:
+                out.append(f'<rect x="{PAD_L + a * colw:.1f}" y="{SITE_Y + k * row_h:.1f}" '
+                           f'width="{(b - a) * colw:.1f}" height="{row_h:.1f}" fill="{palette.get(site, "#999")}">'
+                           f"<title>served by site {escape(site)}</title></rect>")
     # the way back's phases, then RTO spans (behind everything)
     out.extend(_band(b, sc, row) for b, row in zip(bands, _band_rows(bands, sc), strict=True))
     for sp in spans:
@@ -164,8 +246,9 @@ def capability_chart(
         out.append(
             f'<rect x="{x1:.1f}" y="{STRIP_Y - 4}" width="{max(1.0, x2 - x1):.1f}" height="{AXIS_Y - STRIP_Y + 4}" '
             f'fill="#f4b400" fill-opacity="0.18"/>'
-            f'<text x="{(x1 + x2) / 2:.1f}" y="{AXIS_Y - 4}" class="rto" text-anchor="middle">{escape(sp.label)}</text>'
-        )
+            f'<text x="{(x1 + x2) / 2:.1f}" y="{LAT_Y + LAT_H - 6}" class="rto" text-anchor="middle">'
+            f"{escape(sp.label)}</text>"
+        )  # the label inside the latency area, clear of the axis and its tick labels
     # up/down strip: run-length merged columns
     run_start, run_colour = 0, ""
     for i in range(n + 1):
@@ -297,3 +380,77 @@ def _band(b: Span, sc: _Scale, row: int) -> str:
         f'<text x="{lx:.1f}" y="{LAT_Y + 9 + 10 * row}" class="band" text-anchor="{anchor}">'
         f"{escape(b.label)}</text></g>"
     )
+
+
+SYS_PHASE_Y, SYS_PRIMARY_Y, SYS_WRITES_Y, SYS_LANE_H = 8, 26, 44, 12
+SYS_AXIS_Y = SYS_WRITES_Y + SYS_LANE_H + 8
+SYS_H = SYS_AXIS_Y + 30
+
+
+def _write_colour(acked: int, failed: int) -> str:
+    if not acked and not failed:
+        return ""
+    if not failed:
+        return GREEN
+    return RED if not acked else "#e8a33d"  # amber: some acknowledged, some not
+
+
+def system_chart(timeline: Timeline, extent: tuple[float, float], t0_label: str) -> str:
+    """The whole system over the run: its phases, which datastore node committed the acknowledged
+    writes (a change of primary is a change of colour, labelled), and the write stream (green: every
+    write in the column acknowledged, amber: some, red: none). Faults are vertical lines across it.
+    "" when the run recorded no writes (nothing to show beyond the capability charts)."""
+    writes: list[Write] = sorted(timeline.writes(), key=lambda w: w.t)
+    if not writes:
+        return ""
+    lo, hi = extent
+    sc = _Scale(lo, hi)
+    n = max(1, min(COLUMNS, int(W - PAD_L - PAD_R)))
+    colw, width = (W - PAD_L - PAD_R) / n, (hi - lo) / n
+    out = [f'<svg class="chart" viewBox="0 0 {W} {SYS_H}" role="img" aria-label="system timeline">',
+           "<title>the system: phases, datastore primary, write stream</title>",
+           f'<text x="4" y="{SYS_PRIMARY_Y + 9}" class="lbl">primary</text>',
+           f'<text x="4" y="{SYS_WRITES_Y + 9}" class="lbl">writes</text>']  # fmt: skip
+    out.extend(_phase_lane(timeline.phases(), sc, hi, y=SYS_PHASE_Y))
+    committed = [w for w in writes if w.acked and w.primary]
+    nodes = site_colours([w.primary for w in committed])
+    for i, w in enumerate(committed):
+        if i and committed[i - 1].primary == w.primary:
+            continue
+        nxt = next((c.t for c in committed[i + 1:] if c.primary != w.primary), committed[-1].t)
+        x1, x2 = sc.x(w.t), sc.x(max(nxt, w.t))
+        label = f"{w.primary}" if not i else f"→ {w.primary}"
+        text = (f'<text x="{x1 + 2:.1f}" y="{SYS_PRIMARY_Y + 9}" class="tick" fill="#fff">{escape(label)}</text>'
+                if x2 - x1 > CHAR_W * len(label) + 4 else "")  # fmt: skip
+        out.append(f'<g><title>primary {escape(w.primary)} from {w.t:.1f}s</title><rect x="{x1:.1f}" '
+                   f'y="{SYS_PRIMARY_Y}" width="{max(1.0, x2 - x1):.1f}" height="{SYS_LANE_H}" '
+                   f'fill="{nodes[w.primary]}"/>{text}</g>')  # fmt: skip
+        if i:
+            out.append(f'<text x="{x1:.1f}" y="{SYS_PRIMARY_Y - 2}" class="mk" fill="#333">{escape(label)} '
+                       f"at {w.t:.1f}s</text>")
+    cols = [[0, 0] for _ in range(n)]
+    for w in writes:
+        j = min(n - 1, max(0, int((w.t - lo) / width)))
+        cols[j][0 if w.acked else 1] += 1
+    colours = [_write_colour(a, f) for a, f in cols]
+    for a, b, colour in _runs(colours):
+        if colour:
+            out.append(f'<rect x="{PAD_L + a * colw:.1f}" y="{SYS_WRITES_Y}" width="{(b - a) * colw:.1f}" '
+                       f'height="{SYS_LANE_H}" fill="{colour}"/>')
+    for ev in timeline.faults():
+        x = sc.x(ev.t)
+        colour = RED if ev.action == "inject" else GREEN
+        out.append(f'<line x1="{x:.1f}" y1="{SYS_PHASE_Y}" x2="{x:.1f}" y2="{SYS_AXIS_Y}" stroke="{colour}" '
+                   f'stroke-width="1.2"><title>{escape(ev.action)} {escape(ev.fault)} at {ev.t:.1f}s</title></line>')
+    out.append(f'<line x1="{PAD_L}" y1="{SYS_AXIS_Y}" x2="{W - PAD_R}" y2="{SYS_AXIS_Y}" stroke="#555"/>')
+    step = _nice_step(hi - lo)
+    t = (lo // step) * step
+    while t <= hi + 1e-9:
+        if t >= lo:
+            x = sc.x(t)
+            out.append(f'<text x="{x:.1f}" y="{SYS_AXIS_Y + 13}" class="tick" text-anchor="middle">{t:g}</text>')
+        t += step
+    acked = sum(1 for w in writes if w.acked)
+    out.append(f'<text x="{W - PAD_R}" y="{SYS_AXIS_Y + 26}" class="tick" text-anchor="end">{acked} of '
+               f"{len(writes)} writes acknowledged; seconds since t0 (t0 = {escape(t0_label)})</text></svg>")
+    return "".join(out)

@@ -12,7 +12,9 @@ record stays until a sweep removed them (``drill run`` or ``drill sweep``).
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import json
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -53,8 +55,12 @@ def finalise(rec: runs.RunRecord, now: datetime | None = None) -> Path:
     )  # fmt: skip
     result = recompute_verdicts(bundle, base).result or base
     source = Path(rec.scenario) if rec.scenario and Path(rec.scenario).is_file() else scenario_copy
+    facts: dict[str, object] = {"finalised": {"by": "drill", "at": when, "runner_pid": rec.pid}}
+    index = bundle / "topology" / "index.json"
+    with contextlib.suppress(OSError, ValueError, AttributeError, KeyError, TypeError):  # kept at bring-up
+        facts["provenance"] = json.loads(index.read_text(encoding="utf-8"))["provenance"]
     write_bundle(result, bundle / "timeline.jsonl", scenario_copy if scenario_copy.is_file() else source, bundle,
-                 {"finalised": {"by": "drill", "at": when, "runner_pid": rec.pid}})  # fmt: skip
+                 facts)
     return bundle
 
 

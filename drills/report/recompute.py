@@ -17,11 +17,15 @@ scenario.yaml ``expect:``) is judged again against the recomputed verdicts.
 
 from __future__ import annotations
 
+import contextlib
+import json
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 from drills import __version__
-from drills.checks import evaluate_scenario
+from drills.checks import REGISTRY, evaluate, evaluate_scenario
+from drills.checks.dualization import scenario_lint
+from drills.engine.provenance import TOPOLOGY_DIR
 from drills.errors import DrillsError
 from drills.model.expectation import Expectation, judge
 from drills.model.result import ENDED_EARLY, DrillResult, Verdict, overall_status
@@ -43,22 +47,60 @@ class _Unavailable(Exception):
     """The check engine (or something it needs) is not there: keep result.json's verdicts."""
 
 
-def _evaluate(bundle_dir: Path, timeline: Timeline) -> tuple[tuple[Verdict, ...], Expectation | None]:
+def _evaluate(
+    bundle_dir: Path, timeline: Timeline, result: DrillResult | None = None
+) -> tuple[tuple[Verdict, ...], Expectation | None]:
     """Plug point: run the check engine over the bundle's scenario and timeline; with the scenario's
-    declared expectation, re-judged against the fresh verdicts."""
-    try:  # the compose topology is read from the current checkout (cwd); evaluate() does not use it
-        scenario = load_scenario(bundle_dir / "scenario.yaml")
-    except DrillsError as exc:
-        raise _Unavailable(f"the bundle's scenario.yaml could not be loaded here: {exc}") from exc
-    # Same call as the runner (drills.orchestrate.finish), minus the static dualization lint.
-    fresh = evaluate_scenario(timeline, scenario)
-    return fresh, scenario.expect
+    declared expectation, re-judged against the fresh verdicts.
+
+    The scenario is rebuilt from the topology files the run kept in the bundle (``topology/``) when
+    it has them, so the bundle is judged the same anywhere and the dualization lint is re-run on the
+    files as they were; an older bundle is rebuilt against the checkout it sits in (cwd), and its
+    lint verdicts are kept from result.json. As in the runner (drills.engine.lifecycle.finish): a
+    run whose environment broke was judged by the lint alone, and one whose steady-state gate failed
+    (no fault phase) by the gate's check alone."""
+    kept = bundle_dir / TOPOLOGY_DIR
+    scenario, from_kept = None, False
+    if kept.is_dir():
+        with contextlib.suppress(DrillsError):  # incomplete (a file outside the repository): the checkout
+            scenario, from_kept = load_scenario(bundle_dir / "scenario.yaml", repo_root=kept), True
+    if scenario is None:
+        try:
+            scenario = load_scenario(bundle_dir / "scenario.yaml")
+        except DrillsError as exc:
+            where = ("from the topology files in the bundle, nor here" if kept.is_dir()
+                     else "here (the bundle keeps no topology/)")  # fmt: skip
+            raise _Unavailable(f"the bundle's scenario.yaml could not be rebuilt {where}: {exc}") from exc
+    fresh: tuple[Verdict, ...] = scenario_lint(scenario) if from_kept and _complete(kept) else ()
+    phases = {p.phase for p in timeline.phases()}
+    status = result.status if result is not None else ""
+    broke = status == "error" and result is not None and not any(
+        v.about == "drill" and v.status == "fail" for v in result.verdicts)
+    if broke:
+        return fresh, scenario.expect
+    if "steady" in phases and "fault" not in phases and status not in ("interrupted", "killed"):
+        only = {"steady_state": REGISTRY["steady_state"]}
+        fresh += evaluate(timeline, scenario.checks, scenario.probes.period, capabilities=scenario.capabilities,
+                          registry=only)  # fmt: skip
+        return fresh, scenario.expect
+    return fresh + evaluate_scenario(timeline, scenario), scenario.expect
+
+
+def _complete(kept: Path) -> bool:
+    """The kept topology holds every file the lint read (index.json ``complete``): only then is the
+    lint re-run on it; otherwise a file left out (a secret, a large file, a link, a file outside the
+    repository, an env_file or include) would change its findings, and its verdicts are kept."""
+    try:
+        index = json.loads((kept / "index.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return isinstance(index, dict) and index.get("complete") is True
 
 
 def recompute_verdicts(bundle_dir: Path, result: DrillResult) -> Recomputed:
     timeline, _ = load_timeline(bundle_dir / "timeline.jsonl")
     try:
-        fresh, expect = _evaluate(bundle_dir, timeline)
+        fresh, expect = _evaluate(bundle_dir, timeline, result)
     except _Unavailable as exc:
         return Recomputed(None, note=f"Verdicts are those recorded in result.json: {exc}.")
     except Exception as exc:  # noqa: BLE001 - a crashing checker must not stop the report

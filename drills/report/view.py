@@ -10,6 +10,10 @@
     fmt_bound(verdict)        "±1s" (resolution of the measurement), or ""
     Clock(t0_utc).at(t)       timeline seconds -> "2026-11-28 20:00:12.3 UTC"
     findings(result)          one Finding per verdict that did not pass, in words
+    scope_sentence(result)    what the drill ran against, in one sentence (a replica, not production)
+    objectives(result)        per capability: availability, RTO, RPO, target -> measured (the first screen)
+    failing_first(result)     the verdicts, those that did not pass first (declared ones after the others)
+    CONTROLS                  (control, what the report evidences for it): the cover's mapping
     template_env()            the Jinja environment of the HTML pages (templates/, autoescaped)
 
 Reports are readers: the numbers come from the verdicts, the words only rephrase them.
@@ -30,19 +34,24 @@ from drills.model.result import DrillResult, Verdict, format_value
 
 __all__ = [
     "CHECK_LABEL",
+    "CONTROLS",
     "STATUS_WORD",
     "Clock",
     "Finding",
+    "Objective",
     "expectation_text",
     "expected_failure",
+    "failing_first",
     "findings",
     "flatten",
     "fmt_bound",
     "fmt_target",
     "fmt_utc",
     "fmt_value",
+    "objectives",
     "parse_utc",
     "run_duration",
+    "scope_sentence",
     "status_class",
     "status_word",
     "template_env",
@@ -172,6 +181,13 @@ def _headline(v: Verdict) -> str:
     return f"{label} of {v.subject} failed"
 
 
+def observed(result: DrillResult, names: tuple[str, ...]) -> list[str]:
+    """What each verdict of a root cause showed, in words (its check's own finding); the dualization
+    verdict itself is the cause's title, so it is left out."""
+    by_name = {v.name: v for v in result.verdicts}
+    return [_headline(by_name[n]) for n in names if n in by_name and by_name[n].check != "dualization"]
+
+
 def findings(result: DrillResult) -> list[Finding]:
     """Plain-words findings: one per verdict that did not pass, with its cause when known."""
     out: list[Finding] = []
@@ -190,6 +206,103 @@ def findings(result: DrillResult) -> list[Finding]:
     if result.expectation is not None and not result.as_declared:
         out.insert(0, Finding("*", "expect", "fail", f"Not as its scenario declares: {result.expectation.reason}"))
     return out
+
+
+CONTROLS: tuple[tuple[str, str], ...] = (
+    ("ISO 22301:2019 clause 8.5 (exercise programme)",
+     "a recovery exercise with its objectives, the results measured against them, and its findings"),
+    ("SOC 2 (TSC 2017) A1.3 (recovery plan testing)",
+     "the recovery procedures tested; recovery time and data loss measured against their targets"),
+    ("DORA (EU 2022/2554) Art. 11 (response and recovery)",
+     "ICT business continuity exercised: recovery time and recovery point achieved vs objectives"),
+    ("DORA Art. 24-26 (digital operational resilience testing)",
+     "a scenario-based test of a site loss, its results, findings and their remediation"),
+)  # docs/reports.md, "For an auditor", holds the same table (a unit test keeps them equal)
+
+
+def scope_sentence(result: DrillResult) -> str:
+    """What this drill ran against, so nobody reads a replica's result as production's."""
+    host = result.environment.get("host")
+    name = host.get("hostname") if isinstance(host, dict) else None
+    where = f"one Docker host ({name})" if name else "one Docker host"
+    return (f"Scope: a containerised replica of the system on {where}, not production. A site's power cut kills "
+            "every container of that site at once and cuts its network links (Toxiproxy); what it proves holds "
+            "for the replica's topology and settings.")  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One objective, target -> measured worst: ``text`` "≤ 15s → 6.8s", ``status`` pass | fail | unknown."""
+
+    text: str
+    status: str
+
+
+@dataclass(frozen=True)
+class Objective:
+    capability: str
+    status: str  # pass | fail | unknown | expected (every failure of it declared, the run as declared)
+    availability: Cell | None
+    rto: Cell | None
+    rpo: Cell | None
+
+
+_WORST = {"fail": 2, "unknown": 1, "pass": 0}
+
+
+def _cell(verdicts: list[Verdict], higher_is_worse: bool = True) -> Cell | None:
+    """The worst of ``verdicts`` (one objective measured by one or more checks) as target -> measured:
+    the worst status, and among equals the worst number (the longest RTO, the lowest availability)."""
+    if not verdicts:
+        return None
+
+    def badness(v: Verdict) -> tuple[int, float]:
+        number = v.measured if v.measured is not None else float("inf")
+        return _WORST.get(v.status, 1), number if higher_is_worse else -number
+
+    worst = max(verdicts, key=badness)
+    if worst.measured is not None:
+        measured = format_value(worst.measured, worst.unit)
+    else:  # an RTO that failed without a number never recovered; anything else could not be measured
+        measured = "not recovered" if worst.status == "fail" and worst.check.startswith("rto") else "not measured"
+    return Cell(f"{worst.target_text()} → {measured}", worst.status)
+
+
+def objectives(result: DrillResult) -> list[Objective]:
+    """Per capability (in the verdicts' order): availability, RTO (the worse of rto_first and rto_stable)
+    and RPO (the write stream named after it), each target -> measured worst; and the capability's status:
+    the worst of all its verdicts, ``expected`` when each failure is one the scenario declares."""
+    caps = list(dict.fromkeys(v.capability for v in result.verdicts if v.capability != "*" and v.check != "rpo"))
+    out = []
+    for cap in caps:
+        mine = [v for v in result.verdicts if v.capability == cap]
+        failing = [v for v in mine if v.status != "pass"]
+        if not failing:
+            status = "pass"
+        elif result.as_declared and all(expected_failure(result, v) for v in failing):
+            status = "expected"
+        else:
+            status = max((v.status for v in failing), key=lambda s: _WORST.get(s, 1))
+        out.append(Objective(
+            cap, status,
+            _cell([v for v in mine if v.check == "availability"], higher_is_worse=False),
+            _cell([v for v in mine if v.check in ("rto_first", "rto_stable")]),
+            _cell([v for v in result.verdicts if v.check == "rpo" and v.capability == cap]),
+        ))  # fmt: skip
+    return out
+
+
+def failing_first(result: DrillResult) -> list[Verdict]:
+    """The verdicts, stable within each group: failed, unknown, failed as declared, passed."""
+
+    def rank(v: Verdict) -> int:
+        if v.status == "pass":
+            return 3
+        if expected_failure(result, v):
+            return 2
+        return 0 if v.status == "fail" else 1
+
+    return sorted(result.verdicts, key=rank)
 
 
 def flatten(data: Any, prefix: str = "") -> list[tuple[str, str]]:

@@ -251,6 +251,7 @@ def discover(repo_root: Path, compose: Path, variant: str | None, reader: ModelR
         networks=resources(model.networks),
         volumes=resources(model.volumes),
         proxies_file=proxies,
+        root=repo_root,
     )
 
 

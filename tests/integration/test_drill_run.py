@@ -64,19 +64,29 @@ def only_bundle(reports: Path) -> Path:
 
 
 def test_default_drill_passes_and_reports_every_capability(tmp_path: Path) -> None:
-    res = drill("run", "scenarios/site-a-power-cut.yaml", "--no-live", "--reports", str(tmp_path))
+    key = tmp_path / "keys" / "drills-ci"
+    key.parent.mkdir()
+    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "drills-ci", "-f", str(key)], check=True)
+    signers = key.parent / "allowed_signers"
+    signers.write_text("drills-ci " + " ".join(key.with_suffix(".pub").read_text().split()[:2]) + "\n")
+    reports = tmp_path / "reports"
+    res = drill("run", "scenarios/site-a-power-cut.yaml", "--no-live", "--reports", str(reports),
+                "--sign-key", str(key))
     assert res.returncode == 0, res.stdout[-3000:] + res.stderr[-2000:]
     for check in ("availability", "max_outage", "rto_first", "rto_stable", "rpo", "failover", "surviving_sites"):
         for cap in ("chat", "login", "devtools"):
             if check == "rpo" and cap != "chat":
                 continue
             assert any(check in line and cap in line for line in res.stdout.splitlines()), (check, cap)
-    bundle = only_bundle(tmp_path)
+    bundle = only_bundle(reports)
     result = json.loads((bundle / "result.json").read_text())
     assert result["status"] == "passed"
     rpo = [v for v in result["verdicts"] if v["check"] == "rpo" and v["capability"] == "chat"]
     assert rpo and rpo[0]["measured"] == 0 and rpo[0]["details"], "acknowledged chat writes were read back"
-    assert drill("verify", str(bundle)).returncode == 0
+    checked = drill("verify", str(bundle), "--signers", str(signers))
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    assert "every verdict follow from the timeline" in checked.stdout  # the run's verdicts, re-judged offline
+    assert "signed by drills-ci" in checked.stdout
     assert labelled(result["run_id"]) == []
 
 

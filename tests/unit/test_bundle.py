@@ -39,8 +39,7 @@ def test_bundle_has_every_file_and_verifies(bundle: Path) -> None:
     assert "commit" in env["scenario_git"] and env["drills_version"]
     result = DrillResult.from_dict(json.loads((bundle / "result.json").read_text()))
     assert result.status == "failed" and len(result.verdicts) == 9
-    assert verify_bundle(bundle) == []
-    assert main(["verify", str(bundle)]) == 0
+    assert verify_bundle(bundle) == []  # the files; the claims: test_bundle_integrity.py (these verdicts are literal)
 
 
 def test_manifest_is_sha256sum_format(bundle: Path) -> None:

@@ -16,10 +16,12 @@ import pytest
 from drills.checks import evaluate
 from drills.model.result import Verdict
 from drills.model.scenario import CheckSpec
-from drills.model.timeline import ActionEvent, FaultEvent, Header, Phase, Record, Sample, Timeline
+from drills.model.timeline import ActionEvent, FaultEvent, Header, Phase, Record, Sample, Timeline, Write
 from drills.report import render_html
 from drills.report.chart import (
     ACTION_OK,
+    GREEN,
+    GREY,
     PAD_L,
     PAD_R,
     RED,
@@ -28,6 +30,7 @@ from drills.report.chart import (
     capability_chart,
     phase_bands,
     rto_spans,
+    system_chart,
     timeline_extent,
 )
 from drills.report.synthetic import synthetic_run
@@ -201,3 +204,45 @@ def test_the_synthetic_report_shows_the_way_back() -> None:
     assert html.count(">failback 1.8s<") == 3
     assert "the way back: rejoin, failback, steady-after" in html and "bars: operator action" in html
     assert "the way back" not in render_html(result, Timeline(tuple(_records(WAY_BACK[:4], ()))))
+
+
+def _slow_samples(period: float, until: float, down: tuple[float, float] = (0.0, 0.0)) -> list[Sample]:
+    out, t = [], 0.0
+    while t < until:
+        ok = not (down[0] <= t < down[1])
+        out.append(Sample(t, "devtools", "devtools", ok, 0.05, "" if ok else "timeout", site="a" if t < 50 else "b"))
+        t += period
+    return out
+
+
+def test_a_slow_probe_is_drawn_as_a_continuous_signal_and_a_real_gap_stays_grey() -> None:
+    samples = [s for s in _slow_samples(5.0, 100.0) if not 60 <= s.t < 80]  # nothing started for 20 s
+    svg = capability_chart("devtools", samples, [], (0.0, 100.0), "t0", [], period=5.0)
+    strip = re.findall(r'<rect x="([\d.]+)" y="50" width="([\d.]+)" height="16" fill="(#[0-9a-f]+)"', svg)
+    colours = [c for _, _, c in strip]
+    assert colours == [GREEN, GREY, GREEN]  # not green/grey flapping every second
+    gap = float(strip[1][1]) / (W - PAD_L - PAD_R) * 100.0
+    assert gap == pytest.approx(20.0, abs=0.5)
+    flapping = capability_chart("devtools", samples, [], (0.0, 100.0), "t0", [])  # no period: points only
+    assert len(re.findall(r'y="50" ', flapping)) > 20
+
+
+def test_the_site_lane_shows_which_site_served_and_the_phase_lane_every_phase() -> None:
+    samples = _slow_samples(1.0, 100.0)
+    phases = [Phase(0.0, "steady"), Phase(40.0, "fault"), Phase(70.0, "settle"), Phase(95.0, "verify")]
+    svg = capability_chart("devtools", samples, [], (0.0, 100.0), "t0", [], phases=phases, period=1.0)
+    rows = re.findall(r'<rect x="[\d.]+" y="(6[89][.\d]*|7[0-9][.\d]*)" [^>]*><title>served by site (\w)</title>', svg)
+    assert {site for _, site in rows} == {"a", "b"} and len(rows) == 2  # one run each: a until 50 s, then b
+    assert [p for p in ("steady", "fault", "settle") if f">{p}</text>" in svg] == ["steady", "fault", "settle"]
+
+
+def test_the_system_chart_shows_primary_changes_and_the_write_stream() -> None:
+    writes = [Write(t, "chat", "room", f"w{t}", acked=not (20 <= t < 26), primary="pg-a" if t < 20 else "pg-b",
+                    state="acked" if not (20 <= t < 26) else "failed") for t in range(60)]  # fmt: skip
+    tl = Timeline((Header("r", "s", "2026-11-28T02:00:00+00:00"), Phase(0.0, "steady"), Phase(20.0, "fault"),
+                   *writes, FaultEvent(20.0, "inject", "cut-a", "power_cut", "site a")))  # fmt: skip
+    svg = system_chart(tl, (0.0, 60.0), "t0")
+    assert "→ pg-b at 26.0s" in svg  # the first write pg-b committed
+    assert "54 of 60 writes acknowledged" in svg
+    assert RED in svg and GREEN in svg
+    assert system_chart(Timeline((Header("r", "s", "2026-11-28T02:00:00+00:00"),)), (0.0, 1.0), "t0") == ""

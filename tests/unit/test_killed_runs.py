@@ -59,6 +59,8 @@ def test_a_killed_runs_bundle_is_finalised_verifiable_and_says_where_it_died(tmp
     assert [p.phase for p in result.phases][-1] == "fault"
     assert any(v.check == "availability" for v in result.verdicts)  # recomputed from the saved timeline
     assert verify_bundle(bundle) == []
+    env = json.loads((bundle / "environment.json").read_text())
+    assert env["provenance"]["trigger"] and "operator" in env["provenance"]  # kept at bring-up, before the kill
     pid = runs.records()["killed-one-run"].pid
     assert said == [f"drill: run killed-one-run was killed (pid {pid} gone); its bundle is finalised: {bundle}/"]
     assert runs.unfinalised() == []  # once

@@ -5,14 +5,16 @@ from __future__ import annotations
 import re
 import xml.etree.ElementTree as ET
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 
+from drills.model.expectation import Expectation, ExpectedFailure, judge
 from drills.model.result import DrillResult, PhaseSpan, Verdict
 from drills.model.timeline import Timeline
 from drills.report import render_html, render_junit, render_markdown
 from drills.report.synthetic import synthetic_run
-from drills.report.view import findings
+from drills.report.view import CONTROLS, failing_first, findings, objectives
 
 FAILED, RECORDS = synthetic_run()
 TIMELINE = Timeline(tuple(RECORDS))
@@ -125,7 +127,7 @@ def test_junit_one_testcase_per_verdict() -> None:
     cases = suite.findall("testcase")
     assert [c.get("name") for c in cases] == [v.name for v in FAILED.verdicts]
     assert {c.get("classname") for c in cases} == {"site-a-power-cut"}
-    assert suite.get("timestamp") == FAILED.started_utc
+    assert suite.get("timestamp") == FAILED.started_utc[:19]  # UTC, whole seconds, no zone
     assert suite.get("tests") == str(len(FAILED.verdicts)) and suite.get("failures") == "4"
     by_name = {c.get("name"): c for c in cases}
     fail = by_name["availability[devtools]"].find("failure")
@@ -135,6 +137,37 @@ def test_junit_one_testcase_per_verdict() -> None:
     ok = by_name["availability[chat]"]
     assert ok.find("failure") is None
     assert ok.findtext("system-out") == "chat availability 97.8% >= target 95.0%"
+
+
+JUNIT_XSD = Path(__file__).parent / "data" / "junit.xsd"
+
+
+@pytest.mark.parametrize("result", [PASSED, FAILED, ERROR, ABORTED], ids=lambda r: r.status)
+def test_junit_is_valid_against_the_junit_schema(result: DrillResult) -> None:
+    import xmlschema
+
+    schema = xmlschema.XMLSchema(str(JUNIT_XSD))
+    schema.validate(render_junit(result))
+    # and the schema is strict where the old output was wrong: a zoned, fractional timestamp fails
+    zoned = render_junit(result).replace(f'timestamp="{result.started_utc[:19]}"',
+                                         'timestamp="2026-11-28T02:00:00.000000+00:00"')
+    assert not schema.is_valid(zoned)
+
+
+def test_junit_testcase_time_is_the_judged_window_and_failure_text_is_readable() -> None:
+    v = Verdict("availability", "devtools", "fail", "devtools availability 0% < target 95%", 0.95, 0.0, "ratio",
+                None, ">=", details={"window": [120.0, 420.0], "ok": 0, "by_site": {"a": 0}, "note": "plain"})
+    rto = Verdict("rto_first", "chat", "pass", "chat RTO 6.5s", 30.0, 6.5, "s", 0.1, "<=")
+    lint = Verdict("dualization", "devtools", "fail", "devtools data only in site a")
+    phases = (PhaseSpan("steady", "", "", 10.0, 20.0), PhaseSpan("fault", "", "", 20.0, 80.0),
+              PhaseSpan("settle", "", "", 80.0, 95.0), PhaseSpan("verify", "", "", 95.0, 99.0))
+    cases = {c.get("name"): c for c in _junit(replace(FAILED, verdicts=(v, rto, lint), phases=phases)).iter("testcase")}
+    assert cases["availability[devtools]"].get("time") == "300.000"  # its recorded window
+    assert cases["rto_first[chat]"].get("time") == "75.000"  # first fault -> verify
+    assert cases["dualization[devtools]"].get("time") == "0.000"  # the static lint judged no stretch of the run
+    text = cases["availability[devtools]"].findtext("failure") or ""
+    assert text.splitlines() == ["devtools availability 0% < target 95%", 'by_site: {"a": 0}', "note: plain",
+                                 "ok: 0", "window: [120.0, 420.0]"]
 
 
 def test_junit_broken_run_is_an_error() -> None:
@@ -159,6 +192,57 @@ def test_chart_shades_the_rto_checks_spans_and_is_downsampled() -> None:
     # 6,000 samples per capability become a handful of merged rectangles and <= 600 line points
     chat = html[html.index('aria-label="chat timeline"'):]
     chat = chat[: chat.index("</svg>")]
-    assert chat.count("<rect") < 20
+    strip = re.findall(r'<rect x="[\d.]+" y="50" ', chat)  # the up/down strip's rectangles
+    assert 0 < len(strip) < 20
     points = re.search(r'<polyline points="([^"]*)"', chat)
     assert points is not None and len(points.group(1).split()) <= 600
+
+
+def test_objectives_give_each_capability_target_to_measured_worst() -> None:
+    rows = {o.capability: o for o in objectives(FAILED)}
+    assert list(rows) == list(dict.fromkeys(v.capability for v in FAILED.verdicts
+                                            if v.capability != "*" and v.check != "rpo"))  # fmt: skip
+    dev = rows["devtools"]
+    assert dev.status == "fail" and dev.availability is not None and dev.availability.status == "fail"
+    assert dev.availability.text == "≥ 95% → 0%"
+    chat = rows["chat"]
+    assert chat.rto is not None and chat.rto.text.startswith("≤ 30s → ") and chat.rto.status == "pass"
+
+
+def test_a_confirmed_known_bad_run_labels_its_declared_failures_expected() -> None:
+    failing = tuple(ExpectedFailure(v.check, v.capability) for v in FAILED.verdicts if v.status == "fail")
+    unknown_free = replace(FAILED, verdicts=tuple(v for v in FAILED.verdicts if v.status != "unknown"))
+    judged = judge(Expectation(failing), unknown_free.verdicts, "failed")
+    assert judged.confirmed
+    confirmed = replace(unknown_free, expectation=judged)
+    assert {o.capability: o.status for o in objectives(confirmed)}["devtools"] == "expected"
+    order = [v.status for v in failing_first(confirmed)]
+    assert order == sorted(order, key=lambda s: s == "pass")  # every declared failure before the passes
+    html = render_html(confirmed, TIMELINE)
+    assert "NOT MET (expected)" in html
+
+
+def test_the_first_screen_has_verdict_scope_objectives_controls_then_checks_failing_first() -> None:
+    html = render_html(FAILED, TIMELINE)
+    marks = ['id="verdict"', 'id="scope"', 'id="objectives"', 'id="controls"', 'id="checks"', 'id="findings"']
+    positions = [html.index(m) for m in marks]
+    assert positions == sorted(positions), dict(zip(marks, positions, strict=True))
+    assert "not production" in html and "ISO 22301" in html and "DORA" in html
+    rows = re.findall(r'<tr class="check-row">.*?class="s-(\w+)"', html, re.DOTALL)
+    assert rows[0] != "pass" and rows == sorted(rows, key=lambda s: {"fail": 0, "unknown": 1, "pass": 2}[s])
+    md = render_markdown(FAILED)
+    assert md.index("| Capability | Result |") < md.index("| Check | Capability |")
+    assert "not production" in md and "| devtools | ❌ not met | ≥ 95% → 0% |" in md
+
+
+def test_the_control_mapping_is_the_one_docs_reports_md_documents() -> None:
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "reports.md").read_text()
+    rows = re.findall(r"^\| ((?:ISO|SOC|DORA)[^|]+) \| ([^|]+) \|$", doc, re.MULTILINE)
+    assert [(a.strip(), b.strip()) for a, b in rows] == list(CONTROLS)
+
+
+def test_the_rto_objective_shows_the_longer_of_first_and_stable_recovery() -> None:
+    first = Verdict("rto_first", "chat", "pass", "m", 15.0, 4.2, "s", 0.1, "<=")
+    stable = Verdict("rto_stable", "chat", "pass", "m", 15.0, 9.8, "s", 0.1, "<=")
+    [row] = objectives(replace(FAILED, verdicts=(first, stable)))
+    assert row.rto is not None and row.rto.text == "≤ 15s → 9.8s"

@@ -12,11 +12,12 @@ from pathlib import Path
 import pytest
 
 from drills.engine.lifecycle import LOGS_DIR
+from drills.engine.provenance import TOPOLOGY_DIR
 from drills.model.result import PhaseSpan
 from drills.model.timeline import AFTER_RESTORE, Timeline
 from drills.report import bundle_files, regenerate, render_html, render_junit, verify_bundle, write_bundle
 from drills.report.bundle import derived_files
-from drills.report.evidence import EVIDENCE_FILES, MANIFEST
+from drills.report.evidence import EVIDENCE_FILES, MANIFEST, SIGNATURE
 from drills.report.formats import FORMATS, Rendering, ReportFormat, register
 from drills.report.formats.html import evidence_links
 from drills.report.synthetic import synthetic_run, write_jsonl
@@ -44,8 +45,9 @@ def test_registry_bundle_lists_and_docs_name_the_same_formats() -> None:
     assert _doc_formats() == registered
     assert set(derived_files()) == {f.file for f in FORMATS.values()}
     assert set(bundle_files()) == {*EVIDENCE_FILES, *derived_files(), MANIFEST}
-    # logs/ is a directory of the run's own (one file per service): named, not listed file by file
-    assert _doc_tree() == {*bundle_files(), f"{LOGS_DIR}/"}
+    # logs/ is a directory of the run's own (one file per service): named, not listed file by file;
+    # the signature is optional (drill run --sign-key), so not in every bundle
+    assert _doc_tree() == {*bundle_files(), f"{LOGS_DIR}/", f"{TOPOLOGY_DIR}/", SIGNATURE}
 
 
 def test_the_html_report_links_every_other_file_of_the_bundle() -> None:

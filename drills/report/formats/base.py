@@ -20,6 +20,7 @@ from dataclasses import dataclass
 
 from drills.model.result import DrillResult
 from drills.model.timeline import Timeline
+from drills.report.annotations import Annotations
 from drills.report.evidence import EVIDENCE_FILES, MANIFEST
 
 __all__ = ["FORMATS", "Renderer", "Rendering", "ReportFormat", "register"]
@@ -31,6 +32,7 @@ class Rendering:
     timeline: Timeline
     recomputed: str = ""  # a sentence when the verdicts were recomputed offline, else ""
     notes: tuple[str, ...] = ()  # what the bundle noticed (missing scenario, truncated timeline)
+    annotations: Annotations | None = None  # remediation and sign-off recorded after the run (drill annotate)
 
 
 Renderer = Callable[[Rendering], str]

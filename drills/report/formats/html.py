@@ -2,9 +2,12 @@
 
     format ``html`` -> report.html           render_html(result, timeline, recomputed="", notes=()) -> str
 
-Sections, in reading order for someone who was not there: verdict (with a scenario's
-``expect:``, whether it failed exactly as declared: EXPECTED FAILURE CONFIRMED), what/when/how long,
-checks (target vs measured), findings, a timeline chart per capability, phases (UTC),
+Sections, in reading order for someone who was not there. The first screen: the verdict (with a
+scenario's ``expect:``, whether it failed exactly as declared: EXPECTED FAILURE CONFIRMED), when and
+how long, the scope in one sentence (a replica, not production), objectives vs achieved per
+capability (availability, RTO, RPO: target -> measured worst), the control mapping, then the checks
+with those that did not pass first. Then findings, a timeline chart per capability, the run's
+facts, phases (UTC),
 fault events, remediation and sign-off (blank, for a person to fill in), objectives
 and targets, environment, and the evidence files of the bundle (relative links: the
 evidence, every other registered report format, the manifest).
@@ -19,20 +22,27 @@ from markupsafe import Markup
 from drills import __version__
 from drills.model.result import DrillResult
 from drills.model.timeline import AFTER_RESTORE, Timeline
-from drills.report.chart import capability_chart, phase_bands, rto_spans, timeline_extent
+from drills.report.annotations import Annotations
+from drills.report.chart import capability_chart, phase_bands, rto_spans, site_colours, system_chart, timeline_extent
 from drills.report.evidence import EVIDENCE, MANIFEST, MANIFEST_DESCRIPTION
 from drills.report.formats.base import FORMATS, Rendering, ReportFormat, register
+from drills.report.rootcause import root_causes
 from drills.report.view import (
+    CONTROLS,
     Clock,
     expectation_text,
     expected_failure,
+    failing_first,
     findings,
     flatten,
     fmt_bound,
     fmt_target,
     fmt_utc,
     fmt_value,
+    objectives,
+    observed,
     run_duration,
+    scope_sentence,
     status_class,
     status_word,
     template_env,
@@ -61,7 +71,7 @@ def _checks(result: DrillResult) -> list[dict[str, str]]:
             "expected": "expected" if expected_failure(result, v) else "",
             "message": v.message,
         }
-        for v in result.verdicts
+        for v in failing_first(result)
     ]
 
 
@@ -73,15 +83,19 @@ def _charts(result: DrillResult, timeline: Timeline, clock: Clock) -> list[dict[
     charts = []
     order = [v.capability for v in result.verdicts]
     caps = sorted(timeline.capabilities(), key=lambda c: (order.index(c) if c in order else len(order), c))
+    phases = timeline.phases()
+    colours = site_colours([s.site for s in timeline.samples() if s.site])
     for cap in caps:
         samples = timeline.samples(cap)
         bad = sum(1 for s in samples if not s.ok)
+        period = min((p.period for p in timeline.probes(cap) if p.period > 0), default=0.0)
         charts.append(
             {
                 "capability": cap,
                 # capability_chart escapes every text it puts in the SVG
                 "svg": Markup(capability_chart(cap, samples, faults, extent, t0_label,  # noqa: S704
-                                               rto_spans(timeline, cap, extent[1]), bands, actions)),
+                                               rto_spans(timeline, cap, extent[1]), bands, actions,
+                                               phases=phases, period=period, colours=colours)),
                 "samples": len(samples),
                 "failed": bad,
                 "probes": ", ".join(sorted({s.probe for s in samples})),
@@ -90,10 +104,20 @@ def _charts(result: DrillResult, timeline: Timeline, clock: Clock) -> list[dict[
     return charts
 
 
+def _causes(result: DrillResult, annotations: Annotations | None) -> list[dict[str, Any]]:
+    notes = annotations.findings if annotations is not None else {}
+    return [{"id": c.id, "kind": c.kind, "capability": c.capability, "title": c.title, "fix": c.fix,
+             "status": c.status, "expected": c.expected, "verdicts": ", ".join(c.verdicts),
+             "observed": observed(result, c.verdicts), "note": notes.get(c.id)}
+            for c in root_causes(result)]  # fmt: skip
+
+
 def render_html(
-    result: DrillResult, timeline: Timeline, recomputed: str = "", notes: tuple[str, ...] = ()
+    result: DrillResult, timeline: Timeline, recomputed: str = "", notes: tuple[str, ...] = (),
+    annotations: Annotations | None = None,
 ) -> str:
-    """Render the report. ``recomputed``: a sentence when verdicts were recomputed offline."""
+    """Render the report. ``recomputed``: a sentence when verdicts were recomputed offline;
+    ``annotations``: remediation and sign-off recorded after the run (drill annotate)."""
     header = timeline.header
     clock = Clock.of(header.t0_utc if header else None, result.started_utc)
     found = findings(result)
@@ -107,8 +131,15 @@ def render_html(
         "duration": run_duration(result),
         "t0": fmt_utc(clock.t0) if clock.t0 else "—",
         "checks": _checks(result),
+        "failing": any(v.status != "pass" for v in result.verdicts),
+        "objectives": objectives(result),
+        "scope": scope_sentence(result),
+        "controls": CONTROLS,
         "findings": found,
         "charts": _charts(result, timeline, clock),
+        "system_chart": Markup(system_chart(timeline, timeline_extent(timeline),  # noqa: S704 - escaped inside
+                                            fmt_utc(clock.t0) if clock.t0 else "unknown")),
+        "site_legend": list(site_colours([s.site for s in timeline.samples() if s.site]).items()),
         "legend_bands": any(p.phase in AFTER_RESTORE for p in timeline.phases()),
         "legend_actions": bool(timeline.actions()),
         "phases": [
@@ -126,14 +157,16 @@ def render_html(
         "evidence": evidence_links(),
         "recomputed": recomputed,
         "notes": notes,
-        "remediation_rows": [f.text for f in found] + ["", ""],
+        "causes": _causes(result, annotations),
+        "run_findings": [f for f in found if f.check in ("run", "expect")],
+        "sign_off": {s.role: s for s in annotations.sign_off} if annotations is not None else {},
         "version": __version__,
     }
     return template_env().get_template("report.html.j2").render(**context)
 
 
 def _render(r: Rendering) -> str:
-    return render_html(r.result, r.timeline, recomputed=r.recomputed, notes=r.notes)
+    return render_html(r.result, r.timeline, recomputed=r.recomputed, notes=r.notes, annotations=r.annotations)
 
 
 register(ReportFormat(NAME, "report.html", "the report for people (self-contained: open it offline, print it)",

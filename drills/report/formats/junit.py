@@ -19,7 +19,12 @@
                 declared, else <failure type="unexpected"> with the reason (it passed, or failed
                 differently, or broke); the suite's property ``expectation`` is the outcome.
 
-Every testcase's ``system-out`` carries the verdict message; ``timestamp`` is the run start (UTC).
+Every testcase's ``system-out`` carries the verdict message. ``timestamp`` is the run start in UTC
+without a zone or fractions (``2026-11-28T02:00:00``: JUnit's schema allows no zone). A testcase's
+``time`` is the length of the stretch of the run its verdict judged: the window the check records
+(``details.window``) when it records one, else from the first fault's phase to the verify phase
+(the window run-time checks judge by default); 0 for the static lint and for a run with no such
+phases. A failure's text is the verdict message, then its details one per line, values as JSON.
 The suite's properties also time the way back after a restore: one ``phase.<name>`` per phase
 of it the run reached (``phase.rejoin`` = ``14.0s``; rejoin, failback, steady-after), so a CI
 dashboard shows how long the restored site took to rejoin without opening the report.
@@ -28,8 +33,11 @@ Built with xml.etree, so the output is always well-formed.
 
 from __future__ import annotations
 
+import json
+import math
 import socket
 import xml.etree.ElementTree as ET
+from datetime import UTC
 
 from drills.model.result import ENDED_EARLY, DrillResult, Verdict
 from drills.model.timeline import AFTER_RESTORE
@@ -46,6 +54,35 @@ def _failure_text(v: Verdict) -> str:
     return f"{v.name} {head}: target {target}, measured {measured}: {v.message}"
 
 
+def _failure_body(v: Verdict) -> str:
+    """The message, then each detail on its own line, its value as JSON (never a Python repr)."""
+    lines = [v.message]
+    for key, value in sorted(v.details.items()):
+        text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, default=str)
+        lines.append(f"{key}: {text}")
+    return "\n".join(lines)
+
+
+def _judged_s(result: DrillResult, v: Verdict) -> float:
+    """The length of the stretch of the run ``v`` judged (see the module docstring)."""
+    window = v.details.get("window")
+    if isinstance(window, (list, tuple)) and len(window) == 2 and all(isinstance(x, (int, float)) for x in window):
+        span = float(window[1]) - float(window[0])
+        return span if math.isfinite(span) and span > 0 else 0.0
+    if v.check == "dualization":
+        return 0.0
+    starts = {p.phase: p.start_t for p in result.phases}
+    first_fault = next((p.start_t for p in result.phases if p.phase == "fault"), None)
+    end = starts.get("verify")
+    return max(0.0, end - first_fault) if first_fault is not None and end is not None else 0.0
+
+
+def _timestamp(utc: str) -> str:
+    """``2026-11-28T02:00:00``: UTC, whole seconds, no zone (what JUnit's xs:dateTime pattern allows)."""
+    dt = parse_utc(utc)
+    return dt.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S") if dt is not None else "1970-01-01T00:00:00"
+
+
 def _seconds(result: DrillResult) -> float:
     start, end = parse_utc(result.started_utc), parse_utc(result.ended_utc)
     return max(0.0, (end - start).total_seconds()) if start and end else 0.0
@@ -56,7 +93,8 @@ def render_junit(result: DrillResult) -> str:
     cases: list[ET.Element] = []
     failures = errors = 0
     for v in result.verdicts:
-        case = ET.Element("testcase", classname=result.scenario_name, name=v.name, time="0")
+        case = ET.Element("testcase", classname=result.scenario_name, name=v.name,
+                          time=f"{_judged_s(result, v):.3f}")
         out = v.message
         if expected_failure(result, v):
             props = ET.SubElement(case, "properties")
@@ -65,12 +103,12 @@ def render_junit(result: DrillResult) -> str:
         elif v.status != "pass":
             failures += 1
             fail = ET.SubElement(case, "failure", message=_failure_text(v), type=v.status)
-            fail.text = "\n".join(f"{k}: {val}" for k, val in sorted(v.details.items())) or v.message
+            fail.text = _failure_body(v)
         ET.SubElement(case, "system-out").text = out
         cases.append(case)
     if result.expectation is not None:
         exp = result.expectation
-        case = ET.Element("testcase", classname=result.scenario_name, name="expect[*]", time="0")
+        case = ET.Element("testcase", classname=result.scenario_name, name="expect[*]", time="0.000")
         if result.as_declared:
             text = f"expected failure confirmed: {exp.reason}"
         else:
@@ -99,7 +137,7 @@ def render_junit(result: DrillResult) -> str:
         errors=str(errors),
         skipped="0",
         time=f"{_seconds(result):.3f}",
-        timestamp=result.started_utc,
+        timestamp=_timestamp(result.started_utc),
         hostname=str(host.get("hostname") if isinstance(host, dict) and host.get("hostname") else socket.gethostname()),
     )
     props = ET.SubElement(suite, "properties")

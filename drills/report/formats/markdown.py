@@ -2,25 +2,33 @@
 
     format ``markdown`` -> summary.md        render_markdown(result, recomputed="") -> str
 
-Verdict line, run facts, the checks table (target vs measured), findings, and where
-the full evidence is. GitHub-flavoured Markdown; table cells are escaped. A scenario with
-``expect:`` shows whether it behaved as declared: a confirmed expected failure is headed
+Verdict line, run facts, the scope (a replica, not production), objectives vs achieved per
+capability, the checks table (target vs measured; those that did not pass first), findings, the
+controls it evidences, and where the full evidence is. GitHub-flavoured Markdown; table cells
+are escaped. A scenario with ``expect:`` shows whether it behaved as declared: a confirmed expected failure is headed
 EXPECTED FAILURE CONFIRMED (not FAILED), and each declared failing verdict reads "fail (expected)".
 """
 
 from __future__ import annotations
 
 from drills.model.result import DrillResult
+from drills.report.annotations import Annotations
 from drills.report.formats.base import Rendering, ReportFormat, register
+from drills.report.rootcause import root_causes
 from drills.report.view import (
+    CONTROLS,
     expectation_text,
     expected_failure,
+    failing_first,
     findings,
     fmt_bound,
     fmt_target,
     fmt_utc,
     fmt_value,
+    objectives,
+    observed,
     run_duration,
+    scope_sentence,
     status_class,
     status_word,
 )
@@ -36,7 +44,7 @@ def _cell(text: str) -> str:
     return text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
 
 
-def render_markdown(result: DrillResult, recomputed: str = "") -> str:
+def render_markdown(result: DrillResult, recomputed: str = "", annotations: Annotations | None = None) -> str:
     word = status_word(result)
     lines = [
         f"## {_ICON.get(status_class(result), '')} {word}: drill `{result.scenario_name}`".replace("  ", " "),
@@ -52,6 +60,7 @@ def render_markdown(result: DrillResult, recomputed: str = "") -> str:
         ),
         "",
     ]
+    lines += [f"_{scope_sentence(result)}_", ""]
     if result.error:
         lines += [f"> **{'Aborted' if result.status == 'aborted' else 'Error'}:** {_cell(result.error)}", ""]
     expected = expectation_text(result)
@@ -60,9 +69,17 @@ def render_markdown(result: DrillResult, recomputed: str = "") -> str:
         lines += [f"> **{head}:** {_cell(rest)}", ""]
     if recomputed:
         lines += [f"> **Verdicts recomputed offline.** {recomputed}", ""]
+    goals = objectives(result)
+    if goals:
+        met = {"pass": "✅ met", "fail": "❌ not met", "unknown": "❔ not proven", "expected": "☑️ not met (expected)"}
+        lines += ["| Capability | Result | Availability | RTO (worst) | RPO |", "|---|---|---|---|---|"]
+        for o in goals:
+            cells = [_cell(c.text) if c else "not measured" for c in (o.availability, o.rto, o.rpo)]
+            lines.append(f"| {_cell(o.capability)} | {met[o.status]} | {' | '.join(cells)} |")
+        lines.append("")
     if result.verdicts:
         lines += ["| Check | Capability | Target | Measured | Result |", "|---|---|---|---|---|"]
-        for v in result.verdicts:
+        for v in failing_first(result):
             measured = fmt_value(v.measured, v.unit)
             bound = fmt_bound(v)
             if bound and v.measured is not None:
@@ -75,11 +92,22 @@ def render_markdown(result: DrillResult, recomputed: str = "") -> str:
         lines.append("")
     else:
         lines += ["No verdicts were computed.", ""]
-    found = findings(result)
-    if found:
+    found = [f for f in findings(result) if f.check in ("run", "expect")]
+    causes = root_causes(result)
+    if found or causes:
         lines += ["### Findings", ""]
         lines += [f"- **{_cell(f.capability).replace('*', 'all')}**: {f.text}" for f in found]
+        notes = annotations.findings if annotations is not None else {}
+        for c in causes:
+            who = "the system" if c.capability == "*" else c.capability
+            tag = " (expected)" if c.expected else ""
+            note = notes.get(c.id)
+            track = f" · **{note.status}**" + (f", owner {note.owner}" if note.owner else "") + (
+                f", due {note.due}" if note.due else "") if note else ""
+            lines.append(f"- `{c.id}` **{who}**{tag}: {c.title} — fix: {c.fix}{track}")
+            lines += [f"  - {o}" for o in observed(result, c.verdicts)]
         lines.append("")
+    lines += ["Evidences: " + "; ".join(control for control, _ in CONTROLS) + ".", ""]
     lines += [
         (
             "Full report: `report.html` in the drill's bundle (with `timeline.jsonl`, `result.json`, "
@@ -91,7 +119,7 @@ def render_markdown(result: DrillResult, recomputed: str = "") -> str:
 
 
 def _render(r: Rendering) -> str:
-    return render_markdown(r.result, recomputed=r.recomputed)
+    return render_markdown(r.result, recomputed=r.recomputed, annotations=r.annotations)
 
 
 register(ReportFormat("markdown", "summary.md", "short Markdown summary, for CI job pages", _render))
