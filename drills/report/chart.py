@@ -126,6 +126,17 @@ def _nice_step(span: float, target_ticks: int = 10) -> float:
     return 3600.0 * max(1, round(raw / 3600))
 
 
+def _ticks(lo: float, hi: float) -> list[float]:
+    """The x axis's tick values: multiples of a round step (:func:`_nice_step`) from ``lo`` to ``hi``."""
+    step = _nice_step(hi - lo)
+    out, t = [], (lo // step) * step
+    while t <= hi + 1e-9:
+        if t >= lo:
+            out.append(t)
+        t += step
+    return out
+
+
 def _fmt_lat(seconds: float) -> str:
     return f"{seconds * 1000:.0f}ms" if seconds < 1 else f"{seconds:.1f}s"
 
@@ -281,16 +292,12 @@ def capability_chart(
     out.extend(_fault(ev, sc, row_end) if isinstance(ev, FaultEvent) else _action(ev, sc, row_end) for ev in marks)
     # x axis
     out.append(f'<line x1="{PAD_L}" y1="{AXIS_Y}" x2="{W - PAD_R}" y2="{AXIS_Y}" stroke="#555"/>')
-    step = _nice_step(hi - lo)
-    t = (lo // step) * step
-    while t <= hi + 1e-9:
-        if t >= lo:
-            x = sc.x(t)
-            out.append(
-                f'<line x1="{x:.1f}" y1="{AXIS_Y}" x2="{x:.1f}" y2="{AXIS_Y + 4}" stroke="#555"/>'
-                f'<text x="{x:.1f}" y="{AXIS_Y + 15}" class="tick" text-anchor="middle">{t:g}</text>'
-            )
-        t += step
+    for t in _ticks(lo, hi):
+        x = sc.x(t)
+        out.append(
+            f'<line x1="{x:.1f}" y1="{AXIS_Y}" x2="{x:.1f}" y2="{AXIS_Y + 4}" stroke="#555"/>'
+            f'<text x="{x:.1f}" y="{AXIS_Y + 15}" class="tick" text-anchor="middle">{t:g}</text>'
+        )
     out.append(
         f'<text x="{W - PAD_R}" y="{AXIS_Y + 29}" class="tick" text-anchor="end">'
         f"seconds since t0 (t0 = {escape(t0_label)})</text>"
@@ -443,13 +450,8 @@ def system_chart(timeline: Timeline, extent: tuple[float, float], t0_label: str)
         out.append(f'<line x1="{x:.1f}" y1="{SYS_PHASE_Y}" x2="{x:.1f}" y2="{SYS_AXIS_Y}" stroke="{colour}" '
                    f'stroke-width="1.2"><title>{escape(ev.action)} {escape(ev.fault)} at {ev.t:.1f}s</title></line>')
     out.append(f'<line x1="{PAD_L}" y1="{SYS_AXIS_Y}" x2="{W - PAD_R}" y2="{SYS_AXIS_Y}" stroke="#555"/>')
-    step = _nice_step(hi - lo)
-    t = (lo // step) * step
-    while t <= hi + 1e-9:
-        if t >= lo:
-            x = sc.x(t)
-            out.append(f'<text x="{x:.1f}" y="{SYS_AXIS_Y + 13}" class="tick" text-anchor="middle">{t:g}</text>')
-        t += step
+    out.extend(f'<text x="{sc.x(t):.1f}" y="{SYS_AXIS_Y + 13}" class="tick" text-anchor="middle">{t:g}</text>'
+               for t in _ticks(lo, hi))
     acked = sum(1 for w in writes if w.acked)
     out.append(f'<text x="{W - PAD_R}" y="{SYS_AXIS_Y + 26}" class="tick" text-anchor="end">{acked} of '
                f"{len(writes)} writes acknowledged; seconds since t0 (t0 = {escape(t0_label)})</text></svg>")

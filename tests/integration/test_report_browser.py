@@ -24,6 +24,7 @@ from pathlib import Path
 
 import pytest
 
+from drills.model.result import DrillResult
 from drills.report import write_bundle
 from drills.report.synthetic import synthetic_run, write_jsonl
 
@@ -67,13 +68,18 @@ def _run(browser: str, profile: Path, *args: str) -> subprocess.CompletedProcess
     return subprocess.run(cmd, capture_output=True, text=True, timeout=180, check=False)
 
 
-def test_report_renders_offline_in_chromium(tmp_path: Path) -> None:
-    browser = _chromium()
+def _bundle(tmp_path: Path, environment: dict[str, object]) -> tuple[DrillResult, Path]:
+    """The synthetic failed run (site a cut, devtools single-site) as a bundle under ``tmp_path``."""
     result, records = synthetic_run()
     write_jsonl(records, tmp_path / "timeline.jsonl")
     (tmp_path / "scenario.yaml").write_text("name: site-a-power-cut\n")
-    bundle = write_bundle(result, tmp_path / "timeline.jsonl", tmp_path / "scenario.yaml", tmp_path / "bundle",
-                          {"docker": "27.3.1"})
+    return result, write_bundle(result, tmp_path / "timeline.jsonl", tmp_path / "scenario.yaml",
+                                tmp_path / "bundle", environment)  # fmt: skip
+
+
+def test_report_renders_offline_in_chromium(tmp_path: Path) -> None:
+    browser = _chromium()
+    result, bundle = _bundle(tmp_path, {"docker": "27.3.1"})
     page = (bundle / "report.html").resolve()
     html = page.read_text()
     assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//|@import|url\(|<script|<link""", html, re.IGNORECASE)
@@ -133,11 +139,7 @@ def _pixels(png: bytes) -> tuple[int, int, list[bytes]]:
 
 def test_the_first_screen_shows_the_objectives_table(tmp_path: Path) -> None:
     browser = _chromium()
-    result, records = synthetic_run()
-    write_jsonl(records, tmp_path / "timeline.jsonl")
-    (tmp_path / "scenario.yaml").write_text("name: site-a-power-cut\n")
-    bundle = write_bundle(result, tmp_path / "timeline.jsonl", tmp_path / "scenario.yaml", tmp_path / "bundle",
-                          {"host": {"hostname": "drill-host"}})
+    _, bundle = _bundle(tmp_path, {"host": {"hostname": "drill-host"}})
     shot = tmp_path / "first-screen.png"
     cap = _run(browser, tmp_path / "profile-first", f"--screenshot={shot}", "--window-size=1280,800",
                "--hide-scrollbars", (bundle / "report.html").resolve().as_uri())

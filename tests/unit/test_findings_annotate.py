@@ -114,14 +114,20 @@ def test_bad_annotations_are_usage_errors_and_write_nothing(
     assert not (bundle / ANNOTATIONS).exists()
 
 
+def _key(folder: Path, name: str) -> tuple[Path, str]:
+    """A new ed25519 key without a passphrase: (private key file, "ssh-ed25519 AAAA..." of its public half)."""
+    key = folder / name
+    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", name, "-f", str(key)], check=True)
+    return key, " ".join(key.with_suffix(".pub").read_text().split()[:2])
+
+
 @pytest.mark.skipif(shutil.which("ssh-keygen") is None, reason="ssh-keygen (OpenSSH) not installed")
 def test_signed_annotations_are_checked_and_tampering_is_caught(
     bundle: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    key = tmp_path / "owner-key"
-    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "owner", "-f", str(key)], check=True)
+    key, public = _key(tmp_path, "owner")
     signers = tmp_path / "signers"
-    signers.write_text("owner " + " ".join(key.with_suffix(".pub").read_text().split()[:2]) + "\n")
+    signers.write_text(f"owner {public}\n")
     result = DrillResult.from_dict(json.loads((bundle / "result.json").read_text()))
     fid = root_causes(result)[0].id
     assert main(["annotate", str(bundle), "--finding", fid, "--status", "fixed", "--sign-key", str(key)]) == 0
@@ -139,9 +145,7 @@ def test_signed_annotations_are_checked_and_tampering_is_caught(
 def test_a_key_allowed_only_for_annotations_cannot_vouch_for_a_runs_evidence(
     bundle: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    key = tmp_path / "reviewer"
-    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "reviewer", "-f", str(key)], check=True)
-    public = " ".join(key.with_suffix(".pub").read_text().split()[:2])
+    key, public = _key(tmp_path, "reviewer")
     signers = tmp_path / "signers"
     signers.write_text(f'reviewer namespaces="drills-annotations" {public}\n')
     result = DrillResult.from_dict(json.loads((bundle / "result.json").read_text()))

@@ -16,6 +16,7 @@ from drills.cli import main
 from drills.engine.provenance import _ci_url, _operator, _trigger, keep_topology, provenance
 from drills.model.expectation import judge
 from drills.model.result import overall_status
+from drills.model.scenario import Scenario
 from drills.model.timeline import load_timeline
 from drills.report import write_bundle
 from drills.report.synthetic import synthetic_run, write_jsonl
@@ -88,6 +89,12 @@ def kept_bundle(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     bundle = tmp_path / "bundle"
     index = keep_topology(scenario, bundle)
     assert "docker-compose.yml" in index["files"] and index["skipped"] == []
+    return _judged_bundle(scenario, bundle, tmp_path)
+
+
+def _judged_bundle(scenario: Scenario, bundle: Path, tmp_path: Path) -> Path:
+    """Write ``bundle`` as a run would: its verdicts (lint included) and its expectation are the
+    check engine's over a synthetic timeline of the scenario."""
     base, records = synthetic_run(duration=120, hz=5)
     write_jsonl(records, tmp_path / "timeline.jsonl")
     timeline, _ = load_timeline(tmp_path / "timeline.jsonl")
@@ -166,14 +173,7 @@ def test_a_bundle_whose_topology_copy_is_incomplete_keeps_its_lint_verdicts(
     index.update(complete=False, skipped=[{"path": haproxy, "why": "larger than 256 kB"}])
     index_path.write_text(json.dumps(index))
     assert proxies  # the scenario still rebuilds from the copy
-    base, records = synthetic_run(duration=120, hz=5)
-    write_jsonl(records, tmp_path / "timeline.jsonl")
-    timeline, _ = load_timeline(tmp_path / "timeline.jsonl")
-    verdicts = scenario_lint(scenario) + tuple(evaluate_scenario(timeline, scenario))
-    status = overall_status(verdicts)
-    assert scenario.expect is not None
-    result = replace(base, verdicts=verdicts, status=status, expectation=judge(scenario.expect, verdicts, status))
-    write_bundle(result, tmp_path / "timeline.jsonl", scenario.path, bundle, {})
+    _judged_bundle(scenario, bundle, tmp_path)
     assert main(["verify", str(bundle)]) == 0, capsys.readouterr().out
 
 
