@@ -1,9 +1,17 @@
-"""Benchmark the drill engine: wall time by phase, the achieved probe rate, runner CPU, the RTO bound.
+"""Benchmark the drill engine: wall time by phase and step, RTO per capability, the probe rate, runner CPU.
 
-    python bench/drill_bench.py [--runs 3] [SCENARIO]
+    python bench/drill_bench.py [--runs 5] [--keep DIR] [SCENARIO]
 
 Runs the scenario (default: the default drill) N times against the real replica (warm images)
-and prints medians. Needs a Docker engine (`drill setup`).
+and prints, per measure, the median, p95 (nearest rank: with 5 runs it is the slowest), min
+and max. Needs a Docker engine (`drill setup`). --keep DIR keeps every run's bundle (its logs
+say where a slow phase spent its time).
+
+    phases          wall time of each phase of the run (bringup ... teardown)
+    steps           the bring-up and teardown split into what the runner calls: provenance,
+                    reaper, image check, compose up (--wait: every healthcheck), describe,
+                    WAN baseline, keeping the logs, removal
+    rto_first / rto_stable   per capability, from the verdicts (the cut's RTO)
 
     achieved rate   per probe: samples it *started* (overloaded ticks excluded) per second,
                     from its first to its last intended tick (steady -> verify), from the saved
@@ -38,7 +46,50 @@ from drills.model.result import DrillResult  # noqa: E402
 from drills.model.timeline import Timeline, read_timeline  # noqa: E402
 from drills.scenario import load_scenario  # noqa: E402
 
-PHASES = ("bringup", "steady", "fault", "settle", "verify", "teardown")
+PHASES = ("bringup", "steady", "fault", "heal", "rejoin", "settle", "failback", "steady-after", "verify", "teardown")
+
+
+class StepTimer:
+    """Wall time of named calls of the runner, per run: the calls are wrapped for the bench only."""
+
+    def __init__(self) -> None:
+        self.spent: dict[str, float] = {}
+
+    def wrap(self, owner: object, attr: str, name: str) -> None:
+        inner = getattr(owner, attr)
+
+        def timed(*args: object, **kwargs: object) -> object:
+            start = time.monotonic()
+            try:
+                return inner(*args, **kwargs)
+            finally:
+                self.spent[name] = self.spent.get(name, 0.0) + time.monotonic() - start
+
+        setattr(owner, attr, timed)
+
+
+def instrument() -> StepTimer:
+    from drills.adapters.compose import ComposeProject
+    from drills.adapters.reaper import Reaper
+    from drills.engine import compose_stack, lifecycle
+    from drills.engine.runner import Drill
+
+    timer = StepTimer()
+    timer.wrap(lifecycle, "keep_provenance", "provenance")
+    timer.wrap(lifecycle, "sweep_stale", "sweep stale")
+    timer.wrap(Reaper, "start", "reaper start")
+    timer.wrap(compose_stack.ComposeStack, "build_images", "image check")
+    timer.wrap(ComposeProject, "up", "compose up --wait")
+    timer.wrap(compose_stack.ComposeStack, "describe", "describe")
+    timer.wrap(Drill, "wan_baseline", "wan baseline")
+    timer.wrap(lifecycle, "save_logs", "keep logs")
+    timer.wrap(compose_stack.ComposeStack, "down", "remove stack")
+    return timer
+
+
+def p95(values: list[float]) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, -(-95 * len(ordered) // 100) - 1))]
 
 
 class CpuSampler:
@@ -86,13 +137,24 @@ def probing_span(result: DrillResult) -> tuple[float, float]:
     return start, end
 
 
+def row(name: str, vals: list[float], unit: str = "s") -> str:
+    if not vals:
+        return f"{name:<26}{'-':>10}"
+    return (f"{name:<26}{statistics.median(vals):>9.2f}{unit}{p95(vals):>9.2f}{unit}"
+            f"{min(vals):>9.2f}{unit}{max(vals):>9.2f}{unit}")  # fmt: skip
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     ap.add_argument("scenario", nargs="?", default=str(ROOT / "scenarios" / "site-a-power-cut.yaml"))
-    ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument("--keep", metavar="DIR", help="keep every run's bundle under DIR")
     args = ap.parse_args()
     scenario = load_scenario(args.scenario)
-    rows: dict[str, list[float]] = {k: [] for k in (*PHASES, "total", "runner cpu %", "probe cpu %", "load cpu %",
+    timer = instrument()
+    phases: dict[str, list[float]] = {}
+    steps: dict[str, list[float]] = {}
+    rows: dict[str, list[float]] = {k: [] for k in ("total", "runner cpu %", "probe cpu %", "load cpu %",
                                                     "samples", "load writes/s", "load acked", "rpo lost")}  # fmt: skip
     hz: dict[str, list[float]] = {}
     lag: dict[str, list[float]] = {}
@@ -103,16 +165,19 @@ def main() -> int:
     for i in range(args.runs):
         cpu = CpuSampler()
         cpu.thread.start()
+        timer.spent = {}
         with tempfile.TemporaryDirectory() as tmp:
+            where = Path(args.keep) / f"run-{i + 1}" if args.keep else Path(tmp)
             start = time.monotonic()
-            result = run_drill(scenario, Path(tmp), LineProgress(stream=io.StringIO()))
+            result = run_drill(scenario, where, LineProgress(stream=io.StringIO()))
             total = time.monotonic() - start
-            timeline = read_timeline(Path(tmp) / "timeline.jsonl")
+            timeline = read_timeline(where / "timeline.jsonl")
         cpu.stop.set()
         statuses.append(result.status)
-        spans = {p.phase: p.duration for p in result.phases}
-        for ph in PHASES:
-            rows[ph].append(spans.get(ph, 0.0))
+        for p in result.phases:
+            phases.setdefault(p.phase, []).append(p.duration)
+        for name, spent in timer.spent.items():
+            steps.setdefault(name, []).append(spent)
         rows["total"].append(total)
         a, b = probing_span(result)
         rows["runner cpu %"].append(100 * cpu.share(start + a, start + b))
@@ -130,8 +195,9 @@ def main() -> int:
             lag.setdefault(name, []).append(p99)
             declared[name] = want
         for v in result.verdicts:
+            if v.check in ("rto_first", "rto_stable") and v.measured is not None:
+                rto.setdefault(f"{v.check} {v.capability}", []).append(v.measured)
             if v.check == "rto_first" and v.measured is not None:
-                rto.setdefault(v.capability, []).append(v.measured)
                 lo, hi = v.details.get("interval") or (v.measured, v.measured)
                 bound.setdefault(v.capability, []).append(hi - lo)
         print(f"run {i + 1}/{args.runs}: {result.status} in {total:.1f}s", file=sys.stderr, flush=True)
@@ -140,20 +206,26 @@ def main() -> int:
                 print(f"  {v.status:8} {v.message}", file=sys.stderr, flush=True)
 
     print(f"\n{scenario.name}: {args.runs} run(s), statuses {statuses}")
-    print(f"{'measure':<24}{'median':>10}{'min':>10}{'max':>10}")
+    print(f"{'measure':<26}{'median':>10}{'p95':>10}{'min':>10}{'max':>10}")
+    print("phases")
+    for name in sorted(phases, key=lambda n: PHASES.index(n) if n in PHASES else len(PHASES)):
+        print(row("  " + name, phases[name]))
+    print("steps")
+    for name, vals in steps.items():
+        print(row("  " + name, vals))
+    print("recovery (s after the cut)")
+    for name, vals in rto.items():
+        print(row("  " + name, vals))
+    print("runner")
     for name, vals in rows.items():
-        unit = "" if name in ("runner cpu %", "probe cpu %", "load cpu %", "samples", "load writes/s",
-                              "load acked", "rpo lost") else "s"  # fmt: skip
-        print(f"{name:<24}{statistics.median(vals):>9.1f}{unit}{min(vals):>9.1f}{unit}{max(vals):>9.1f}{unit}")
+        print(row("  " + name, vals, "s" if name == "total" else ""))
     for name, got in hz.items():
         med = statistics.median(got)
-        print(f"{'rate ' + name:<24}{med:>8.2f}Hz{min(got):>8.2f}Hz{max(got):>8.2f}Hz"
+        print(f"{'  rate ' + name:<26}{med:>8.2f}Hz{min(got):>8.2f}Hz{max(got):>8.2f}Hz"
               f"  = {100 * med / declared[name]:.1f}% of {declared[name]:g} Hz; "
               f"p99 start lag {1000 * statistics.median(lag[name]):.1f}ms")  # fmt: skip
-    for cap, measured in rto.items():
-        widths = bound[cap]
-        print(f"{'rto_first ' + cap:<24}{statistics.median(measured):>9.2f}s"
-              f"  interval width median {1000 * statistics.median(widths):.1f}ms, "
+    for cap, widths in bound.items():
+        print(f"{'  rto interval ' + cap:<26}median {1000 * statistics.median(widths):.1f}ms, "
               f"max {1000 * max(widths):.1f}ms (target <= 100ms)")  # fmt: skip
     return 0
 
