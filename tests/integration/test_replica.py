@@ -219,3 +219,58 @@ def test_watchdog_restarts_a_standby_patroni_left_without_a_source(docker_client
         log = standby.logs().decode(errors="replace")
         assert state.startswith("0:") and state.endswith("streaming"), f"still stuck: {state}"
         assert "replica-db: watchdog:" in log, "the standby came back, but not through the watchdog"
+
+
+def test_patronis_pg_rewind_can_rewind_and_skips_the_sync(docker_client: docker.DockerClient) -> None:
+    """Patroni's bin_dir in the replica image is /usr/local/lib/drills-pgbin: every PostgreSQL
+    program, pg_rewind wrapped to add --no-sync (fixtures/replica-db/pg-rewind.sh). Patroni asks
+    `pg_rewind --help` whether it can rewind at all; a first wrapper put --no-sync in front, --help
+    failed ("--help" is only taken as the first argument) and a restored site came back as a
+    diverged standby that never rejoined. Both halves checked on the built image."""
+    script = (
+        "set -u; bin=/usr/local/lib/drills-pgbin; real=/usr/lib/postgresql/15/bin; "
+        "for f in $real/*; do [ -x \"$bin/${f##*/}\" ] || { echo missing ${f##*/}; exit 9; }; done; "
+        "$bin/pg_rewind --help >/dev/null || { echo help failed; exit 8; }; "
+        # --dry-run on a missing data directory: pg_rewind rejects the directory, not an option
+        "$bin/pg_rewind -D /nonexistent --source-server='host=127.0.0.1 port=1' --dry-run 2>&1; "
+        "grep -c -- '--no-sync' $bin/pg_rewind"
+    )
+    out = docker_client.containers.run("drills/replica-db:0.1.0", ["-c", script], entrypoint="bash",
+                                       remove=True, stdout=True, stderr=True).decode(errors="replace")  # fmt: skip
+    assert "missing" not in out and "help failed" not in out, out
+    assert "unrecognized option" not in out and "invalid option" not in out, out
+    assert out.strip().splitlines()[-1] != "0", out
+
+
+def test_the_apps_leave_a_node_that_timed_out_out_of_their_next_connections(docker_client: docker.DockerClient) -> None:
+    """fixtures/messenger-app/messenger/db.py: a node whose connection attempt timed out (a dead
+    site's node) is left out of the next attempts for SUSPECT_S, so requests during a failover do
+    not each wait 2 s on it holding a pool slot. Run in the app's image (psycopg2 lives there),
+    with libpq's connect replaced by one that fails the way a dead remote node does."""
+    script = r'''
+import time, psycopg2
+from messenger import db
+tried = []
+def connect(dsn):
+    hosts = dsn.split("host='")[1].split("'")[0].split(",")
+    tried.append(hosts)
+    lines = [f'connection to server at "{h}" (10.0.0.{i}), port 5432 failed: ' +
+             ("session is read-only" if h == "pg-b-wan" else "timeout expired") for i, h in enumerate(hosts)]
+    raise psycopg2.OperationalError("\n".join(lines))
+psycopg2.connect = connect
+d = db.Database(["pg-b-wan", "pg-a-wan"])
+for _ in range(2):
+    try:
+        d._connect()
+    except psycopg2.OperationalError:
+        pass
+time.sleep(db.SUSPECT_S + 0.1)
+try:
+    d._connect()
+except psycopg2.OperationalError:
+    pass
+print(tried)
+'''
+    out = docker_client.containers.run("drills/messenger-app:0.1.0", ["-c", script], entrypoint="python3",
+                                       remove=True).decode(errors="replace")  # fmt: skip
+    assert out.strip() == "[['pg-b-wan', 'pg-a-wan'], ['pg-b-wan'], ['pg-b-wan', 'pg-a-wan']]", out
