@@ -27,6 +27,7 @@ removed at the end. Needs a Docker engine and warm images (`drill setup`).
 from __future__ import annotations
 
 import argparse
+import copy
 import io
 import shutil
 import statistics
@@ -65,11 +66,18 @@ def override(compose: dict[str, Any], factor: int) -> tuple[dict[str, Any], dict
         while len(own) + n < want:
             app = APPS[n % len(APPS)]
             original = compose["services"][f"{app}-{site}"]
-            copy = {k: v for k, v in original.items() if k not in ("container_name", "ports")}
-            added[f"{app}-{site}-x{n // len(APPS) + 2}"] = copy
+            dup = {k: copy.deepcopy(v) for k, v in original.items() if k not in ("container_name", "ports")}
+            added[f"{app}-{site}-x{n // len(APPS) + 2}"] = dup
             n += 1
         per_site[site] = len(own) + n
     return {"services": added}, per_site
+
+
+class _NoAliases(yaml.SafeDumper):
+    """Every copy written out in full: drills reads at most 200 YAML aliases per file."""
+
+    def ignore_aliases(self, data: Any) -> bool:
+        return True
 
 
 def scenario_text(name: str, override_file: str) -> str:
@@ -109,7 +117,7 @@ def main() -> int:
             added, per_site = override(compose, factor)
             sizes[factor] = per_site["a"]
             ov = work / f"scale-{factor}x.yml"
-            ov.write_text(yaml.safe_dump(added, sort_keys=False))
+            ov.write_text(yaml.dump(added, Dumper=_NoAliases, sort_keys=False))
             sc = work / f"scale-{factor}x.yaml"
             sc.write_text(scenario_text(f"scale-{factor}x", str(ov.relative_to(ROOT))))
             scenario = load_scenario(sc)

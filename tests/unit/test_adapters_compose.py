@@ -214,7 +214,9 @@ def test_down_removes_the_run_by_its_label_without_compose(cli: FakeCli, engine:
     assert {flags for c in engine.containers_ for flags in c.remove_flags} == {(True, True)}  # killed, volumes too
 
 
-def test_down_falls_back_to_compose_down_and_reports_leftovers(cli: FakeCli, engine: FakeDocker, tmp_path: Path) -> None:
+def test_down_falls_back_to_compose_down_and_reports_leftovers(
+    cli: FakeCli, engine: FakeDocker, tmp_path: Path
+) -> None:
     cli.answer("down", rc=1, stderr="Error response from daemon: conflict\n")
     still_there = engine.add("stuck", {"org.drills.run": PROJECT})
     still_there.fail["remove"] = APIError("removal of container stuck is already in progress")
