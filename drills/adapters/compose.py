@@ -121,22 +121,13 @@ class ComposeProject:
         self.compose(*args, timeout=timeout + 30)
 
     def down(self, timeout: float = DOWN_TIMEOUT_S) -> None:
-        """Remove containers, networks and volumes of this run; TeardownError if any remain.
-
-        By the run label, in parallel, containers killed (:func:`sweep`): the run's logs are kept
-        before this, so a graceful stop buys nothing, and ``compose down -t 2`` (one stop after
-        the other, then each removal) took 9.7 s of the default drill against ~2 s. ``compose
-        down`` runs only when the sweep could not remove everything, then the sweep once more."""
+        """Remove containers, networks and volumes of this run; TeardownError if any remain."""
         error: Exception | None = None
         try:
-            sweep(self.client, self.run_id)
-        except (TeardownError, EngineUnavailable) as exc:
-            error = exc
-            try:
-                self.compose("down", "-v", "--remove-orphans", "-t", "2", timeout=timeout)
-                sweep(self.client, self.run_id)
-            except (TopologyError, ComposeUnavailable, TeardownError, EngineUnavailable) as again:
-                error = again
+            self.compose("down", "-v", "--remove-orphans", "-t", "2", timeout=timeout)
+        except (TopologyError, ComposeUnavailable) as exc:
+            error = exc  # fall back to the label sweep below
+        sweep(self.client, self.run_id)  # backstop: anything compose did not know about
         left = leftovers(self.client, self.run_id)
         if left.total:
             raise TeardownError(

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -65,22 +66,29 @@ def leftovers(client: Any, run_id: str | None = None) -> SweepReport:
         raise EngineUnavailable(f"cannot list drill resources: {exc}") from exc
 
 
+NETWORK_RETRIES_S = (0.2, 0.4, 0.8, 1.6)  # waits between removals of a network still holding endpoints
+
+
 def _remove_network(network: Any) -> None:
     """Remove one of the run's networks. The engine can keep an endpoint of a container already
-    removed (seen in CI once, after a power cut had disconnected and reconnected the site's
-    containers): "has active endpoints". Those endpoints are force-disconnected - the network
-    carries the run's label, so whatever is attached to it is the run's - and the removal tried
-    once more."""
-    try:
-        network.remove()
-    except docker.errors.APIError as exc:
-        if "active endpoints" not in str(exc.explanation or exc):
-            raise
+    removed: "has active endpoints" - seen in CI once after a power cut had disconnected and
+    reconnected the site's containers, and in 1 of ~30 drills once teardown removed every
+    container at once (the engine was still releasing the endpoint when the network's turn
+    came). Those endpoints are force-disconnected - the network carries the run's label, so
+    whatever is attached to it is the run's - and the removal tried again, after each of
+    ``NETWORK_RETRIES_S`` (3 s in all)."""
+    for wait in (*NETWORK_RETRIES_S, None):
+        try:
+            network.remove()
+            return
+        except docker.errors.APIError as exc:
+            if "active endpoints" not in str(exc.explanation or exc) or wait is None:
+                raise
         network.reload()
         for cid, endpoint in (network.attrs.get("Containers") or {}).items():
             with contextlib.suppress(docker.errors.APIError):
                 network.disconnect(cid if not str(cid).startswith("ep-") else endpoint.get("Name", cid), force=True)
-        network.remove()
+        time.sleep(wait)
 
 
 def _each(remove: Callable[[Any], None], resources: list[Any], at_once: int = 16) -> None:

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from docker.errors import APIError, DockerException
+from docker.errors import DockerException
 
 from drills.adapters.compose import ComposeProject
 from drills.adapters.labels import Service
@@ -205,24 +205,19 @@ def test_without_the_docker_cli(engine: FakeDocker, tmp_path: Path, monkeypatch:
 # -- teardown ---------------------------------------------------------------------------------------
 
 
-def test_down_removes_the_run_by_its_label_without_compose(cli: FakeCli, engine: FakeDocker, tmp_path: Path) -> None:
+def test_down_runs_compose_down_then_sweeps_the_run_label(cli: FakeCli, engine: FakeDocker, tmp_path: Path) -> None:
     engine.add("stray", {"org.drills.run": PROJECT})  # something compose does not know about
     project(engine, tmp_path).down()
-    assert cli.calls() == []  # no compose call at all
-    removed = engine.log.of("remove")
-    assert "stray" in removed and len(removed) == len(engine.containers_)
-    assert {flags for c in engine.containers_ for flags in c.remove_flags} == {(True, True)}  # killed, volumes too
+    assert cli.calls()[-1]["argv"][5:] == ["-f", "/abs/variant.yml", "down", "-v", "--remove-orphans", "-t", "2"]
+    assert "stray" in engine.log.of("remove")
 
 
-def test_down_falls_back_to_compose_down_and_reports_leftovers(
-    cli: FakeCli, engine: FakeDocker, tmp_path: Path
-) -> None:
+def test_down_falls_back_to_the_sweep_and_reports_leftovers(cli: FakeCli, engine: FakeDocker, tmp_path: Path) -> None:
     cli.answer("down", rc=1, stderr="Error response from daemon: conflict\n")
     still_there = engine.add("stuck", {"org.drills.run": PROJECT})
-    still_there.fail["remove"] = APIError("removal of container stuck is already in progress")
+    still_there.remove = lambda force=False, v=False: None  # type: ignore[method-assign]  # the engine ignores it
     with pytest.raises(TeardownError) as info:
         project(engine, tmp_path).down()
-    assert [c["argv"][7] for c in cli.calls()] == ["down"]  # the sweep failed: compose down was tried
     assert str(info.value).startswith(f"run {PROJECT} left ['stuck'] after: `docker compose down -v --remove-orphans "
                                       "-t 2` failed (exit 1): Error response from daemon: conflict")  # fmt: skip
 
@@ -234,14 +229,13 @@ def test_a_failed_bring_up_tears_down_and_reports_the_bring_up_error(
     cli.answer("down", rc=1, stderr="down failed too\n")
     with pytest.raises(TopologyError, match="pull access denied"), project(engine, tmp_path):
         pytest.fail("the block must not run")
-    assert [c["argv"][7] for c in cli.calls()[1:]] == ["up"]  # torn down by the run label
-    assert len(engine.log.of("remove")) == len(engine.containers_)
+    assert [c["argv"][7] for c in cli.calls()[1:]] == ["up", "down"]
 
 
 def test_the_context_manager_tears_down_on_exit(cli: FakeCli, engine: FakeDocker, tmp_path: Path) -> None:
     with project(engine, tmp_path) as p:
         assert p.sites() == ["a", "b"]
-    assert [c["argv"][7] for c in cli.calls()[1:]] == ["up"]
+    assert [c["argv"][7] for c in cli.calls()[1:]] == ["up", "down"]
     assert len(engine.log.of("remove")) == len(engine.containers_)
 
 

@@ -3,6 +3,8 @@ socket and a tiny fake Engine API on 127.0.0.1, and the label vocabulary."""
 
 from __future__ import annotations
 
+import importlib
+
 import pytest
 from docker.errors import APIError, DockerException, NotFound
 
@@ -12,6 +14,8 @@ from drills.adapters.sweep import SweepReport, leftovers, sweep
 from drills.errors import EngineUnavailable, TeardownError
 from tests.unit.fakes_docker import FakeDocker, FakeVolume, Log
 from tests.unit.fakes_http import App, Reply, closed_port, serve
+
+sweep_module = importlib.import_module("drills.adapters.sweep")  # the package exports the function as `sweep`
 
 RUN = "org.drills.run"
 
@@ -69,7 +73,8 @@ def test_a_container_removed_while_listing_does_not_break_sweep_or_leftovers() -
     assert sorted(sweep(engine, "r1").containers) == ["r1-chat-a", "r1-pg-a"]
 
 
-def test_sweep_goes_on_after_api_errors_and_lists_every_one() -> None:
+def test_sweep_goes_on_after_api_errors_and_lists_every_one(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sweep_module, "NETWORK_RETRIES_S", (0.0, 0.0))
     engine = engine_with_two_runs()
     next(c for c in engine.containers_ if c.name == "r1-pg-a").fail["remove"] = APIError(
         "500", explanation="removal of container r1-pg-a is already in progress"
@@ -109,6 +114,35 @@ def test_a_network_with_a_stale_endpoint_is_force_disconnected_then_removed() ->
     assert removed.networks == ["r1_site_a"] and net.removed
     assert "r1_site_a:deadbeef:force=True" in engine.log.of("disconnect")
     assert engine.log.of("network.remove") == ["r1_site_a"]  # the second try, after the disconnect
+
+
+def test_a_network_whose_endpoint_lingers_is_tried_again_until_it_goes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Teardown removes every container at once; the engine may still be releasing an endpoint
+    when the network's turn comes (1 of ~30 drills): the removal is tried again, with waits."""
+    monkeypatch.setattr(sweep_module, "NETWORK_RETRIES_S", (0.0, 0.0, 0.0, 0.0))
+    engine = engine_with_two_runs()
+    net = engine.networks_[0]
+    tries = {"n": 0}
+    original = net.remove
+
+    def remove() -> None:
+        tries["n"] += 1
+        if tries["n"] <= 3:  # busy three times, then gone
+            raise APIError("403", explanation="error while removing network: network r1_site_a has active endpoints")
+        original()
+
+    net.remove = remove  # type: ignore[method-assign]
+    assert sweep(engine, "r1").networks == ["r1_site_a"] and net.removed
+    assert tries["n"] == 4
+
+
+def test_a_network_that_keeps_its_endpoints_is_reported_after_the_last_try(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sweep_module, "NETWORK_RETRIES_S", (0.0, 0.0))
+    engine = engine_with_two_runs()
+    engine.networks_[0].fail["network.remove"] = APIError("403", explanation="network has active endpoints")
+    with pytest.raises(TeardownError, match="network r1_site_a: network has active endpoints"):
+        sweep(engine, "r1")
+    assert engine.log.of("network.remove").count("r1_site_a") == 3  # the first try and one after each wait
 
 
 def test_sweep_and_leftovers_without_an_engine_are_engine_unavailable() -> None:

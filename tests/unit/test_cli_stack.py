@@ -190,7 +190,7 @@ def test_a_failed_up_is_torn_down_and_forgotten(
     err = capsys.readouterr().err
     assert err.startswith("drill: error: `docker compose up -d --remove-orphans --wait --wait-timeout 300` failed "
                           "(exit 1): pull access denied for drills/messenger-app")  # fmt: skip
-    assert [c["argv"][5] for c in cli.calls()[1:]] == ["up"]
+    assert [c["argv"][5] for c in cli.calls()[1:]] == ["up", "down"]
     assert runs.records() == {}
     assert sorted(engine.log.of("remove")) == ["edge-lb", "toxiproxy"]  # swept by the run label
     assert engine.closed
