@@ -1,11 +1,13 @@
 """Benchmark the drill engine: wall time by phase and step, RTO per capability, the probe rate, runner CPU.
 
-    python bench/drill_bench.py [--runs 5] [--keep DIR] [SCENARIO]
+    python bench/drill_bench.py [--runs 5] [--keep DIR] [--reuse] [SCENARIO]
 
 Runs the scenario (default: the default drill) N times against the real replica (warm images)
 and prints, per measure, the median, p95 (nearest rank: with 5 runs it is the slowest), min
 and max. Needs a Docker engine (`drill setup`). --keep DIR keeps every run's bundle (its logs
-say where a slow phase spent its time).
+say where a slow phase spent its time). --reuse: warm mode - `drill up SCENARIO` once (its time
+printed apart), then every run on that stack after its verified reset (drills.engine.warm), and
+`drill down` at the end.
 
     phases          wall time of each phase of the run (bringup ... teardown)
     steps           the bring-up and teardown split into what the runner calls: provenance,
@@ -31,10 +33,12 @@ from __future__ import annotations
 import argparse
 import io
 import statistics
+import subprocess
 import sys
 import tempfile
 import threading
 import time
+from functools import partial
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -42,6 +46,7 @@ sys.path.insert(0, str(ROOT))
 
 from drills.engine.lifecycle import run_drill  # noqa: E402
 from drills.engine.progress import LineProgress  # noqa: E402
+from drills.engine.stack import Wiring  # noqa: E402
 from drills.model.result import DrillResult  # noqa: E402
 from drills.model.timeline import Timeline, read_timeline  # noqa: E402
 from drills.scenario import load_scenario  # noqa: E402
@@ -71,7 +76,7 @@ class StepTimer:
 def instrument() -> StepTimer:
     from drills.adapters.compose import ComposeProject
     from drills.adapters.reaper import Reaper
-    from drills.engine import compose_stack, lifecycle
+    from drills.engine import compose_stack, lifecycle, warm
     from drills.engine.runner import Drill
 
     timer = StepTimer()
@@ -84,6 +89,7 @@ def instrument() -> StepTimer:
     timer.wrap(Drill, "wan_baseline", "wan baseline")
     timer.wrap(lifecycle, "save_logs", "keep logs")
     timer.wrap(compose_stack.ComposeStack, "down", "remove stack")
+    timer.wrap(warm.ReusedStack, "up", "verified reset")
     return timer
 
 
@@ -144,13 +150,28 @@ def row(name: str, vals: list[float], unit: str = "s") -> str:
             f"{min(vals):>9.2f}{unit}{max(vals):>9.2f}{unit}")  # fmt: skip
 
 
+def warm_stack(scenario: str) -> tuple[Wiring, str]:
+    """`drill up SCENARIO` (timed, printed), and the wiring that reuses that stack."""
+    from drills.engine import runs
+    from drills.engine.warm import ReusedStack
+
+    before = set(runs.records())
+    start = time.monotonic()
+    subprocess.run([sys.executable, "-m", "drills", "up", scenario], check=True, stdout=subprocess.DEVNULL)
+    print(f"drill up: {time.monotonic() - start:.1f}s", file=sys.stderr, flush=True)
+    (up_id,) = set(runs.records()) - before
+    return Wiring(open_stack=partial(ReusedStack, record=runs.records()[up_id])), up_id
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     ap.add_argument("scenario", nargs="?", default=str(ROOT / "scenarios" / "site-a-power-cut.yaml"))
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--keep", metavar="DIR", help="keep every run's bundle under DIR")
+    ap.add_argument("--reuse", action="store_true", help="warm mode: drill up once, every run reuses that stack")
     args = ap.parse_args()
     scenario = load_scenario(args.scenario)
+    wiring, up_id = (warm_stack(args.scenario) if args.reuse else (None, ""))
     timer = instrument()
     phases: dict[str, list[float]] = {}
     steps: dict[str, list[float]] = {}
@@ -169,7 +190,7 @@ def main() -> int:
         with tempfile.TemporaryDirectory() as tmp:
             where = Path(args.keep) / f"run-{i + 1}" if args.keep else Path(tmp)
             start = time.monotonic()
-            result = run_drill(scenario, where, LineProgress(stream=io.StringIO()))
+            result = run_drill(scenario, where, LineProgress(stream=io.StringIO()), wiring=wiring)
             total = time.monotonic() - start
             timeline = read_timeline(where / "timeline.jsonl")
         cpu.stop.set()
@@ -201,11 +222,16 @@ def main() -> int:
                 lo, hi = v.details.get("interval") or (v.measured, v.measured)
                 bound.setdefault(v.capability, []).append(hi - lo)
         print(f"run {i + 1}/{args.runs}: {result.status} in {total:.1f}s", file=sys.stderr, flush=True)
+        if args.reuse:
+            reset = result.environment.get("reused_stack") or {}
+            print(f"  reset: {'; '.join(reset.get('done', []))}", file=sys.stderr, flush=True)
         for v in result.verdicts:
             if v.status != "pass" or v.check == "sampling_rate":
                 print(f"  {v.status:8} {v.message}", file=sys.stderr, flush=True)
 
-    print(f"\n{scenario.name}: {args.runs} run(s), statuses {statuses}")
+    if up_id:
+        subprocess.run([sys.executable, "-m", "drills", "down", up_id], check=True, stdout=subprocess.DEVNULL)
+    print(f"\n{scenario.name}: {args.runs} run(s){' on one reused stack' if up_id else ''}, statuses {statuses}")
     print(f"{'measure':<26}{'median':>10}{'p95':>10}{'min':>10}{'max':>10}")
     print("phases")
     for name in sorted(phases, key=lambda n: PHASES.index(n) if n in PHASES else len(PHASES)):

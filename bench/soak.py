@@ -32,7 +32,6 @@ import time
 import uuid
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import docker
 
@@ -42,14 +41,7 @@ sys.path.insert(0, str(REPO / "tests" / "integration"))
 
 from drills.adapters import ComposeProject  # noqa: E402
 from drills.setup.replica_images import build_images  # noqa: E402
-from replica_helpers import Journeys  # noqa: E402
-
-
-def burn(core: int | None) -> None:
-    if core is not None and hasattr(os, "sched_setaffinity"):
-        os.sched_setaffinity(0, {core})
-    while True:
-        pass
+from replica_helpers import Journeys, patroni_history, spin  # noqa: E402
 
 
 def traffic(name: str, every: float, call: Callable[[], None], stop: threading.Event,
@@ -66,17 +58,6 @@ def traffic(name: str, every: float, call: Callable[[], None], stop: threading.E
         stop.wait(max(0.0, next_t - time.monotonic()))
 
 
-def history(container: Any) -> list[Any]:
-    url = "http://127.0.0.1:8008/history"
-    code = f"import json, urllib.request; print(json.dumps(json.load(urllib.request.urlopen('{url}', timeout=5))))"
-    rc, out = container.exec_run(["python3", "-c", code])
-    if rc != 0:
-        return []
-    import json
-
-    return list(json.loads(out.decode()))
-
-
 def main() -> int:
     ap = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     ap.add_argument("--minutes", type=float, default=10.0)
@@ -89,7 +70,7 @@ def main() -> int:
     name = f"drills-soak-{uuid.uuid4().hex[:8]}"
     project = ComposeProject(name, files, {"DRILLS_RUN_ID": name}, REPO, client=client)
     cores = os.cpu_count() or 1
-    burners = [multiprocessing.Process(target=burn, args=(cores - 1 - i if cores > i else None,), daemon=True)
+    burners = [multiprocessing.Process(target=spin, args=(cores - 1 - i if cores > i else None,), daemon=True)
                for i in range(args.burn)]  # fmt: skip
     stop = threading.Event()
     counts: dict[str, list[int]] = {}
@@ -121,7 +102,7 @@ def main() -> int:
         by_service = {c.labels.get("com.docker.compose.service", c.name): c for c in project.containers()}
         logs = {s: c.logs().decode(errors="replace") for s, c in by_service.items()}
         pg = [s for s in by_service if by_service[s].labels.get("org.drills.role") == "datastore"]
-        timelines = max((len(history(by_service[s])) for s in pg), default=0)
+        timelines = max((len(patroni_history(by_service[s]) or []) for s in pg), default=0)
         rows: list[tuple[str, object]] = [
             ("leader changes (timeline switches)", timelines),
             ("demotions (Patroni logs)", sum(len(re.findall(r"demot", logs[s])) for s in pg)),

@@ -40,6 +40,7 @@ __all__ = ["ComposeProject"]
 
 UP_TIMEOUT_S = 300
 DOWN_TIMEOUT_S = 120
+DOWN_GRACE_S = 2
 QUERY_TIMEOUT_S = 30
 LOG_LINES = 15
 
@@ -120,11 +121,12 @@ class ComposeProject:
             args += ["--wait", "--wait-timeout", str(int(timeout))]
         self.compose(*args, timeout=timeout + 30)
 
-    def down(self, timeout: float = DOWN_TIMEOUT_S) -> None:
-        """Remove containers, networks and volumes of this run; TeardownError if any remain."""
+    def down(self, timeout: float = DOWN_TIMEOUT_S, grace: int = DOWN_GRACE_S) -> None:
+        """Remove containers, networks and volumes of this run; TeardownError if any remain.
+        ``grace``: seconds each container gets between SIGTERM and SIGKILL (``-t``)."""
         error: Exception | None = None
         try:
-            self.compose("down", "-v", "--remove-orphans", "-t", "2", timeout=timeout)
+            self.compose("down", "-v", "--remove-orphans", "-t", str(grace), timeout=timeout)
         except (TopologyError, ComposeUnavailable) as exc:
             error = exc  # fall back to the label sweep below
         sweep(self.client, self.run_id)  # backstop: anything compose did not know about

@@ -19,6 +19,12 @@ from these labels only, never from container names::
     org.drills.in-sync        "replica-db in-sync"     (a datastore: a command run inside it that exits
                               0 when this member is the primary or a streaming, in-sync replica;
                               its last output line says why not: the rejoin phase reads it)
+    org.drills.state          "replica-db state"       (a datastore: a command whose last output line
+                              describes this member's role, e.g. "pg-a: leader, paused: no";
+                              `drill up` records it, `drill run --reuse` proves it again)
+    org.drills.reset          "replica-db reset"       (a datastore: a command that puts this member
+                              back in the role it had at bring-up; `drill run --reuse` runs it when
+                              a state differs from the recorded one)
 
 Toxiproxy proxies are named ``<from>_<to>_<what>`` (see :func:`drills.model.topology.parse_link_name`).
 """
@@ -38,9 +44,11 @@ __all__ = [
     "ENDPOINTS",
     "IN_SYNC",
     "REAPER",
+    "RESET",
     "ROLE",
     "RUN",
     "SITE_ENDPOINTS",
+    "STATE",
     "TOXIPROXY_API",
     "Service",
     "parse_endpoints",
@@ -56,6 +64,8 @@ SITE_ENDPOINTS = "org.drills.site-endpoints"
 ENDPOINTS = "org.drills.endpoints"
 TOXIPROXY_API = "org.drills.toxiproxy-api"
 IN_SYNC = "org.drills.in-sync"
+STATE = "org.drills.state"
+RESET = "org.drills.reset"
 COMPOSE_PROJECT = "com.docker.compose.project"
 COMPOSE_SERVICE = "com.docker.compose.service"
 EDGE = "edge"

@@ -7,7 +7,9 @@ DR mistake) exits 0 when it failed exactly as declared ("expected failure
 confirmed"), 1 when it passed or failed differently (the reason is printed).
 With several files, the highest code wins (3 before 1 before 0). ``--sign-key KEY`` signs each
 bundle's manifest (drills.report.signing); the key is checked before anything starts (exit 2), and
-a bundle that could not be signed makes the exit code 3.
+a bundle that could not be signed makes the exit code 3. ``--reuse [RUN]`` drills on a stack of
+``drill up`` after a verified reset (drills.engine.warm): a stack brought up from other compose
+files, or from files changed since, is exit 2 before anything starts.
 """
 
 from __future__ import annotations
@@ -110,6 +112,8 @@ def _sign(bundle: Path, key: Path | None, console: Console) -> bool:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    if args.reuse and Path(args.reuse).is_file():  # `--reuse scenario.yaml`: argparse took the file as RUN
+        args.files, args.reuse = [args.reuse, *args.files], ""
     scenarios = load_all(scenario_files(args))  # every file valid before anything starts
     reports = output_dir(args.reports, "--reports")  # and every output path writable
     if args.junit is not None:
@@ -125,6 +129,15 @@ def cmd_run(args: argparse.Namespace) -> int:
     from drills.engine.lifecycle import DrillInterrupted, run_drill
     from drills.engine.progress import make_progress
 
+    reuse = {}  # run_drill's wiring: the default one, unless --reuse
+    if args.reuse is not None:  # checked before anything starts: exit 2 when the stack cannot be it
+        from drills.engine import runs
+        from drills.engine.stack import Wiring
+        from drills.engine.warm import ReusedStack, choose_up
+
+        up = choose_up(runs.records(), args.reuse, scenarios)
+        reuse["wiring"] = Wiring(open_stack=partial(ReusedStack, record=up))
+
     console = Console()
     codes = []
     for sc in scenarios:
@@ -134,7 +147,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         console.print(f"drill {sc.name}: {sc.description}".rstrip(": "))
         progress = make_progress(sc.name, interactive=None if not args.no_live else False)
         try:
-            result = run_drill(sc, bundle, progress, keep=partial(write_result_bundle, scenario=sc, bundle=bundle))
+            result = run_drill(sc, bundle, progress, keep=partial(write_result_bundle, scenario=sc, bundle=bundle),
+                               **reuse)
         except DrillInterrupted as stop:  # its bundle is written
             _sign(bundle, key, console)
             console.print(f"drill {sc.name}: {stop.result.error}; evidence: {bundle}/", highlight=False,
@@ -158,6 +172,10 @@ def _run_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--reports", default="reports", help="where evidence bundles go (default: reports/)")
     p.add_argument("--junit", metavar="PATH", help="also copy the JUnit XML here")
     p.add_argument("--no-live", action="store_true", help="line-by-line progress even on a terminal")
+    p.add_argument("--reuse", nargs="?", const="", metavar="RUN",
+                   help="drill on the running stack of `drill up SCENARIO` (default: the only one) instead of a "
+                   "fresh one: it is reset and proven back to its state at `drill up` first, else the run "
+                   "ends in error (exit 3); it stays up")
     sign_key_arg(p)
 
 

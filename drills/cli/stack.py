@@ -1,7 +1,8 @@
 """CLI commands for the stack itself: ``drill sweep``, ``drill up``, ``drill down``.
 
-``up`` brings the reference replica up for exploring by hand (it stays up,
-recorded as an ``up`` run); ``down`` removes it; ``sweep`` removes what killed
+``up`` brings the reference replica (or a scenario's topology) up for exploring by hand or for
+warm drills (``drill run --reuse``, drills.engine.warm); it stays up, recorded as an ``up`` run
+with the state a reuse must find again; ``down`` removes it; ``sweep`` removes what killed
 runs left behind (``--all``: every drills resource on this engine).
 """
 
@@ -55,31 +56,56 @@ def _variant_files(root: Path, variant: str | None) -> list[Path]:
     return files
 
 
-def cmd_up(args: argparse.Namespace) -> int:
-    from drills.adapters import ComposeProject
-    from drills.adapters.docker_client import engine_client
-    from drills.engine import runs
+def _up_files(args: argparse.Namespace) -> tuple[list[Path], Path, str]:
+    """The compose files to bring up, the directory they are relative to, and a name for the run."""
     from drills.scenario import repo_root
 
-    root = repo_root()
-    files = _variant_files(root, args.variant)
+    if args.scenario is None:
+        root = repo_root()
+        return _variant_files(root, args.variant), root, args.variant or "replica"
+    if args.variant:
+        raise UsageError("--variant: give a scenario or a variant, not both (the scenario names its variant)")
+    from drills.cli.scenario import load_all
+    from drills.engine.compose_stack import compose_files
+
+    (sc,) = load_all([args.scenario])
+    return compose_files(sc), sc.topology.compose.parent, sc.name
+
+
+def cmd_up(args: argparse.Namespace) -> int:
+    from drills.adapters import ComposeProject
+    from drills.adapters.compose_config import read_model
+    from drills.adapters.docker_client import engine_client
+    from drills.adapters.toxiproxy import WanClient
+    from drills.engine import runs
+    from drills.engine.warm import read_fingerprint
+    from drills.setup.replica_images import build_specs, specs_from_model
+
+    files, root, name = _up_files(args)
     client = engine_client()
-    run_id = runs.new_run_id(f"up-{args.variant or 'replica'}")
+    run_id = runs.new_run_id(f"up-{name}")
     project = ComposeProject(f"drills-{run_id}", files, {"DRILLS_RUN_ID": run_id}, root, client=client)
-    runs.register(run_id, project.name, "up", [str(f) for f in files])
+    runs.register(run_id, project.name, "up", [str(f.resolve()) for f in files])
     print(f"bringing up {project.name} ...", flush=True)
     try:
         try:
+            build_specs(client, specs_from_model(read_model(files, root)), progress=lambda t: print(t, flush=True))
             project.up(wait=True)
+            host, port = project.toxiproxy_api()
+            state = read_fingerprint(client, project.name, WanClient(host, port), files)
         except BaseException:
             project.down()
             runs.unregister(run_id)
             raise
+        runs.register(run_id, project.name, "up", [str(f.resolve()) for f in files], stack=state.to_dict())
         print(f"up: {project.name}  (remove with: drill down {run_id})")
         for cap in project.capabilities():
             print(f"  {cap:<9} {project.endpoint_url(cap)}")
-        host, port = project.toxiproxy_api()
         print(f"  toxiproxy http://{host}:{port}")
+        for svc, line in sorted(state.states.items()):
+            print(f"  {svc:<9} {line}")
+        if args.scenario is not None:
+            print(f"drill on it (reset and proven before each run): drill run --reuse {run_id} {args.scenario}")
     finally:
         client.close()
     return EXIT_OK
@@ -112,6 +138,8 @@ def _sweep_args(p: argparse.ArgumentParser) -> None:
 
 
 def _up_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("scenario", nargs="?", help="bring up this scenario's topology (its compose files, overrides "
+                   "and variant), to drill on with `drill run --reuse`")
     p.add_argument("--variant", help="a broken variant from fixtures/variants (e.g. kakao-2022)")
 
 

@@ -59,6 +59,7 @@ class ComposeStack:
         self.run_id = run_id
         self.reaper: Reaper | None = None
         self.reaper_state = "not started"
+        self.logs_since: float | None = None  # a reused stack's logs: from this drill's start (epoch s)
 
     def sweep(self, run_id: str) -> int:
         return sweep(self.client, run_id).total
@@ -103,9 +104,12 @@ class ComposeStack:
     def logs(self, tail: int) -> dict[str, str]:
         """What every container of the run said (timestamped), its last ``tail`` lines at most, by
         compose service. Every container was created by this run, so all it said belongs to it (no
-        ``since``: that filter compares the runner's clock with the engine's)."""
+        ``since``: that filter compares the runner's clock with the engine's) - except on a reused
+        stack (drills.engine.warm), where ``logs_since`` is the drill's start."""
+        since = {} if self.logs_since is None else {"since": self.logs_since}
+
         def read(c: Any) -> tuple[str, str]:
-            raw = c.logs(tail=tail, timestamps=True)
+            raw = c.logs(tail=tail, timestamps=True, **since)
             text = raw.decode("utf-8", errors="replace") if isinstance(raw, bytes) else str(raw)
             return str(c.labels.get(labels.COMPOSE_SERVICE, c.name)), text
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import os
 import re
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -53,6 +53,7 @@ class RunRecord:
     started_utc: str
     bundle: str = ""  # the run's evidence bundle (absolute), "" for `drill up`
     scenario: str = ""  # the scenario file it plays
+    stack: dict[str, object] = field(default_factory=dict)  # `drill up`: the state a reuse must find again
 
 
 def _path(run_id: str) -> Path:
@@ -60,10 +61,11 @@ def _path(run_id: str) -> Path:
 
 
 def register(
-    run_id: str, project: str, kind: str, files: list[str], *, bundle: str = "", scenario: str = ""
+    run_id: str, project: str, kind: str, files: list[str], *, bundle: str = "", scenario: str = "",
+    stack: dict[str, object] | None = None,
 ) -> RunRecord:
     rec = RunRecord(run_id, project, os.getpid(), _host(), kind, tuple(files),
-                    datetime.now(UTC).isoformat(), bundle, scenario)  # fmt: skip
+                    datetime.now(UTC).isoformat(), bundle, scenario, dict(stack or {}))  # fmt: skip
     path = _path(run_id)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(asdict(rec), indent=1))
@@ -72,6 +74,7 @@ def register(
 
 def unregister(run_id: str) -> None:
     _path(run_id).unlink(missing_ok=True)
+    _path(run_id).with_suffix(".lock").unlink(missing_ok=True)  # a `drill up` stack's reuse lock
 
 
 def records() -> dict[str, RunRecord]:

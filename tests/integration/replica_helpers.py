@@ -6,12 +6,16 @@
   disabled, then every container of the domain is SIGKILLed at once (one thread each).
 * :class:`ChatLedger` - a bounded background writer that records every acknowledged message, so
   a test can prove none was lost.
+* :func:`patroni_history` - a node's Patroni /history (one entry per promotion since bootstrap),
+  and :func:`spin` - a process that keeps one core busy (the soak: no failover without a fault).
 
 Everything talks to 127.0.0.1 published ports only, and every loop is bounded in count and time.
 """
 
 from __future__ import annotations
 
+import json
+import os
 import threading
 import time
 import uuid
@@ -203,3 +207,21 @@ class ChatLedger:
         """Acknowledged client ids that cannot be read back (the RPO evidence)."""
         present = {m["client_id"] for m in self.journeys.read_all(self.token)}
         return sorted(set(self.acked) - present)
+
+
+def patroni_history(container: Any) -> list[Any] | None:
+    """The node's Patroni ``/history``, read inside its container (its REST API is not published):
+    one entry per promotion since the bootstrap; None when it did not answer."""
+    url = "http://127.0.0.1:8008/history"
+    code = f"import json, urllib.request; print(json.dumps(json.load(urllib.request.urlopen('{url}', timeout=5))))"
+    rc, out = container.exec_run(["python3", "-c", code])
+    return list(json.loads(out.decode())) if rc == 0 else None
+
+
+def spin(core: int | None) -> None:
+    """Keep one core busy until killed (run it in a daemon multiprocessing.Process); pinned to
+    ``core`` where the platform allows."""
+    if core is not None and hasattr(os, "sched_setaffinity"):
+        os.sched_setaffinity(0, {core})
+    while True:
+        pass

@@ -27,7 +27,7 @@ from drills.adapters import ComposeProject, leftovers
 from drills.errors import TopologyError
 from drills.model.topology import parse_link_name
 from drills.setup.replica_images import build_images
-from replica_helpers import ChatLedger, JourneyFailed, Journeys, cut_site, until_ok
+from replica_helpers import ChatLedger, JourneyFailed, Journeys, cut_site, patroni_history, spin, until_ok
 
 REPO = Path(__file__).resolve().parents[2]
 DEVTOOLS_ONE_SITE = "fixtures/variants/devtools-one-site.yml"
@@ -277,28 +277,13 @@ print(tried)
     assert out.strip() == "[['pg-b-wan', 'pg-a-wan'], ['pg-b-wan'], ['pg-b-wan', 'pg-a-wan']]", out
 
 
-def _spin(core: int) -> None:
-    if hasattr(os, "sched_setaffinity"):
-        os.sched_setaffinity(0, {core})
-    while True:
-        pass
-
-
-def _timeline_switches(container: Any) -> int:
-    """Entries of the node's Patroni /history: one per promotion since the bootstrap (-1: no answer)."""
-    code = ("import json, urllib.request; "
-            "print(len(json.load(urllib.request.urlopen('http://127.0.0.1:8008/history', timeout=5))))")  # fmt: skip
-    rc, out = container.exec_run(["python3", "-c", code])
-    return int(out.decode().strip()) if rc == 0 else -1
-
-
 def test_no_failover_without_a_fault_with_a_core_kept_busy(docker_client: docker.DockerClient) -> None:
     """The replica's fast timing (Patroni ttl 5, etcd election 500 ms) must not fail over when
     nothing failed: 40 s of journeys with one core spinning, then no promotion and no demotion.
     One case of bench/soak.py (10 minutes; its numbers are in docs/measuring.md)."""
     with replica(docker_client) as topo:
         journeys = Journeys.of(topo)
-        spinner = multiprocessing.Process(target=_spin, args=((os.cpu_count() or 1) - 1,), daemon=True)
+        spinner = multiprocessing.Process(target=spin, args=((os.cpu_count() or 1) - 1,), daemon=True)
         spinner.start()
         try:
             end, failed, done = time.monotonic() + 40.0, 0, 0
@@ -313,7 +298,8 @@ def test_no_failover_without_a_fault_with_a_core_kept_busy(docker_client: docker
         finally:
             spinner.terminate()
         nodes = [c for c in topo.containers() if c.labels.get("org.drills.role") == "datastore"]
-        switches = {c.labels["com.docker.compose.service"]: _timeline_switches(c) for c in nodes}
+        histories = {c.labels["com.docker.compose.service"]: patroni_history(c) for c in nodes}
+        switches = {svc: -1 if h is None else len(h) for svc, h in histories.items()}  # -1: no answer
         demoted = [c.name for c in nodes if "demot" in c.logs().decode(errors="replace")]
         assert set(switches.values()) == {0}, f"promoted without a fault: {switches} ({failed}/{done} journeys failed)"
         assert not demoted, f"demoted without a fault: {demoted}"

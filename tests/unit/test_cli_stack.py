@@ -11,14 +11,17 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
-from drills.adapters import docker_client
+from drills.adapters import compose_config, docker_client
 from drills.cli import main
 from drills.cli.run import _cell, verdict_table
-from drills.engine import runs
+from drills.engine import runs, warm
+from drills.engine.warm import Fingerprint
 from drills.model.result import DrillResult, Verdict, VerdictStatus
+from drills.setup import replica_images
 from tests.unit.fakes_docker import FakeCli, FakeDocker, FakeVolume, as_client, labels_of
 
 RUN = "org.drills.run"
+UP_STATE = Fingerprint(states={"pg-a": "pg-a: leader, paused: no"}, links=("a_b_pg",))
 REPO = Path(__file__).parent / "data" / "repo"
 
 
@@ -151,6 +154,11 @@ def up_world(engine: FakeDocker, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     toxi = engine.add("toxiproxy", {**labels_of("toxiproxy", "edge", "wan", project), RUN: "up-replica-t1",
                                     "org.drills.toxiproxy-api": "8474"})  # fmt: skip
     toxi.ports = {"8474/tcp": [{"HostIp": "127.0.0.1", "HostPort": "49160"}]}
+    # no image to build, no Toxiproxy to list: the fingerprint is warm mode's (tests/unit/test_warm.py)
+    monkeypatch.setattr(replica_images, "build_specs", lambda client, specs, progress: [])
+    monkeypatch.setattr(compose_config, "read_model", lambda files, root: None)
+    monkeypatch.setattr(replica_images, "specs_from_model", lambda model: [])
+    monkeypatch.setattr(warm, "read_fingerprint", lambda client, project, wan, files: UP_STATE)
     return engine, cli
 
 
@@ -165,8 +173,10 @@ def test_up_brings_the_replica_up_records_it_and_prints_its_addresses(
         "  chat      http://127.0.0.1:49153",
         "  login     http://127.0.0.1:49154",
         "  toxiproxy http://127.0.0.1:49160",
+        "  pg-a      pg-a: leader, paused: no",
     ]
     (rec,) = runs.records().values()
+    assert rec.stack == UP_STATE.to_dict()  # what a --reuse must find again
     assert (rec.run_id, rec.project, rec.kind, rec.files) == (
         "up-replica-t1", "drills-up-replica-t1", "up", (str(REPO / "docker-compose.yml"),))  # fmt: skip
     up = cli.calls()[-1]
@@ -202,3 +212,27 @@ def test_the_verdict_table_shows_an_rto_interval_when_the_check_recorded_one() -
     console = Console(record=True, width=120, color_system=None)
     console.print(verdict_table(result))
     assert "9.35s [9.23s, 9.47s]" in console.export_text()
+
+
+def test_up_of_a_scenario_brings_up_its_topology_and_says_how_to_reuse_it(
+    up_world: tuple[FakeDocker, FakeCli], tmp_path: Path, capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(runs, "new_run_id", lambda name: "up-replica-t1")  # the project the fake engine holds
+    _, cli = up_world
+    scenario = tmp_path / "cut.yaml"
+    scenario.write_text(f"name: cut\ntopology: {{compose: {REPO / 'docker-compose.yml'}}}\n"
+                        "faults: [{id: c, type: power_cut, site: a, at: 1s, duration: 30s}]\n")  # fmt: skip
+    assert main(["up", str(scenario)]) == 0
+    assert f"drill run --reuse up-replica-t1 {scenario}" in capsys.readouterr().out
+    assert cli.calls()[-1]["argv"][:3] == ["compose", "-p", "drills-up-replica-t1"]
+    (rec,) = runs.records().values()
+    assert rec.files == (str(REPO / "docker-compose.yml"),)
+
+
+def test_up_of_a_scenario_and_a_variant_is_exit_2(
+    up_world: tuple[FakeDocker, FakeCli], capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["up", "whatever.yaml", "--variant", "kakao-2022"]) == 2
+    assert "--variant: give a scenario or a variant, not both" in capsys.readouterr().err
+    assert runs.records() == {}
