@@ -144,6 +144,10 @@ def environment_schema() -> dict[str, Any]:
             "images": {"type": "object"},
             "compose_version": {"type": "string"},
             "toxiproxy_version": {"type": "string"},
+            "reused_stack": {**facts, "description": "warm mode (drill run --reuse): the `drill up` stack "
+                             "drilled on and what its verified reset did", "properties": {
+                "from_up": {"type": "string"}, "project": {"type": "string"},
+                "done": {"type": "array", "items": {"type": "string"}}, "seconds": {"type": "number"}}},
         },
         "required": ["format", "drills_version", "host"],
         "additionalProperties": True,

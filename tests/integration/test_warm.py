@@ -17,8 +17,10 @@ from typing import Any
 
 import docker
 import pytest
+from jsonschema import Draft202012Validator
 
 from drills.engine import runs
+from drills.report.schemas import environment_schema
 from test_drill_run import drill, labelled, only_bundle
 
 pytestmark = pytest.mark.integration
@@ -50,7 +52,9 @@ def test_a_reused_stack_is_reset_and_proven_before_each_drill(tmp_path: Path, mo
 
         first = drill("run", "--reuse", up_id, SCENARIO, "--no-live", "--reports", str(tmp_path / "r1"), env=env)
         assert first.returncode == 0, first.stdout[-3000:] + first.stderr[-2000:]
-        reused = json.loads((only_bundle(tmp_path / "r1") / "environment.json").read_text())["reused_stack"]
+        environment = json.loads((only_bundle(tmp_path / "r1") / "environment.json").read_text())
+        assert list(Draft202012Validator(environment_schema()).iter_errors(environment)) == []
+        reused = environment["reused_stack"]
         assert reused["from_up"] == up_id
         assert reused["done"][0] == "WAN reset: every link enabled, every toxic removed"
         assert len(reused["done"]) == 2 and reused["done"][1].startswith("proven back in ")  # nothing else to mend
