@@ -40,7 +40,10 @@ __all__ = ["ComposeProject"]
 
 UP_TIMEOUT_S = 300
 DOWN_TIMEOUT_S = 120
-DOWN_GRACE_S = 2
+# SIGKILL at once: a run's logs are kept before teardown and its volumes go with it, so a graceful
+# stop protects nothing. bench/teardown.py, 25 teardowns each: -t 0 3.39 s median (3.07-3.99),
+# -t 2 9.13 s (7.00-10.65), 0 errors and 0 leaks in either
+DOWN_GRACE_S = 0
 QUERY_TIMEOUT_S = 30
 LOG_LINES = 15
 

@@ -208,7 +208,7 @@ def test_without_the_docker_cli(engine: FakeDocker, tmp_path: Path, monkeypatch:
 def test_down_runs_compose_down_then_sweeps_the_run_label(cli: FakeCli, engine: FakeDocker, tmp_path: Path) -> None:
     engine.add("stray", {"org.drills.run": PROJECT})  # something compose does not know about
     project(engine, tmp_path).down()
-    assert cli.calls()[-1]["argv"][5:] == ["-f", "/abs/variant.yml", "down", "-v", "--remove-orphans", "-t", "2"]
+    assert cli.calls()[-1]["argv"][5:] == ["-f", "/abs/variant.yml", "down", "-v", "--remove-orphans", "-t", "0"]
     assert "stray" in engine.log.of("remove")
 
 
@@ -219,7 +219,7 @@ def test_down_falls_back_to_the_sweep_and_reports_leftovers(cli: FakeCli, engine
     with pytest.raises(TeardownError) as info:
         project(engine, tmp_path).down()
     assert str(info.value).startswith(f"run {PROJECT} left ['stuck'] after: `docker compose down -v --remove-orphans "
-                                      "-t 2` failed (exit 1): Error response from daemon: conflict")  # fmt: skip
+                                      "-t 0` failed (exit 1): Error response from daemon: conflict")  # fmt: skip
 
 
 def test_a_failed_bring_up_tears_down_and_reports_the_bring_up_error(
