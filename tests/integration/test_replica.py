@@ -277,6 +277,42 @@ print(tried)
     assert out.strip() == "[['pg-b-wan', 'pg-a-wan'], ['pg-b-wan'], ['pg-b-wan', 'pg-a-wan']]", out
 
 
+def test_a_read_only_app_takes_any_node_and_finds_the_schema_on_a_standby(docker_client: docker.DockerClient) -> None:
+    """fixtures/messenger-app/messenger/db.py, DRILLS_DB_READS=any (the login lever): the DSN asks
+    for any node, and on a standby - where creating the schema fails as read-only - the app checks
+    the tables are there instead. Without the setting, the same standby is an error. Run in the
+    app's image with libpq's connect replaced by a standby that has the tables."""
+    script = r'''
+import os, sys, psycopg2
+from messenger import db
+class Cursor:
+    def __enter__(self): return self
+    def __exit__(self, *a): return False
+    def execute(self, sql, args=None):
+        if "CREATE TABLE" in sql:
+            raise psycopg2.OperationalError("cannot execute CREATE TABLE in a read-only transaction")
+    def fetchone(self): return (True,)
+class Conn:
+    closed, notices, autocommit = False, [], False
+    def cursor(self): return Cursor()
+    def close(self): pass
+dsns = []
+psycopg2.connect = lambda dsn: dsns.append(dsn) or Conn()
+d = db.Database(["pg-b-wan", "pg-a-wan"])
+try:
+    d.ensure_schema()
+    print("ready", "target_session_attrs='any'" in dsns[0])
+except db.Unavailable as exc:
+    print("unavailable", "target_session_attrs='read-write'" in dsns[0])
+'''
+    answers = {}
+    for reads in ("any", "primary"):
+        out = docker_client.containers.run("drills/messenger-app:0.1.0", ["-c", script], entrypoint="python3",
+                                           environment={"DRILLS_DB_READS": reads}, remove=True)  # fmt: skip
+        answers[reads] = out.decode(errors="replace").strip()
+    assert answers == {"any": "ready True", "primary": "unavailable True"}, answers
+
+
 def test_no_failover_without_a_fault_with_a_core_kept_busy(docker_client: docker.DockerClient) -> None:
     """The replica's fast timing (Patroni ttl 5, etcd election 500 ms) must not fail over when
     nothing failed: 40 s of journeys with one core spinning, then no promotion and no demotion.
