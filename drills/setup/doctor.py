@@ -46,15 +46,6 @@ def replica_image_refs(repo_root: Path) -> list[str]:
         return []  # not in a checkout: only the base images can be reported
 
 
-def _up_stacks_row() -> DoctorRow:
-    """The stacks of `drill up` (warm mode: `drill run --reuse` drills on them)."""
-    from drills.engine import runs
-
-    ups = sorted(r.run_id for r in runs.records().values() if r.kind == "up")
-    return DoctorRow("drill up stacks", f"{len(ups)}{': ' + ', '.join(ups) if ups else ''}"
-                     f"{' (drill run --reuse RUN drills on one; drill down removes them)' if ups else ''}")
-
-
 def diagnose(host: Host, repo_root: Path) -> list[DoctorRow]:
     client = engine_client()
     try:
@@ -79,7 +70,6 @@ def diagnose(host: Host, repo_root: Path) -> list[DoctorRow]:
         rows.append(DoctorRow("free disk", f"{usage.free / 1e9:.1f} GB free of {usage.total / 1e9:.0f} GB at {where}"))
         running = client.containers.list(filters={"label": "org.drills.run"})
         rows.append(DoctorRow("drill containers", f"{len(running)} running (drill sweep removes leftovers)"))
-        rows.append(_up_stacks_row())
     finally:
         client.close()
     return rows

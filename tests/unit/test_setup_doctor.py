@@ -10,6 +10,7 @@ import pytest
 
 from drills.adapters.host import Completed
 from drills.cli import main
+from drills.cli.setup import up_stacks_row
 from drills.engine import runs
 from drills.setup import doctor
 from drills.setup.base_images import BASE_IMAGE, LOCAL_LABEL, TOXIPROXY_IMAGE
@@ -75,7 +76,7 @@ def test_every_row_read_from_the_engine(engine: FakeDocker, tmp_path: Path) -> N
     values = rows_by_item(rows)
     assert [r.item for r in rows] == ["engine", "compose", f"image {BASE_IMAGE}", f"image {TOXIPROXY_IMAGE}",
                                       *(f"image {ref}" for ref in REPLICA), "toxiproxy", "free disk",
-                                      "drill containers", "drill up stacks"]  # fmt: skip
+                                      "drill containers"]  # fmt: skip
     assert values["engine"] == "Docker 24.0.7 (API 1.43) on Debian GNU/Linux 12 (bookworm)"
     assert values["compose"] == "2.26.1"
     assert values[f"image {BASE_IMAGE}"] == "1111aaaa2222 75 MB, pulled"
@@ -86,15 +87,14 @@ def test_every_row_read_from_the_engine(engine: FakeDocker, tmp_path: Path) -> N
     usage = shutil.disk_usage(tmp_path)
     assert values["free disk"] == f"{usage.free / 1e9:.1f} GB free of {usage.total / 1e9:.0f} GB at {tmp_path}"
     assert values["drill containers"] == "1 running (drill sweep removes leftovers)"
-    assert values["drill up stacks"] == "0"
     assert engine.closed
 
 
-def test_doctor_names_the_stacks_of_drill_up(engine: FakeDocker) -> None:
+def test_doctor_names_the_stacks_of_drill_up() -> None:
+    assert up_stacks_row().value == "0"
     runs.register("up-cut-1", "drills-up-cut-1", "up", [])
     runs.register("a-run", "drills-a-run", "run", [])
-    values = rows_by_item(diagnose(ComposeHost("2.26.1"), ROOT))
-    assert values["drill up stacks"] == "1: up-cut-1 (drill run --reuse RUN drills on one; drill down removes them)"
+    assert up_stacks_row().value == "1: up-cut-1 (drill run --reuse RUN drills on one; drill down removes them)"
 
 
 def test_an_image_built_here_with_a_digest_is_still_built_locally(engine: FakeDocker) -> None:
