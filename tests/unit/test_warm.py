@@ -1,6 +1,6 @@
 """Warm mode's pure parts (drills.engine.warm): the fingerprint's differences, which `drill up`
 stack ``--reuse`` may use, the one-run-at-a-time lock, and `drill run --reuse` refusing before
-anything starts. The reset against a real stack: tests/integration/test_warm.py."""
+anything starts. The reset against a real stack: tests/integration/test_warm_stack.py."""
 
 from __future__ import annotations
 
