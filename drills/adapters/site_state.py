@@ -24,7 +24,7 @@ from drills.adapters import labels
 from drills.adapters.container_exec import ContainerExec
 from drills.errors import DrillsError
 
-__all__ = ["IN_SYNC_TIMEOUT_S", "SiteState", "read_site_state"]
+__all__ = ["IN_SYNC_TIMEOUT_S", "SiteState", "last_line", "not_ready", "read_site_state"]
 
 IN_SYNC_TIMEOUT_S = 5.0
 
@@ -35,9 +35,21 @@ class SiteState:
     detail: str
 
 
-def _last_line(text: str) -> str:
+def last_line(text: str) -> str:
+    """The last non-blank line of a command's output, stripped ("" when there is none)."""
     lines = [ln.strip() for ln in text.strip().splitlines() if ln.strip()]
     return lines[-1] if lines else ""
+
+
+def not_ready(c: Any) -> str:
+    """Why a container (docker SDK object, reloaded) is not ready - its health (``starting``,
+    ``unhealthy``) or its state (``exited``, ...) - or "" when it runs and, where it has a
+    healthcheck, is healthy."""
+    state = c.attrs.get("State", {})
+    health = (state.get("Health") or {}).get("Status")
+    if state.get("Status") != "running" or health not in (None, "healthy"):
+        return str(health or state.get("Status"))
+    return ""
 
 
 def read_site_state(client: Any, project: str, site: str) -> SiteState:
@@ -55,10 +67,9 @@ def read_site_state(client: Any, project: str, site: str) -> SiteState:
     ready = True
     for c in sorted(containers, key=lambda c: str(c.labels.get(labels.COMPOSE_SERVICE, c.name))):
         service = str(c.labels.get(labels.COMPOSE_SERVICE, c.name))
-        state = c.attrs.get("State", {})
-        health = (state.get("Health") or {}).get("Status")
-        if state.get("Status") != "running" or health not in (None, "healthy"):
-            unhealthy.append(f"{service}: {health or state.get('Status')}")
+        problem = not_ready(c)
+        if problem:
+            unhealthy.append(f"{service}: {problem}")
             continue
         if c.labels.get(labels.ROLE) != "datastore":
             continue
@@ -72,7 +83,7 @@ def read_site_state(client: Any, project: str, site: str) -> SiteState:
             ready = False
             stores.append(f"{service}: {exc}")
             continue
-        answer = _last_line(done.output) or f"exit code {done.exit_code}"
+        answer = last_line(done.output) or f"exit code {done.exit_code}"
         stores.append(answer if answer.startswith(f"{service}:") else f"{service}: {answer}")
         ready = ready and done.exit_code == 0
     healthy = len(containers) - len(unhealthy)

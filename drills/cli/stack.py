@@ -92,7 +92,7 @@ def cmd_up(args: argparse.Namespace) -> int:
             build_specs(client, specs_from_model(read_model(files, root)), progress=lambda t: print(t, flush=True))
             project.up(wait=True)
             host, port = project.toxiproxy_api()
-            state = read_fingerprint(client, project.name, WanClient(host, port), files)
+            state = read_fingerprint(client, project.name, WanClient(host, port), files, project.containers())
         except BaseException:
             project.down()
             runs.unregister(run_id)

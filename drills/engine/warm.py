@@ -40,7 +40,7 @@ from typing import IO, Any
 
 from drills.adapters import labels
 from drills.adapters.container_exec import ContainerExec
-from drills.adapters.site_state import read_site_state
+from drills.adapters.site_state import last_line, not_ready, read_site_state
 from drills.adapters.toxiproxy import WanClient
 from drills.engine import runs
 from drills.engine.compose_stack import ComposeStack, compose_files
@@ -119,11 +119,6 @@ def _service(c: Any) -> str:
     return str(c.labels.get(labels.COMPOSE_SERVICE, c.name))
 
 
-def _last_line(text: str) -> str:
-    lines = [ln.strip() for ln in text.strip().splitlines() if ln.strip()]
-    return lines[-1] if lines else ""
-
-
 def _exec_label(client: Any, project: str, c: Any, label: str, timeout: float, *,
                 every_line: bool = False) -> tuple[int, str]:  # fmt: skip
     """Run the command a container's ``label`` names inside it: (exit code, its last output line, or
@@ -134,15 +129,14 @@ def _exec_label(client: Any, project: str, c: Any, label: str, timeout: float, *
     except DrillsError as exc:
         return -1, str(exc)
     said = " / ".join(ln.strip() for ln in done.output.splitlines() if ln.strip()) if every_line else ""
-    return done.exit_code, said or _last_line(done.output) or f"exit code {done.exit_code}"
+    return done.exit_code, said or last_line(done.output) or f"exit code {done.exit_code}"
 
 
 def read_fingerprint(client: Any, project: str, wan: WanClient, files: Sequence[str | Path],
-                     containers: Sequence[Any] | None = None) -> Fingerprint:  # fmt: skip
-    """The stack as it is now (``containers``: the project's, already listed)."""
-    found = list(containers) if containers is not None else _containers(client, project)
+                     containers: Sequence[Any]) -> Fingerprint:  # fmt: skip
+    """The stack as it is now (``containers``: the project's, as ComposeProject.containers lists them)."""
     images, restart, states = {}, {}, {}
-    for c in found:
+    for c in containers:
         svc = _service(c)
         images[svc] = str(c.attrs.get("Image", ""))
         restart[svc] = _policy(c)
@@ -158,13 +152,6 @@ def _policy(c: Any) -> dict[str, Any]:
     an update with an empty name leaves the policy as it was)."""
     raw = c.attrs.get("HostConfig", {}).get("RestartPolicy") or {}
     return {"Name": raw.get("Name") or "no", "MaximumRetryCount": int(raw.get("MaximumRetryCount") or 0)}
-
-
-def _containers(client: Any, project: str) -> list[Any]:
-    try:
-        return list(client.containers.list(all=True, filters={"label": f"{labels.COMPOSE_PROJECT}={project}"}))
-    except Exception as exc:  # every engine error is one line
-        raise TopologyError(f"cannot list the containers of {project}: {exc}") from exc
 
 
 def choose_up(records: Mapping[str, runs.RunRecord], wanted: str, scenarios: Sequence[Scenario]) -> runs.RunRecord:
@@ -235,7 +222,7 @@ class ReusedStack(ComposeStack):
         started = time.monotonic()
         self.build_images()  # a fixture changed since drill up: rebuilt here, then refused below
         done: list[str] = []
-        containers = _containers(self.client, self.project)
+        containers = self.compose.containers()
         now = read_fingerprint(self.client, self.project, self.wan(), compose_files(self.scenario), containers)
         fixed = differences(self.recorded, now, fixed_only=True) + self._stale_images(containers)
         fixed += [f"{_service(c)}: a datastore without {labels.STATE}, so its role after a drill cannot be proven "
@@ -298,7 +285,7 @@ class ReusedStack(ComposeStack):
         attempts: dict[str, list[float]] = {}  # datastore -> when its reset command ran
         problems = ["not read yet"]
         while problems:
-            containers = _containers(self.client, self.project)
+            containers = self.compose.containers()
             problems = self._unhealthy(containers)
             if not problems:
                 now = read_fingerprint(self.client, self.project, self.wan(), compose_files(self.scenario),
@@ -331,14 +318,9 @@ class ReusedStack(ComposeStack):
 
     @staticmethod
     def _unhealthy(containers: Sequence[Any]) -> list[str]:
-        out = []
         for c in containers:
             c.reload()
-            state = c.attrs.get("State", {})
-            health = (state.get("Health") or {}).get("Status")
-            if state.get("Status") != "running" or health not in (None, "healthy"):
-                out.append(f"{_service(c)}: {health or state.get('Status')}")
-        return sorted(out)
+        return sorted(f"{_service(c)}: {why}" for c in containers if (why := not_ready(c)))
 
     def _wan_problems(self) -> list[str]:
         wan = self.wan()

@@ -158,7 +158,7 @@ def up_world(engine: FakeDocker, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     monkeypatch.setattr(replica_images, "build_specs", lambda client, specs, progress: [])
     monkeypatch.setattr(compose_config, "read_model", lambda files, root: None)
     monkeypatch.setattr(replica_images, "specs_from_model", lambda model: [])
-    monkeypatch.setattr(warm, "read_fingerprint", lambda client, project, wan, files: UP_STATE)
+    monkeypatch.setattr(warm, "read_fingerprint", lambda client, project, wan, files, containers: UP_STATE)
     return engine, cli
 
 
